@@ -10,6 +10,7 @@ type AssetType struct {
 	Reviewers  []string `json:"reviewers,omitempty" metadata:",optional"`
 	SelfUpload bool     `json:"selfUpload"`
 	Status     string   `json:"status"`
+	Note       string   `json:"note,omitempty" metadata:",optional"`
 	DefinedBy  string   `json:"definedBy"`
 	CreatedAt  string   `json:"createdAt"`
 	CreatedTx  string   `json:"createdTx"`
@@ -110,7 +111,9 @@ const (
 
 // Asset is a digital asset's record. Its content is stored off chain,
 // SM4-GCM encrypted, in the storage nodes under CipherDigest; ContentDigest
-// pins the plaintext and the issuer's signature covers both.
+// pins the plaintext and the issuer's signature covers both. SubmittedBy is
+// the member whose identity submitted the issue: the issuer itself, or the
+// member that brought a subject's issue on chain and answers for it.
 type Asset struct {
 	ID              string         `json:"id"`
 	Type            string         `json:"type"`
@@ -127,6 +130,7 @@ type Asset struct {
 	Keys            []WrappedKey   `json:"keys"`
 	IssuerSignature string         `json:"issuerSignature"`
 	Status          string         `json:"status"`
+	SubmittedBy     string         `json:"submittedBy"`
 	ReviewedBy      string         `json:"reviewedBy,omitempty" metadata:",optional"`
 	ReviewSignature string         `json:"reviewSignature,omitempty" metadata:",optional"`
 	Note            string         `json:"note,omitempty" metadata:",optional"`
@@ -190,7 +194,8 @@ func (a *AssetIssue) Validate() error {
 }
 
 // AssetReview decides a self-uploaded asset (7.6.2 c 4); the reviewing member
-// signs the asset's issue payload as its co-issuer when approving.
+// signs the review with its member key, which the asset keeps as
+// ReviewSignature.
 type AssetReview struct {
 	Asset   string `json:"asset"`
 	Approve bool   `json:"approve"`
@@ -206,9 +211,13 @@ func (r *AssetReview) Validate() error {
 }
 
 // AssetTransfer moves an asset to a new owner (转移), signed by the current
-// owner, with the data key wrapped for the new owner.
+// owner, with the data key wrapped for the new owner. LatestTx is the asset's
+// latest transaction ID (7.4.4 d 2) when the owner signed: it binds the
+// signature to that version of the asset, so the signed transfer cannot be
+// replayed after the asset has come back to the same owner.
 type AssetTransfer struct {
 	Asset    string     `json:"asset"`
+	LatestTx string     `json:"latestTx"`
 	NewOwner string     `json:"newOwner"`
 	Key      WrappedKey `json:"key"`
 	Note     string     `json:"note"`
@@ -218,6 +227,7 @@ type AssetTransfer struct {
 func (t *AssetTransfer) Validate() error {
 	var c checks
 	c.hexID("asset", t.Asset)
+	c.id("latestTx", t.LatestTx)
 	c.hexID("newOwner", t.NewOwner)
 	t.Key.check(&c)
 	if t.Key.Recipient != t.NewOwner && c.err == nil {
