@@ -1,0 +1,101 @@
+// Package launch starts a contract the way its deployment asks: as a
+// chaincode-as-a-service gRPC server when CHAINCODE_SERVER_ADDRESS and
+// CHAINCODE_ID are set (the external-builder convention of fabric-samples),
+// otherwise as a classic chaincode that dials its peer through shim.Start.
+//
+// contractapi's own Start reads CORE_CHAINCODE_ID_NAME instead of
+// CHAINCODE_ID, which the CCaaS packages that kaiban-net builds do not set;
+// this package reads the names the issue and fabric-samples use.
+package launch
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// Environment variables read by Config.
+const (
+	EnvAddress     = "CHAINCODE_SERVER_ADDRESS" // listen address, e.g. 0.0.0.0:9999
+	EnvID          = "CHAINCODE_ID"             // package ID the peer knows the chaincode by
+	EnvTLSDisabled = "CHAINCODE_TLS_DISABLED"   // "false" turns TLS on (default: off)
+	EnvTLSKey      = "CHAINCODE_TLS_KEY"        // PEM file of the server's TLS key
+	EnvTLSCert     = "CHAINCODE_TLS_CERT"       // PEM file of the server's TLS certificate
+	EnvClientCA    = "CHAINCODE_CLIENT_CA_CERT" // PEM file of the CA for peer client certificates (mutual TLS)
+)
+
+// Config says how to serve a chaincode. A zero Address means classic mode.
+type Config struct {
+	Address string
+	ID      string
+	TLS     shim.TLSProperties
+}
+
+// FromEnv reads Config from the environment through getenv (os.Getenv in
+// production) and reads the TLS files it names.
+func FromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{Address: getenv(EnvAddress), ID: getenv(EnvID), TLS: shim.TLSProperties{Disabled: true}}
+	if (cfg.Address == "") != (cfg.ID == "") {
+		return Config{}, fmt.Errorf("set both %s and %s to serve as a service, or neither", EnvAddress, EnvID)
+	}
+	if cfg.Address == "" {
+		return cfg, nil
+	}
+	if v := getenv(EnvTLSDisabled); v != "" {
+		disabled, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s=%q is not a boolean", EnvTLSDisabled, v)
+		}
+		cfg.TLS.Disabled = disabled
+	}
+	if cfg.TLS.Disabled {
+		return cfg, nil
+	}
+	var err error
+	if cfg.TLS.Key, err = readFile(getenv, EnvTLSKey, true); err != nil {
+		return Config{}, err
+	}
+	if cfg.TLS.Cert, err = readFile(getenv, EnvTLSCert, true); err != nil {
+		return Config{}, err
+	}
+	if cfg.TLS.ClientCACerts, err = readFile(getenv, EnvClientCA, false); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+func readFile(getenv func(string) string, name string, required bool) ([]byte, error) {
+	path := getenv(name)
+	if path == "" {
+		if required {
+			return nil, fmt.Errorf("TLS is on but %s is not set", name)
+		}
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return b, nil
+}
+
+// Run builds the chaincode from contract and serves it as cfg says; it
+// returns only when serving stops.
+func Run(contract contractapi.ContractInterface, cfg Config) error {
+	cc, err := contractapi.NewChaincode(contract)
+	if err != nil {
+		return fmt.Errorf("build chaincode: %w", err)
+	}
+	if cfg.Address == "" {
+		return shim.Start(cc)
+	}
+	server := &shim.ChaincodeServer{CCID: cfg.ID, Address: cfg.Address, CC: cc, TLSProps: cfg.TLS}
+	if err := server.Start(); err != nil {
+		return fmt.Errorf("serve chaincode %s on %s: %w", cfg.ID, cfg.Address, err)
+	}
+	return errors.New("chaincode server stopped")
+}
