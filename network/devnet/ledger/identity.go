@@ -1,0 +1,35 @@
+package ledger
+
+import "errors"
+
+// Signer is the ordering service's signing identity.
+type Signer interface {
+	// Serialize returns the identity as a marshalled msp.SerializedIdentity.
+	Serialize() ([]byte, error)
+	// Sign signs msg as a Fabric signing identity does: SHA-256 of msg, ECDSA with a
+	// low S, ASN.1 DER encoded.
+	Sign(msg []byte) ([]byte, error)
+}
+
+// IdentityVerifier checks identities of the channel's organisations.
+type IdentityVerifier interface {
+	// Verify returns nil when creator, a marshalled msp.SerializedIdentity, is a valid
+	// identity of one of the channel's organisations and sig is its signature over
+	// msg. It is called concurrently.
+	Verify(creator, msg, sig []byte) error
+}
+
+// EndorsementPolicy evaluates the endorsement policy of a chaincode namespace.
+type EndorsementPolicy interface {
+	// Evaluate returns nil when endorsers, the distinct marshalled
+	// msp.SerializedIdentity values whose endorsement signatures verified, satisfy
+	// the endorsement policy of namespace ns. It returns an error wrapping
+	// ErrUnknownNamespace when no chaincode ns is defined on the channel (the
+	// transaction is then INVALID_CHAINCODE), and any other error when the policy is
+	// not satisfied (ENDORSEMENT_POLICY_FAILURE). It is called concurrently.
+	Evaluate(ns string, endorsers [][]byte) error
+}
+
+// ErrUnknownNamespace is wrapped by EndorsementPolicy.Evaluate for a namespace that is
+// not a chaincode defined on the channel.
+var ErrUnknownNamespace = errors.New("chaincode definition not found")
