@@ -1,0 +1,50 @@
+package msp
+
+import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"fmt"
+
+	"github.com/kaiban-platform/kaiban/network/cryptogen"
+)
+
+// Role is the NodeOU role of an identity.
+type Role = cryptogen.Role
+
+// Identity is a verified identity: its organisation, certificate and role.
+type Identity struct {
+	// MSPID is the identity's organisation.
+	MSPID string
+	// Cert is the identity's certificate.
+	Cert *x509.Certificate
+	// Role is the NodeOU role found in the certificate's OU.
+	Role Role
+	// Serialized is the identity as it travels in headers: a marshalled msp.SerializedIdentity.
+	Serialized []byte
+}
+
+// Verify checks that sig is the identity's signature over msg: ECDSA over
+// SHA-256(msg) with a low S.
+func (id *Identity) Verify(msg, sig []byte) error {
+	pub, ok := id.Cert.PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("%w: %s key is %T, not ECDSA", ErrBadSignature, id.MSPID, id.Cert.PublicKey)
+	}
+	return verifyECDSA(pub, msg, sig)
+}
+
+func verifyECDSA(pub *ecdsa.PublicKey, msg, sig []byte) error {
+	r, s, err := unmarshalSignature(sig)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	if !isLowS(pub.Curve, s) {
+		return fmt.Errorf("%w: invalid S, must be smaller than half the order", ErrBadSignature)
+	}
+	digest := sha256.Sum256(msg)
+	if !ecdsa.Verify(pub, digest[:], r, s) {
+		return ErrBadSignature
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package msp_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/kaiban-platform/kaiban/network/cryptogen"
+	"github.com/kaiban-platform/kaiban/network/devnet/msp"
+)
+
+type fixture struct {
+	verifier *msp.Verifier
+	ca       *cryptogen.CA
+	foreign  *cryptogen.CA
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ca, err := cryptogen.NewCA("ca", "org1.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := cryptogen.NewCA("ca", "org2.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := msp.NewVerifier([]msp.Org{{MSPID: "Org1MSP", RootCerts: []*x509.Certificate{ca.Cert}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{verifier: v, ca: ca, foreign: foreign}
+}
+
+func (f *fixture) signer(t *testing.T, ca *cryptogen.CA, mspID string, req cryptogen.IdentityRequest) *msp.SigningIdentity {
+	t.Helper()
+	if req.CommonName == "" {
+		req.CommonName = "User1@org1.example.com"
+	}
+	if req.Role == "" {
+		req.Role = cryptogen.RoleClient
+	}
+	cert, key, err := ca.Issue(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := msp.NewSigningIdentity(mspID, cryptogen.CertPEM(cert), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestVerifier_AcceptsValidSignature(t *testing.T) {
+	f := newFixture(t)
+	s := f.signer(t, f.ca, "Org1MSP", cryptogen.IdentityRequest{})
+	msg := []byte("proposal bytes")
+	sig, err := s.Sign(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.verifier.Verify(s.Serialize(), msg, sig); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	id, err := f.verifier.Deserialize(s.Serialize())
+	if err != nil || id.MSPID != "Org1MSP" || id.Role != cryptogen.RoleClient {
+		t.Fatalf("Deserialize = %+v, %v", id, err)
+	}
+}
+
+func TestVerifier_Rejections(t *testing.T) {
+	f := newFixture(t)
+	msg := []byte("msg")
+	good := f.signer(t, f.ca, "Org1MSP", cryptogen.IdentityRequest{})
+	goodSig, _ := good.Sign(msg)
+	expired := f.signer(t, f.ca, "Org1MSP", cryptogen.IdentityRequest{NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-time.Hour)})
+	expiredSig, _ := expired.Sign(msg)
+	foreign := f.signer(t, f.foreign, "Org1MSP", cryptogen.IdentityRequest{})
+	foreignSig, _ := foreign.Sign(msg)
+	unknown := f.signer(t, f.ca, "Org9MSP", cryptogen.IdentityRequest{})
+	unknownSig, _ := unknown.Sign(msg)
+	noRole := f.signer(t, f.ca, "Org1MSP", cryptogen.IdentityRequest{Role: "teller"})
+	noRoleSig, _ := noRole.Sign(msg)
+
+	cases := []struct {
+		name    string
+		creator []byte
+		msg     []byte
+		sig     []byte
+		want    error
+	}{
+		{"tampered message", good.Serialize(), []byte("other"), goodSig, msp.ErrBadSignature},
+		{"garbage signature", good.Serialize(), msg, []byte{1, 2, 3}, msp.ErrBadSignature},
+		{"high S", good.Serialize(), msg, highS(t, goodSig), msp.ErrBadSignature},
+		{"expired certificate", expired.Serialize(), msg, expiredSig, msp.ErrInvalidIdentity},
+		{"foreign CA", foreign.Serialize(), msg, foreignSig, msp.ErrInvalidIdentity},
+		{"unknown org", unknown.Serialize(), msg, unknownSig, msp.ErrUnknownOrg},
+		{"no NodeOU role", noRole.Serialize(), msg, noRoleSig, msp.ErrInvalidIdentity},
+		{"malformed creator", []byte{0xff, 0x01}, msg, goodSig, msp.ErrMalformed},
+	}
+	for _, c := range cases {
+		err := f.verifier.Verify(c.creator, c.msg, c.sig)
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
+		}
+	}
+}
+
+func TestVerifier_ExpiryIsJudgedAtEveryCall(t *testing.T) {
+	now := time.Now()
+	ca, _ := cryptogen.NewCA("ca", "org1.example.com")
+	v, _ := msp.NewVerifier([]msp.Org{{MSPID: "Org1MSP", RootCerts: []*x509.Certificate{ca.Cert}}}, msp.WithClock(func() time.Time { return now }))
+	cert, key, _ := ca.Issue(cryptogen.IdentityRequest{CommonName: "u", Role: cryptogen.RoleClient, NotAfter: now.Add(time.Hour)})
+	s, _ := msp.NewSigningIdentity("Org1MSP", cryptogen.CertPEM(cert), key)
+	if _, err := v.Deserialize(s.Serialize()); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour)
+	if _, err := v.Deserialize(s.Serialize()); !errors.Is(err, msp.ErrInvalidIdentity) {
+		t.Fatalf("cached identity after expiry: err = %v", err)
+	}
+}
+
+func TestSigningIdentity_SignsLowS(t *testing.T) {
+	f := newFixture(t)
+	s := f.signer(t, f.ca, "Org1MSP", cryptogen.IdentityRequest{})
+	half := new(big.Int).Rsh(s.Cert.PublicKey.(*ecdsa.PublicKey).Curve.Params().N, 1)
+	for i := range 50 {
+		msg := []byte{byte(i)}
+		sig, err := s.Sign(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rs struct{ R, S *big.Int }
+		if _, err := asn1.Unmarshal(sig, &rs); err != nil {
+			t.Fatal(err)
+		}
+		if rs.S.Cmp(half) > 0 {
+			t.Fatal("high S signature")
+		}
+		d := sha256.Sum256(msg)
+		if !ecdsa.Verify(s.Cert.PublicKey.(*ecdsa.PublicKey), d[:], rs.R, rs.S) {
+			t.Fatal("signature does not verify")
+		}
+	}
+}
+
+// highS returns the same signature with S replaced by N-S: valid ECDSA, refused by Fabric.
+func highS(t *testing.T, sig []byte) []byte {
+	t.Helper()
+	var rs struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(sig, &rs); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := new(big.Int).SetString("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551", 16)
+	rs.S = new(big.Int).Sub(n, rs.S)
+	out, err := asn1.Marshal(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
