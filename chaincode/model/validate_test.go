@@ -122,8 +122,11 @@ func requestCases() []requestCase {
 				"reject without note": func(v Validator) { v.(*AssetReview).Approve = false },
 				"bad asset":           func(v Validator) { v.(*AssetReview).Asset = "" },
 			}},
-		{"AssetTransfer", func() Validator { return &AssetTransfer{Asset: hexA, NewOwner: hexB, Key: key(hexB), Note: "merger"} },
+		{"AssetTransfer", func() Validator {
+			return &AssetTransfer{Asset: hexA, LatestTx: "tx-1", NewOwner: hexB, Key: key(hexB), Note: "merger"}
+		},
 			map[string]func(Validator){
+				"no latest tx":         func(v Validator) { v.(*AssetTransfer).LatestTx = "" },
 				"key for someone else": func(v Validator) { v.(*AssetTransfer).Key = key(hexA) },
 				"no note":              func(v Validator) { v.(*AssetTransfer).Note = "" },
 			}},
