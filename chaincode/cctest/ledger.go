@@ -189,7 +189,8 @@ func (l *Ledger) EvaluateTx(tx Tx) *Result {
 // Commit orders results, in the order given, into one new block and validates them as
 // a peer does: a transaction whose reads were changed by a committed or an earlier
 // transaction of the block is invalidated (Committed false, ValidationCode saying
-// why). Results whose chaincode failed are left out, as a client would not submit them.
+// why). Results whose chaincode failed are left out, as a client would not submit them,
+// and so are results already committed; with nothing left, no block is cut.
 func (l *Ledger) Commit(results ...*Result) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -199,7 +200,9 @@ func (l *Ledger) Commit(results ...*Result) {
 			ok = append(ok, r)
 		}
 	}
-	l.commit(ok...)
+	if len(ok) > 0 {
+		l.commit(ok...)
+	}
 }
 
 func (l *Ledger) simulate(tx Tx) *Result {

@@ -1,36 +1,12 @@
 package txsim
 
-import (
-	"fmt"
-
-	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
-)
+import "github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
 
 // Version is the height of the transaction that last wrote a key: its block number and
 // its index inside that block, as Fabric's version.Height.
 type Version struct {
 	BlockNum uint64
 	TxNum    uint64
-}
-
-// String returns the version as "block:tx".
-func (v Version) String() string {
-	return fmt.Sprintf("%d:%d", v.BlockNum, v.TxNum)
-}
-
-// Compare returns -1, 0 or +1 as v is lower than, equal to or higher than o.
-func (v Version) Compare(o Version) int {
-	switch {
-	case v.BlockNum < o.BlockNum:
-		return -1
-	case v.BlockNum > o.BlockNum:
-		return 1
-	case v.TxNum < o.TxNum:
-		return -1
-	case v.TxNum > o.TxNum:
-		return 1
-	}
-	return 0
 }
 
 // VersionedValue is a committed value with its metadata and version.
