@@ -190,8 +190,7 @@ type txParts struct {
 	endorsements  []*peer.Endorsement
 	envSignature  []byte
 	signer        *identity
-	// resign re-signs the envelope after tampering (default); set false to keep a
-	// signature computed over the untampered payload.
+	// proposalHash is computed from the tampered headers unless tamper sets it.
 	proposalHash []byte
 }
 
@@ -249,15 +248,17 @@ func (n *network) build(t testing.TB, spec txSpec) (*common.Envelope, string) {
 		Response:    &peer.Response{Status: 200},
 		ChaincodeId: &peer.ChaincodeID{Name: spec.chaincode, Version: spec.version},
 	}
-	chdrBytes, _ := proto.Marshal(p.chdr)
-	shdrBytes, _ := proto.Marshal(p.shdr)
-	h := sha256.New()
-	h.Write(chdrBytes)
-	h.Write(shdrBytes)
-	h.Write(p.ccPropPayload)
-	p.proposalHash = h.Sum(nil)
 	if spec.tamper != nil {
 		spec.tamper(p)
+	}
+	chdrBytes, _ := proto.Marshal(p.chdr)
+	shdrBytes, _ := proto.Marshal(p.shdr)
+	if p.proposalHash == nil {
+		h := sha256.New()
+		h.Write(chdrBytes)
+		h.Write(shdrBytes)
+		h.Write(p.ccPropPayload)
+		p.proposalHash = h.Sum(nil)
 	}
 	ext2, _ := proto.Marshal(p.action)
 	prpBytes, _ := proto.Marshal(&peer.ProposalResponsePayload{ProposalHash: p.proposalHash, Extension: ext2})
@@ -269,8 +270,6 @@ func (n *network) build(t testing.TB, spec txSpec) (*common.Envelope, string) {
 			})
 		}
 	}
-	chdrBytes, _ = proto.Marshal(p.chdr)
-	shdrBytes, _ = proto.Marshal(p.shdr)
 	ccap, _ := proto.Marshal(&peer.ChaincodeActionPayload{
 		ChaincodeProposalPayload: p.ccPropPayload,
 		Action:                   &peer.ChaincodeEndorsedAction{ProposalResponsePayload: prpBytes, Endorsements: p.endorsements},
