@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
-	"github.com/kaiban-platform/kaiban/chaincode/internal/access"
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
+	"github.com/kaiban-platform/kaiban/chaincode/internal/access"
 	"github.com/kaiban-platform/kaiban/chaincode/internal/ledger"
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 )

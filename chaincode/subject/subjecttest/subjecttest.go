@@ -168,7 +168,9 @@ func (c *Consortium) AddMember(mspID string, kind model.MemberKind, department s
 	}
 	m := c.ApplyMember(mspID, kind, department)
 	review := model.MemberReview{Member: mspID, Approve: true, Permissions: perms}
-	c.submit(c.Operator.Admin, &m.Record, "ReviewMember", c.json(&review))
+	var rec model.Member
+	c.submit(c.Operator.Admin, &rec, "ReviewMember", c.json(&review))
+	m.Record = rec
 	c.members[mspID] = m
 	return m
 }
@@ -190,11 +192,13 @@ func (c *Consortium) Member(mspID string) *Member {
 	return c.members[mspID]
 }
 
-// SuspendMember suspends m; it can no longer act.
+// SuspendMember suspends m, which can no longer act, and updates m.Record.
 func (c *Consortium) SuspendMember(m *Member) {
 	c.t.Helper()
 	ch := model.MemberChange{Member: m.ID, Note: "suspended by subjecttest"}
-	c.submit(c.Operator.Admin, &m.Record, "SuspendMember", c.json(&ch))
+	var rec model.Member
+	c.submit(c.Operator.Admin, &rec, "SuspendMember", c.json(&ch))
+	m.Record = rec
 }
 
 // OpenSubject opens an active subject of kind holding perms: the operator's
@@ -204,7 +208,9 @@ func (c *Consortium) OpenSubject(kind model.SubjectKind, perms ...model.Permissi
 	c.t.Helper()
 	s := c.ApplySubject(kind)
 	review := model.SubjectReview{Subject: s.ID, Approve: true, Permissions: perms}
-	c.submit(c.Operator.Client, &s.Record, "ReviewSubject", c.json(&review))
+	var rec model.Subject
+	c.submit(c.Operator.Client, &rec, "ReviewSubject", c.json(&review))
+	s.Record = rec
 	return s
 }
 
@@ -231,11 +237,14 @@ func (c *Consortium) ApplySubject(kind model.SubjectKind) *Subject {
 	return s
 }
 
-// FreezeSubject freezes s; it can neither act nor receive.
+// FreezeSubject freezes s, which can neither act nor receive, and updates
+// s.Record.
 func (c *Consortium) FreezeSubject(s *Subject) {
 	c.t.Helper()
 	ch := model.SubjectChange{Subject: s.ID, Note: "frozen by subjecttest"}
-	c.submit(c.Operator.Client, &s.Record, "FreezeSubject", c.json(&ch))
+	var rec model.Subject
+	c.submit(c.Operator.Client, &rec, "FreezeSubject", c.json(&ch))
+	s.Record = rec
 }
 
 // Sign returns the canonical JSON of request and the base64 SM2 signature by
