@@ -200,3 +200,12 @@ func list[T any](stub ledger.Stub, objectType, index, kind string, pageSize int3
 	})
 	return items, next, err
 }
+
+// done returns record when the transaction's last step, err, succeeded, so
+// that a failed write or event never hands back a record as if it stood.
+func done[T any](record *T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return record, nil
+}

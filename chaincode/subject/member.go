@@ -46,7 +46,7 @@ func (c *Contract) Bootstrap(ctx contractapi.TransactionContextInterface, applic
 	if err := putMember(stub, m, ""); err != nil {
 		return nil, err
 	}
-	return m, ledger.Emit(stub, model.EventMemberReviewed, m)
+	return done(m, ledger.Emit(stub, model.EventMemberReviewed, m))
 }
 
 // ApplyMember files an organisation's admission application (准入申请,
@@ -92,7 +92,7 @@ func (c *Contract) ApplyMember(ctx contractapi.TransactionContextInterface, appl
 	if err := putMember(stub, m, oldKind); err != nil {
 		return nil, err
 	}
-	return m, ledger.Emit(stub, model.EventMemberApplied, m)
+	return done(m, ledger.Emit(stub, model.EventMemberApplied, m))
 }
 
 // ReviewMember decides a pending application (准入审核, 7.4.2 a; A.2): an
@@ -127,7 +127,7 @@ func (c *Contract) ReviewMember(ctx contractapi.TransactionContextInterface, rev
 	if err := touchMember(stub, m); err != nil {
 		return nil, err
 	}
-	return m, ledger.Emit(stub, model.EventMemberReviewed, m)
+	return done(m, ledger.Emit(stub, model.EventMemberReviewed, m))
 }
 
 // SetMemberPermissions replaces an active or suspended member's permissions
@@ -286,7 +286,7 @@ func changeMember(stub ledger.Stub, m *model.Member) (*model.Member, error) {
 	if err := touchMember(stub, m); err != nil {
 		return nil, err
 	}
-	return m, ledger.Emit(stub, model.EventMemberChanged, m)
+	return done(m, ledger.Emit(stub, model.EventMemberChanged, m))
 }
 
 // keepGovernor refuses a change after which no active member would hold

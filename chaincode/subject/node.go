@@ -73,7 +73,7 @@ func (c *Contract) AdmitNode(ctx contractapi.TransactionContextInterface, admiss
 	if err := store(stub, objNode, idxNodeKind, n.ID, string(n.Kind), oldKind, n); err != nil {
 		return nil, err
 	}
-	return n, ledger.Emit(stub, model.EventNodeAdmitted, n)
+	return done(n, ledger.Emit(stub, model.EventNodeAdmitted, n))
 }
 
 // RetireNode retires an active node (节点准出, 7.4.2 c). The caller is an
@@ -107,7 +107,7 @@ func (c *Contract) RetireNode(ctx contractapi.TransactionContextInterface, retir
 	if err := store(stub, objNode, idxNodeKind, n.ID, string(n.Kind), string(n.Kind), &n); err != nil {
 		return nil, err
 	}
-	return &n, ledger.Emit(stub, model.EventNodeRetired, &n)
+	return done(&n, ledger.Emit(stub, model.EventNodeRetired, &n))
 }
 
 // GetNode returns the node with ID id, or a NOT_FOUND error.

@@ -75,7 +75,7 @@ func (c *Contract) ApplySubject(ctx contractapi.TransactionContextInterface, app
 	if err := store(stub, objSubject, idxSubjectKind, s.ID, string(s.Kind), oldKind, s); err != nil {
 		return nil, err
 	}
-	return s, ledger.Emit(stub, model.EventSubjectApplied, s)
+	return done(s, ledger.Emit(stub, model.EventSubjectApplied, s))
 }
 
 // ReviewSubject decides a pending locker-opening application (许可准入,
@@ -107,7 +107,7 @@ func (c *Contract) ReviewSubject(ctx contractapi.TransactionContextInterface, re
 		return nil, model.Errorf(model.CodeState, "subject %s is %s, not pending", s.ID, s.Status)
 	}
 	s.Status, s.Permissions, s.ReviewedBy, s.Note = status, perms, reviewer.ID, r.Note
-	return s, writeSubject(ctx.GetStub(), s, model.EventSubjectReviewed)
+	return done(s, writeSubject(ctx.GetStub(), s, model.EventSubjectReviewed))
 }
 
 // SetSubjectPermissions replaces an active or frozen subject's permissions
@@ -134,7 +134,7 @@ func (c *Contract) SetSubjectPermissions(ctx contractapi.TransactionContextInter
 		return s, nil
 	}
 	s.Permissions, s.Note = perms, ch.Note
-	return s, writeSubject(ctx.GetStub(), s, model.EventSubjectChanged)
+	return done(s, writeSubject(ctx.GetStub(), s, model.EventSubjectChanged))
 }
 
 // FreezeSubject freezes an active subject: it can neither act nor receive
@@ -196,7 +196,7 @@ func (c *Contract) ChangeSubjectKey(ctx contractapi.TransactionContextInterface,
 		}
 	}
 	s.PublicKey, s.Note = ch.PublicKey, ch.Note
-	return s, writeSubject(ctx.GetStub(), s, model.EventSubjectKeyChanged)
+	return done(s, writeSubject(ctx.GetStub(), s, model.EventSubjectKeyChanged))
 }
 
 // GetSubject returns the subject with ID id, or a NOT_FOUND error. The other
@@ -252,7 +252,7 @@ func moveSubject(ctx contractapi.TransactionContextInterface, function, change, 
 		return nil, model.Errorf(model.CodeState, "subject %s is %s, not %s", s.ID, s.Status, from)
 	}
 	s.Status, s.Note = to, ch.Note
-	return s, writeSubject(ctx.GetStub(), s, model.EventSubjectChanged)
+	return done(s, writeSubject(ctx.GetStub(), s, model.EventSubjectChanged))
 }
 
 // writeSubject stamps and writes a subject whose kind has not changed and
