@@ -128,6 +128,9 @@ type network struct {
 	client, peer1, peer2, orderer *identity
 	verifier                      *verifier
 	policy                        policy
+	// cache, when set, is told of every signature build makes, as devnet's gateway
+	// tells it of the signatures it verifies and its peers make.
+	cache *SignatureCache
 }
 
 const testChannel = "kaiban"
@@ -264,10 +267,11 @@ func (n *network) build(t testing.TB, spec txSpec) (*common.Envelope, string) {
 	prpBytes, _ := proto.Marshal(&peer.ProposalResponsePayload{ProposalHash: p.proposalHash, Extension: ext2})
 	if p.endorsements == nil {
 		for _, e := range spec.endorsers {
-			p.endorsements = append(p.endorsements, &peer.Endorsement{
-				Endorser:  e.serialized,
-				Signature: e.mustSign(append(append([]byte{}, prpBytes...), e.serialized...)),
-			})
+			msg := append(append([]byte{}, prpBytes...), e.serialized...)
+			p.endorsements = append(p.endorsements, &peer.Endorsement{Endorser: e.serialized, Signature: e.mustSign(msg)})
+			if n.cache != nil {
+				n.cache.Add(e.serialized, msg, p.endorsements[len(p.endorsements)-1].Signature)
+			}
 		}
 	}
 	ccap, _ := proto.Marshal(&peer.ChaincodeActionPayload{
@@ -282,6 +286,9 @@ func (n *network) build(t testing.TB, spec txSpec) (*common.Envelope, string) {
 	sig := p.envSignature
 	if sig == nil {
 		sig = p.signer.mustSign(payload)
+		if n.cache != nil {
+			n.cache.Add(p.signer.serialized, payload, sig)
+		}
 	}
 	return &common.Envelope{Payload: payload, Signature: sig}, p.chdr.TxId
 }
