@@ -155,7 +155,7 @@ func (it *historyIterator) Close() error {
 type emptyKV struct{}
 
 func (emptyKV) Next() (*txsim.VersionedKV, error) { return nil, nil }
-func (emptyKV) Close() error                     { return nil }
+func (emptyKV) Close() error                      { return nil }
 
 type emptyHistory struct{}
 
