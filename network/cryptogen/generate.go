@@ -13,8 +13,9 @@ import (
 // Generate writes the crypto material of orgs under dir. It is idempotent: an
 // organisation whose folder exists keeps its CAs and identities, and only the
 // nodes and users missing from it are issued. Every identity folder is written
-// to a temporary name first and renamed into place, so an interrupted run
-// leaves no half-written identity behind.
+// to a temporary name first and renamed into place, so a killed run leaves no
+// half-written identity behind. (Files are not fsynced: material lost to an
+// operating-system crash is regenerated on the next start of an empty network.)
 func Generate(dir string, orgs []OrgSpec) error {
 	seen := map[string]bool{}
 	for _, org := range orgs {
@@ -101,9 +102,6 @@ func (l Layout) generateCAs(org OrgSpec) error {
 	if err := writeMSP(filepath.Join(tmp, "msp"), org, ca.Cert, tlsca.Cert, nil, nil); err != nil {
 		return err
 	}
-	if err := syncDir(tmp); err != nil {
-		return err
-	}
 	// An org folder may exist without msp/ when an earlier run was interrupted
 	// after creating users/ of another attempt; it holds nothing usable then.
 	if err := os.RemoveAll(orgDir); err != nil {
@@ -146,9 +144,6 @@ func (l Layout) writeIdentity(org OrgSpec, ca, tlsca *CA, dir string, req Identi
 		"tls/" + tlsName + ".key": tlsKeyPEM,
 	}
 	if err := writeFiles(tmp, files); err != nil {
-		return err
-	}
-	if err := syncDir(tmp); err != nil {
 		return err
 	}
 	return os.Rename(tmp, dir)
@@ -210,9 +205,6 @@ func writeFiles(dir string, files map[string][]byte) error {
 			return err
 		}
 		_, err = f.Write(data)
-		if err == nil {
-			err = f.Sync()
-		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -221,20 +213,4 @@ func writeFiles(dir string, files map[string][]byte) error {
 		}
 	}
 	return nil
-}
-
-// syncDir fsyncs every directory under root so that a rename of root publishes
-// complete contents.
-func syncDir(root string) error {
-	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
-			return err
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		return f.Sync()
-	})
 }
