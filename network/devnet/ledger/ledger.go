@@ -27,7 +27,7 @@ const (
 
 // cachedBlocks is how many recent blocks Block serves from memory, so that deliver
 // streams following the chain do not read the file.
-const cachedBlocks = 128
+const cachedBlocks = 16
 
 // Ledger is one channel's orderer, committer, block store and state. Its methods are
 // safe for concurrent use.
