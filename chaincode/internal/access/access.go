@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
 	"github.com/kaiban-platform/kaiban/chaincode/model"
@@ -29,6 +30,12 @@ type Caller struct {
 // CallerOf reads the caller's identity from the transaction context.
 func CallerOf(ctx contractapi.TransactionContextInterface) (*Caller, error) {
 	ci := ctx.GetClientIdentity()
+	// contractapi stores a typed nil when the creator is not an X.509
+	// identity; a peer would refuse such a proposal, but a chaincode must not
+	// panic on it either.
+	if id, ok := ci.(*cid.ClientID); ci == nil || (ok && id == nil) {
+		return nil, model.Errorf(model.CodeDenied, "caller is not an X.509 identity")
+	}
 	msp, err := ci.GetMSPID()
 	if err != nil {
 		return nil, model.Errorf(model.CodeDenied, "caller has no MSP ID: %v", err)
