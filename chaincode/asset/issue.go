@@ -171,17 +171,14 @@ func (c *Contract) issuer(ctx contractapi.TransactionContextInterface, submitter
 // checkKeys adds to the model's validation: each recipient gets one wrapped
 // key, and the owner's is wrapped in the mode the asset declares (7.4.4 d 5).
 func checkKeys(req *model.AssetIssue) error {
+	recipients := make([]string, len(req.Keys))
 	for i, k := range req.Keys {
-		for _, prev := range req.Keys[:i] {
-			if prev.Recipient == k.Recipient {
-				return model.Errorf(model.CodeInvalid, "keys wrap the data key for %s twice", k.Recipient)
-			}
-		}
 		if k.Recipient == req.Owner && k.Mode != req.Encryption {
 			return model.Errorf(model.CodeInvalid, "the owner's key is wrapped in mode %s, the asset declares %s", k.Mode, req.Encryption)
 		}
+		recipients[i] = k.Recipient
 	}
-	return nil
+	return noDuplicates("keys", recipients)
 }
 
 // sameIssue reports whether req issues what a already records. Type, owner,
