@@ -143,10 +143,7 @@ func (bf *File) Append(payload []byte) error {
 	if len(payload) == 0 || len(payload) > MaxRecordSize {
 		return fmt.Errorf("blockfile: record of %d bytes", len(payload))
 	}
-	rec := make([]byte, headerSize+len(payload))
-	binary.BigEndian.PutUint32(rec[:4], uint32(len(payload)))
-	binary.BigEndian.PutUint32(rec[4:8], crc32.Checksum(payload, castagnoli))
-	copy(rec[headerSize:], payload)
+	rec := appendRecord(make([]byte, 0, headerSize+len(payload)), payload)
 
 	bf.mu.RLock()
 	off := bf.size
@@ -205,4 +202,11 @@ func (bf *File) readAt(off int64) ([]byte, error) {
 // Close closes the file.
 func (bf *File) Close() error {
 	return bf.f.Close()
+}
+
+// appendRecord appends payload as a record (header and payload) to b.
+func appendRecord(b, payload []byte) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(payload)))
+	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(payload, castagnoli))
+	return append(b, payload...)
 }
