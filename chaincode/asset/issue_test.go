@@ -310,3 +310,36 @@ func TestIssueAsset_ReuploadOfReviewedConflicts(t *testing.T) {
 	req.ContentDigest = gm.Hex([]byte("something else"))
 	w.fails(model.CodeConflict, func() *cctest.Result { return w.issue(w.window.Client, w.person.Key, req) })
 }
+
+// The member and subject records read through InvokeChaincode join the
+// issue's read set: a suspension ordered before the issue in the same block
+// invalidates it, as two issues of the same asset do.
+func TestIssueAsset_ConcurrentChangesInvalidate(t *testing.T) {
+	w := newWorld(t)
+	endorse := func(creator *cctest.Identity, chaincode, function string, args ...string) *cctest.Result {
+		res := w.l.EvaluateTx(cctest.Tx{Creator: creator, Chaincode: chaincode, Function: function, Args: args})
+		w.mustOK(res)
+		return res
+	}
+	req := w.issueRequest(typeLicence, w.firm, w.market.ID, model.ChannelDepartment)
+	canonical, sig := w.sign(w.market.Key, asset.ActionIssueAsset, &req)
+	first := endorse(w.market.Client, model.ChaincodeAsset, "IssueAsset", canonical, sig)
+	second := endorse(w.market.Admin, model.ChaincodeAsset, "IssueAsset", canonical, sig)
+	w.l.Commit(first, second)
+	if !first.Committed || second.Committed || second.ValidationCode.String() != "MVCC_READ_CONFLICT" {
+		t.Fatalf("same asset twice in a block: %s, %s", first.ValidationCode, second.ValidationCode)
+	}
+
+	req = w.issueRequest(typeLicence, w.firm, w.market.ID, model.ChannelDepartment)
+	canonical, sig = w.sign(w.market.Key, asset.ActionIssueAsset, &req)
+	issue := endorse(w.market.Client, model.ChaincodeAsset, "IssueAsset", canonical, sig)
+	suspend := endorse(w.op.Admin, model.ChaincodeSubject, "SuspendMember",
+		w.json(&model.MemberChange{Member: w.market.ID, Note: "licence authority moved"}))
+	w.l.Commit(suspend, issue)
+	if !suspend.Committed || issue.Committed {
+		t.Fatalf("issue endorsed before a suspension: %s, %s", suspend.ValidationCode, issue.ValidationCode)
+	}
+	if w.l.State(model.ChaincodeAsset, "\x00asset\x00"+model.AssetID(req.Type, req.Owner, req.Issuer, req.BusinessKey)+"\x00") != nil {
+		t.Fatal("invalidated issue was written")
+	}
+}
