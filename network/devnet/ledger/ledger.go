@@ -149,6 +149,14 @@ func (l *Ledger) recover() (*common.Block, error) {
 		if genesis.GetHeader().GetNumber() != 0 || !slices.Equal(DataHash(genesis.Data), genesis.Header.DataHash) {
 			return nil, errors.New("Config.Genesis is not a block 0 with a matching data hash")
 		}
+		if len(genesis.GetData().GetData()) != 1 {
+			return nil, errors.New("Config.Genesis must hold one configuration transaction")
+		}
+		if p, _ := parseEnvelope(genesis.Data.Data[0]); p.chdr == nil || p.chdr.ChannelId != l.cfg.ChannelID ||
+			common.HeaderType(p.chdr.Type) != common.HeaderType_CONFIG {
+			return nil, fmt.Errorf("Config.Genesis is not a configuration block of channel %s", l.cfg.ChannelID)
+		}
+		genesis = withValidFilter(genesis)
 		raw, err := proto.Marshal(genesis)
 		if err != nil {
 			return nil, fmt.Errorf("marshal genesis block: %w", err)
@@ -384,3 +392,23 @@ var _ txsim.State = (*Snapshot)(nil)
 
 // Height returns the ledger height the snapshot shows: blocks 0 to Height-1 are in it.
 func (s *Snapshot) Height() uint64 { return s.height }
+
+// withValidFilter returns the genesis block with every transaction marked valid in
+// its TRANSACTIONS_FILTER, as a peer commits it; a block made by configtxgen or
+// fabric-config carries an empty filter. The caller's block is not modified.
+func withValidFilter(genesis *common.Block) *common.Block {
+	md := genesis.GetMetadata().GetMetadata()
+	if len(md) > int(common.BlockMetadataIndex_TRANSACTIONS_FILTER) &&
+		len(md[common.BlockMetadataIndex_TRANSACTIONS_FILTER]) == len(genesis.GetData().GetData()) {
+		return genesis
+	}
+	g := proto.Clone(genesis).(*common.Block)
+	if g.Metadata == nil {
+		g.Metadata = &common.BlockMetadata{}
+	}
+	for len(g.Metadata.Metadata) < len(common.BlockMetadataIndex_name) {
+		g.Metadata.Metadata = append(g.Metadata.Metadata, []byte{})
+	}
+	g.Metadata.Metadata[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = make([]byte, len(g.Data.GetData()))
+	return g
+}

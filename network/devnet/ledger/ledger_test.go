@@ -511,3 +511,46 @@ func asn1HeaderHash(t *testing.T, h *common.BlockHeader) []byte {
 	sum := sha256.Sum256(asn1HeaderBytes(t, h))
 	return sum[:]
 }
+
+// TestLedger_GenesisWithoutFilter accepts a genesis block as configtxgen and
+// fabric-config make it, with no TRANSACTIONS_FILTER, and marks its transaction valid.
+func TestLedger_GenesisWithoutFilter(t *testing.T) {
+	n := newNetwork(t)
+	g, err := GenesisBlock(testChannel, nil, 10, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Metadata.Metadata[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = []byte{}
+	cfg := n.config(t.TempDir())
+	cfg.Genesis = g
+	l := openLedger(t, cfg)
+	b, _ := l.Block(0)
+	if f := b.Metadata.Metadata[common.BlockMetadataIndex_TRANSACTIONS_FILTER]; len(f) != 1 || f[0] != 0 {
+		t.Fatalf("genesis filter %v", f)
+	}
+	if len(g.Metadata.Metadata[common.BlockMetadataIndex_TRANSACTIONS_FILTER]) != 0 {
+		t.Fatal("caller's genesis block modified")
+	}
+	env, _ := n.build(t, txSpec{rwset: writeSet("asset", map[string]string{"k": "v"})})
+	if st := submit(t, l, env)[0]; st.Code != peer.TxValidationCode_VALID || st.BlockNumber != 1 {
+		t.Fatalf("first tx %+v", st)
+	}
+	l.Close()
+	if _, err := Verify(cfg.Dir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLedger_GenesisOfAnotherChannelRefused(t *testing.T) {
+	n := newNetwork(t)
+	g, err := GenesisBlock("other", nil, 10, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := n.config(t.TempDir())
+	cfg.Genesis = g
+	if l, err := Open(cfg); err == nil {
+		l.Close()
+		t.Fatal("Open with another channel's genesis block succeeded")
+	}
+}
