@@ -1,5 +1,7 @@
 package model
 
+import "regexp"
+
 // GrantKind distinguishes authorization (授权, 7.4.4 b) from delegation
 // (委托, 7.4.4 c). Both let the grantee view or use the grantor's asset and
 // may push it into the grantee's locker; a delegate additionally acts on the
@@ -21,14 +23,16 @@ const (
 	ScopeUse  Scope = "use"  // read it and present it to third parties
 )
 
-// Grant statuses.
+// Grant statuses, shared by authorization codes.
 const (
 	GrantActive  = "active"
 	GrantRevoked = "revoked"
 )
 
 // Grant is an authorization or delegation of one asset to one grantee, who is
-// a subject (its ID) or a member (its MSP ID).
+// a subject (its ID) or a member (its MSP ID). It keeps every field of the
+// GrantRequest, Nonce included, so the grantor's signature can be checked
+// from the record alone.
 type Grant struct {
 	ID               string      `json:"id"`
 	Kind             GrantKind   `json:"kind"`
@@ -41,6 +45,7 @@ type Grant struct {
 	Push             bool        `json:"push"`
 	GranteeKey       *WrappedKey `json:"granteeKey,omitempty" metadata:",optional"`
 	Request          string      `json:"request,omitempty" metadata:",optional"`
+	Nonce            string      `json:"nonce"`
 	GrantorSignature string      `json:"grantorSignature"`
 	Status           string      `json:"status"`
 	Note             string      `json:"note,omitempty" metadata:",optional"`
@@ -131,6 +136,7 @@ type AuthCode struct {
 	ExpiresAt      string `json:"expiresAt"`
 	OwnerSignature string `json:"ownerSignature"`
 	Status         string `json:"status"`
+	Note           string `json:"note,omitempty" metadata:",optional"`
 	CreatedAt      string `json:"createdAt"`
 	CreatedTx      string `json:"createdTx"`
 	UpdatedAt      string `json:"updatedAt"`
@@ -156,11 +162,30 @@ func (a *AuthCodeIssue) Validate() error {
 	c.hexID("owner", a.Owner)
 	oneOf(&c, "scope", a.Scope, ScopeView, ScopeUse)
 	c.text("purpose", a.Purpose, true)
-	if len(a.Salt) < 32 || len(a.Salt) > 128 || !hexIDPattern.MatchString(a.Salt[:32]) {
+	if len(a.Salt) < 32 || len(a.Salt) > 128 || len(a.Salt)%2 != 0 || !lowerHexPattern.MatchString(a.Salt) {
 		c.fail("salt must be at least 16 random bytes, hex-encoded")
 	}
 	c.digest("hash", a.Hash)
 	c.time("expiresAt", a.ExpiresAt, true)
+	return c.err
+}
+
+// lowerHexPattern matches lower-case hex of any length, for salts.
+var lowerHexPattern = regexp.MustCompile(`^[0-9a-f]*$`)
+
+// AuthCodeRevocation is what the owner signs to revoke an authorization code
+// ("authorization.RevokeAuthCode"); the transaction takes its two fields as
+// plain parameters.
+type AuthCodeRevocation struct {
+	AuthCode string `json:"authCode"`
+	Note     string `json:"note"`
+}
+
+// Validate checks the revocation's fields.
+func (r *AuthCodeRevocation) Validate() error {
+	var c checks
+	c.hexID("authCode", r.AuthCode)
+	c.text("note", r.Note, true)
 	return c.err
 }
 
