@@ -94,7 +94,7 @@ func Open(cfg Config) (*Ledger, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	state, err := statedb.Open(filepath.Join(cfg.Dir, StateFile), statedb.Options{})
+	state, err := openState(cfg.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
@@ -221,7 +221,7 @@ func (l *Ledger) Close() error {
 	close(l.next)
 	l.stop()
 	l.mu.Unlock()
-	err := errors.Join(l.state.Close(), l.blocks.Close())
+	err := errors.Join(closeState(l.state), l.blocks.Close())
 	if ferr := l.failure(); ferr != nil {
 		return ferr
 	}

@@ -77,6 +77,41 @@ func Open(path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
+// Meta returns the value of an entry of the meta bucket, nil when it has none.
+func (db *DB) Meta(key string) ([]byte, error) {
+	var v []byte
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketMeta); b != nil {
+			v = append([]byte(nil), b.Get([]byte(key))...)
+		}
+		return nil
+	})
+	return v, err
+}
+
+// SetMeta writes meta entries in their own transaction and flushes the database to
+// disk, so that they are durable before anything written after them.
+func (db *DB) SetMeta(entries map[string][]byte) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		for k, v := range entries {
+			if string(k) == string(keySavepoint) {
+				return fmt.Errorf("meta entry %q is reserved", k)
+			}
+			if err := tx.Bucket(bucketMeta).Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write meta: %w", err)
+	}
+	if err := db.bolt.Sync(); err != nil {
+		return fmt.Errorf("sync state database: %w", err)
+	}
+	return nil
+}
+
 // Close flushes the database to disk and closes it.
 func (db *DB) Close() error {
 	if !db.bolt.IsReadOnly() {
