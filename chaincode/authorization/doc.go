@@ -17,7 +17,10 @@
 //     owner hands out off chain. Only the salt and the salted SM3 hash are
 //     stored; a holder presents the code in transient data (key
 //     model.TransientAuthCode), so it never enters a transaction's payload,
-//     read/write set or block, and it is compared in constant time.
+//     read/write set or block, and it is compared in constant time. Salt and
+//     hash are readable by every channel member, so a code must carry enough
+//     entropy that guessing it offline is hopeless (the platform issues
+//     128-bit random codes); the salt only stops precomputed tables.
 //   - Access records ("access", 7.6.2 b): one per content access — accessor,
 //     action, reason, the grant or code used, the subject's signature — timed
 //     by the transaction's timestamp and identified by its transaction ID, so
