@@ -9,8 +9,8 @@ import (
 	"log"
 	"os"
 
-	"github.com/kaiban-platform/kaiban/chaincode/subject"
 	"github.com/kaiban-platform/kaiban/chaincode/launch"
+	"github.com/kaiban-platform/kaiban/chaincode/subject"
 )
 
 func main() {

@@ -6,6 +6,7 @@ package ledger
 import (
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/kaiban-platform/kaiban/chaincode/model"
@@ -142,6 +143,12 @@ const DefaultPageSize = 50
 // calling fn with each key's attributes and value, and returns the bookmark
 // of the next page ("" when this was the last).
 func Page(stub Stub, objectType string, attrs []string, pageSize int32, bookmark string, fn func(keyAttrs []string, value []byte) error) (string, error) {
+	// A bookmark is the start key of the range the peer records in the read
+	// set, a protobuf string: a non-UTF-8 one would fail the endorsement with
+	// an unclassified error.
+	if !utf8.ValidString(bookmark) {
+		return "", model.Errorf(model.CodeInvalid, "bookmark is not valid UTF-8")
+	}
 	switch {
 	case pageSize < 0:
 		return "", model.Errorf(model.CodeInvalid, "page size %d is negative", pageSize)

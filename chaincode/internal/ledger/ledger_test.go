@@ -198,3 +198,11 @@ func TestKey_RejectsBadAttribute(t *testing.T) {
 		t.Fatalf("BadKey: %d %q", res.Status, res.Message)
 	}
 }
+
+func TestPage_RefusesNonUTF8Bookmark(t *testing.T) {
+	l, op := setup(t)
+	res := l.Evaluate(op, "probe", "Page", "g", "1", "\xff")
+	if e := model.ParseError(res.Message); e == nil || e.Code != model.CodeInvalid {
+		t.Fatalf("bookmark \\xff: %d %q", res.Status, res.Message)
+	}
+}
