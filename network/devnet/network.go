@@ -69,6 +69,9 @@ func Start(cfg Config) (*Network, error) {
 func (n *Network) start() error {
 	cfg := n.cfg
 	var orgs []msp.Org
+	// Signatures verified at submission, and endorsements made by devnet's own
+	// peers, are not verified again when their block is validated.
+	sigs := msp.NewSignatureCache()
 	peers := map[string]*msp.SigningIdentity{}
 	var mspIDs []string
 	for _, spec := range cfg.Orgs {
@@ -84,9 +87,10 @@ func (n *Network) start() error {
 		if peers[spec.MSPID], err = msp.FromCryptogen(id); err != nil {
 			return err
 		}
+		peers[spec.MSPID].RememberIn(sigs)
 		mspIDs = append(mspIDs, spec.MSPID)
 	}
-	members, err := msp.NewVerifier(orgs)
+	members, err := msp.NewVerifier(orgs, msp.WithSignatureCache(sigs))
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,8 @@ import (
 // devnet, or a client in tests.
 type SigningIdentity struct {
 	Identity
-	key *ecdsa.PrivateKey
+	key  *ecdsa.PrivateKey
+	sigs *SignatureCache
 }
 
 // NewSigningIdentity makes a signing identity from a PEM certificate and its key.
@@ -41,6 +42,12 @@ func FromCryptogen(id *cryptogen.Identity) (*SigningIdentity, error) {
 	return NewSigningIdentity(id.MSPID, id.CertPEM, id.Key)
 }
 
+// RememberIn makes the identity record every signature it makes in cache, so
+// that a Verifier sharing the cache accepts them without verifying again.
+func (s *SigningIdentity) RememberIn(cache *SignatureCache) {
+	s.sigs = cache
+}
+
 // Sign returns an ECDSA signature over SHA-256(msg) with a low S, in ASN.1 DER.
 func (s *SigningIdentity) Sign(msg []byte) ([]byte, error) {
 	digest := sha256.Sum256(msg)
@@ -48,7 +55,11 @@ func (s *SigningIdentity) Sign(msg []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign as %s: %w", s.MSPID, err)
 	}
-	return marshalSignature(r, toLowS(s.key.Curve, sv))
+	sig, err := marshalSignature(r, toLowS(s.key.Curve, sv))
+	if err == nil && s.sigs != nil {
+		s.sigs.add(cacheKey(s.Serialized, msg, sig))
+	}
+	return sig, err
 }
 
 // Serialize returns the serialized identity that goes into headers and endorsements.

@@ -39,6 +39,7 @@ type Verifier struct {
 
 	mu    sync.RWMutex
 	cache map[string]*Identity
+	sigs  *SignatureCache
 }
 
 type orgPool struct {
@@ -51,6 +52,12 @@ type Option func(*Verifier)
 // WithClock makes the Verifier judge certificate validity at the times clock gives.
 func WithClock(clock func() time.Time) Option {
 	return func(v *Verifier) { v.now = clock }
+}
+
+// WithSignatureCache makes the Verifier remember the signatures it verified in
+// cache and accept those already in it without repeating the ECDSA work.
+func WithSignatureCache(cache *SignatureCache) Option {
+	return func(v *Verifier) { v.sigs = cache }
 }
 
 // NewVerifier returns a Verifier for orgs.
@@ -156,7 +163,18 @@ func (v *Verifier) Verify(creator, msg, sig []byte) error {
 	if err != nil {
 		return err
 	}
-	return id.Verify(msg, sig)
+	if v.sigs == nil {
+		return id.Verify(msg, sig)
+	}
+	k := cacheKey(creator, msg, sig)
+	if v.sigs.has(k) {
+		return nil
+	}
+	if err := id.Verify(msg, sig); err != nil {
+		return err
+	}
+	v.sigs.add(k)
+	return nil
 }
 
 // roleOf finds the one NodeOU role among the OUs of a certificate's subject.

@@ -165,3 +165,25 @@ func highS(t *testing.T, sig []byte) []byte {
 	}
 	return out
 }
+
+func TestVerifier_SignatureCacheAcceptsOnlyWhatVerifies(t *testing.T) {
+	ca, _ := cryptogen.NewCA("ca", "org1.example.com")
+	cache := msp.NewSignatureCache()
+	v, _ := msp.NewVerifier([]msp.Org{{MSPID: "Org1MSP", RootCerts: []*x509.Certificate{ca.Cert}}}, msp.WithSignatureCache(cache))
+	cert, key, _ := ca.Issue(cryptogen.IdentityRequest{CommonName: "peer0", Role: cryptogen.RolePeer})
+	s, _ := msp.NewSigningIdentity("Org1MSP", cryptogen.CertPEM(cert), key)
+	s.RememberIn(cache)
+	msg := []byte("proposal response payload")
+	sig, _ := s.Sign(msg)
+	for range 2 {
+		if err := v.Verify(s.Serialize(), msg, sig); err != nil {
+			t.Fatalf("own signature: %v", err)
+		}
+	}
+	if err := v.Verify(s.Serialize(), []byte("other"), sig); !errors.Is(err, msp.ErrBadSignature) {
+		t.Fatalf("cached signature over another message: %v", err)
+	}
+	if err := v.Verify(s.Serialize(), msg, highS(t, sig)); !errors.Is(err, msp.ErrBadSignature) {
+		t.Fatalf("malleated cached signature: %v", err)
+	}
+}
