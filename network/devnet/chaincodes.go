@@ -1,0 +1,33 @@
+package devnet
+
+import (
+	"fmt"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/kaiban-platform/kaiban/chaincode/approval"
+	"github.com/kaiban-platform/kaiban/chaincode/asset"
+	"github.com/kaiban-platform/kaiban/chaincode/authorization"
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/chaincode/subject"
+)
+
+// KaibanChaincodes returns the four Kaiban chaincodes by their deployed names.
+func KaibanChaincodes() (map[string]shim.Chaincode, error) {
+	contracts := map[string]contractapi.ContractInterface{
+		model.ChaincodeSubject:       subject.New(),
+		model.ChaincodeAsset:         asset.New(),
+		model.ChaincodeAuthorization: authorization.New(),
+		model.ChaincodeApproval:      approval.New(),
+	}
+	out := make(map[string]shim.Chaincode, len(contracts))
+	for name, c := range contracts {
+		cc, err := contractapi.NewChaincode(c)
+		if err != nil {
+			return nil, fmt.Errorf("chaincode %s: %w", name, err)
+		}
+		out[name] = cc
+	}
+	return out, nil
+}

@@ -1,0 +1,222 @@
+package devnet_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"google.golang.org/grpc"
+
+	"github.com/kaiban-platform/kaiban/chaincode/asset"
+	"github.com/kaiban-platform/kaiban/chaincode/gm"
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/chaincode/subject"
+	"github.com/kaiban-platform/kaiban/network/cryptogen"
+	"github.com/kaiban-platform/kaiban/network/devnet"
+)
+
+// licence is the asset type the workload issues.
+const licence = "business-licence"
+
+// kaiban is a consortium set up on a devnet through the gateway client, as the
+// platform sets it up: the operator bootstraps, the market department joins,
+// a firm opens its locker, and the market department issues licences to it.
+type kaiban struct {
+	conn   *grpc.ClientConn
+	crypto cryptogen.Layout
+
+	marketKey *sm2.PrivateKey
+	firm      string
+	firmKey   model.WrappedKey
+	seq       atomic.Int64
+}
+
+// setupKaiban founds the consortium on a network whose crypto material is in layout.
+func setupKaiban(t testing.TB, conn *grpc.ClientConn, layout cryptogen.Layout) *kaiban {
+	t.Helper()
+	k := &kaiban{conn: conn, crypto: layout}
+	orgs := devnet.DefaultOrgs()
+	operator, market := orgs[0], orgs[1]
+	opKey, opPub := sm2Key(t)
+	marketKey, marketPub := sm2Key(t)
+	k.marketKey = marketKey
+
+	opAdmin := k.contract(t, operator, "Admin", model.ChaincodeSubject)
+	app := model.MemberApplication{ID: operator.MSPID, Name: "Kaiban chain operator", Kind: model.MemberOperator, PublicKey: opPub}
+	mustSubmit(t, opAdmin, "Bootstrap", signed(t, opKey, subject.ActionBootstrap, &app)...)
+
+	join := model.MemberApplication{ID: market.MSPID, Name: "Market regulation", Kind: model.MemberDepartment, Department: model.DeptMarket, PublicKey: marketPub}
+	mustSubmit(t, k.contract(t, market, "Admin", model.ChaincodeSubject), "ApplyMember", signed(t, marketKey, subject.ActionApplyMember, &join)...)
+	mustSubmit(t, opAdmin, "ReviewMember", canonical(t, &model.MemberReview{Member: market.MSPID, Approve: true}))
+
+	firmKey, firmPub := sm2Key(t)
+	salt := make([]byte, gm.SaltSize)
+	commitments := map[string]string{
+		model.CommitIdentity: gm.Commitment(salt, []byte("devnet test firm")),
+		model.CommitLegalRep: gm.Commitment(salt, []byte("devnet test firm legal representative")),
+	}
+	opClient := k.contract(t, operator, "User1", model.ChaincodeSubject)
+	out := mustSubmit(t, opClient, "ApplySubject", signed(t, firmKey, subject.ActionApplySubject, &model.SubjectApplication{
+		Kind: model.SubjectEnterprise, Commitments: commitments, PublicKey: firmPub,
+	})...)
+	var firm model.Subject
+	if err := json.Unmarshal(out, &firm); err != nil {
+		t.Fatal(err)
+	}
+	k.firm = firm.ID
+	mustSubmit(t, opClient, "ReviewSubject", canonical(t, &model.SubjectReview{Subject: firm.ID, Approve: true, Permissions: []model.Permission{model.PermTransact}}))
+
+	mustSubmit(t, k.contract(t, operator, "User1", model.ChaincodeAsset), "DefineAssetType", canonical(t, &model.AssetTypeDefinition{
+		Code: licence, Name: "营业执照", Schema: `{"type":"object"}`, Issuers: []string{market.MSPID},
+	}))
+	dk, err := gm.NewDataKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := gm.Encrypt(&firmKey.PublicKey, dk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.firmKey = model.WrappedKey{Recipient: firm.ID, Mode: model.EncryptAsymmetric, Key: base64.StdEncoding.EncodeToString(ct)}
+	return k
+}
+
+// issuer returns the asset contract as the market department's client.
+func (k *kaiban) issuer(t testing.TB) *client.Contract {
+	return k.contract(t, devnet.DefaultOrgs()[1], "User1", model.ChaincodeAsset)
+}
+
+// issueProposal builds a signed IssueAsset proposal for a new licence of the firm.
+func (k *kaiban) issueProposal(t testing.TB, assets *client.Contract) *client.Proposal {
+	n := k.seq.Add(1)
+	content := fmt.Sprintf("licence %d", n)
+	req := model.AssetIssue{
+		Type: licence, Owner: k.firm, Issuer: "MarketMSP", Channel: model.ChannelDepartment,
+		BusinessKey:   fmt.Sprintf("application-%d", n),
+		ContentDigest: gm.Hex([]byte(content)),
+		CipherDigest:  gm.Hex([]byte("cipher of " + content)),
+		StorageRef:    "minio://assets/" + fmt.Sprint(n),
+		Size:          int64(len(content)),
+		Encryption:    model.EncryptAsymmetric,
+		Keys:          []model.WrappedKey{k.firmKey},
+	}
+	p, err := assets.NewProposal("IssueAsset", client.WithArguments(signed(t, k.marketKey, asset.ActionIssueAsset, &req)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// issue issues one licence and returns its transaction's commit status and the
+// signed commit status request, with which a client can ask again later.
+func (k *kaiban) issue(ctx context.Context, t testing.TB, assets *client.Contract) (*client.Status, []byte, error) {
+	tx, err := k.issueProposal(t, assets).EndorseWithContext(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	commit, err := tx.SubmitWithContext(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := commit.StatusWithContext(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	request, err := commit.Bytes()
+	return st, request, err
+}
+
+// gateway connects as the market department's client.
+func (k *kaiban) gateway(t testing.TB) *client.Gateway {
+	t.Helper()
+	market := devnet.DefaultOrgs()[1]
+	id, err := k.crypto.User(market, "User1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return connectAs(t, k.conn, market.MSPID, id.Cert, id.Key)
+}
+
+func (k *kaiban) contract(t testing.TB, org cryptogen.OrgSpec, user, chaincode string) *client.Contract {
+	t.Helper()
+	id, err := k.crypto.User(org, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return connectAs(t, k.conn, org.MSPID, id.Cert, id.Key).GetNetwork(devnet.DefaultChannel).GetContract(chaincode)
+}
+
+func sm2Key(t testing.TB) (*sm2.PrivateKey, string) {
+	t.Helper()
+	key, err := gm.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := gm.MarshalPublicKeyPEM(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, string(pub)
+}
+
+func canonical(t testing.TB, v any) string {
+	t.Helper()
+	raw, err := model.Canonical(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+// signed returns the canonical request and its base64 SM2 signature for action.
+func signed(t testing.TB, key *sm2.PrivateKey, action string, request any) []string {
+	t.Helper()
+	raw := canonical(t, request)
+	sig, err := gm.Sign(key, model.SigningMessage(action, []byte(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{raw, base64.StdEncoding.EncodeToString(sig)}
+}
+
+func mustSubmit(t testing.TB, c *client.Contract, function string, args ...string) []byte {
+	t.Helper()
+	out, err := c.SubmitTransaction(function, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v", c.ChaincodeName(), function, err)
+	}
+	return out
+}
+
+// TestKaiban_IssueAssetAcrossChaincodes runs the platform's set-up and an asset
+// issue through the gateway: the issue's transaction reads the subject
+// chaincode through InvokeChaincode, so one transaction spans two chaincodes.
+func TestKaiban_IssueAssetAcrossChaincodes(t *testing.T) {
+	chaincodes, err := devnet.KaibanChaincodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := startNetwork(t, func(c *devnet.Config) { c.Chaincodes = chaincodes })
+	k := setupKaiban(t, dial(t, n), n.Crypto())
+	assets := k.issuer(t)
+	st, _, err := k.issue(context.Background(), t, assets)
+	if err != nil || !st.Successful {
+		t.Fatalf("issue: %v, %v", st, err)
+	}
+	var page model.AssetPage
+	out, err := assets.EvaluateTransaction("ListAssetsByOwner", k.firm, licence, "10", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out, &page); err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].Owner != k.firm {
+		t.Fatalf("assets of the firm = %+v", page)
+	}
+}
