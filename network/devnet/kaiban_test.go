@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"google.golang.org/grpc"
 
 	"github.com/kaiban-platform/kaiban/chaincode/asset"
+	"github.com/kaiban-platform/kaiban/chaincode/authorization"
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/chaincode/subject"
@@ -32,6 +34,7 @@ type kaiban struct {
 
 	marketKey *sm2.PrivateKey
 	firm      string
+	firmSM2   *sm2.PrivateKey
 	firmKey   model.WrappedKey
 	seq       atomic.Int64
 }
@@ -69,6 +72,7 @@ func setupKaiban(t testing.TB, conn *grpc.ClientConn, layout cryptogen.Layout) *
 		t.Fatal(err)
 	}
 	k.firm = firm.ID
+	k.firmSM2 = firmKey
 	mustSubmit(t, opClient, "ReviewSubject", canonical(t, &model.SubjectReview{Subject: firm.ID, Approve: true, Permissions: []model.Permission{model.PermTransact}}))
 
 	mustSubmit(t, k.contract(t, operator, "User1", model.ChaincodeAsset), "DefineAssetType", canonical(t, &model.AssetTypeDefinition{
@@ -218,5 +222,59 @@ func TestKaiban_IssueAssetAcrossChaincodes(t *testing.T) {
 	}
 	if len(page.Items) != 1 || page.Items[0].Owner != k.firm {
 		t.Fatalf("assets of the firm = %+v", page)
+	}
+}
+
+// TestKaiban_AllFourChaincodes submits and evaluates through every Kaiban
+// chaincode: subject (set-up), asset (issue, reading subject by InvokeChaincode),
+// authorization (a grant, reading asset and subject) and approval (a process
+// started by the operator's clerk).
+func TestKaiban_AllFourChaincodes(t *testing.T) {
+	chaincodes, err := devnet.KaibanChaincodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := startNetwork(t, func(c *devnet.Config) { c.Chaincodes = chaincodes })
+	k := setupKaiban(t, dial(t, n), n.Crypto())
+	operator, market := devnet.DefaultOrgs()[0], devnet.DefaultOrgs()[1]
+
+	var member model.Member
+	out, err := k.contract(t, market, "User1", model.ChaincodeSubject).EvaluateTransaction("GetMember", market.MSPID)
+	if err != nil || json.Unmarshal(out, &member) != nil || member.Status != model.StatusActive {
+		t.Fatalf("subject GetMember: %s, %v", out, err)
+	}
+
+	out = mustSubmit(t, k.issuer(t), "IssueAsset", signed(t, k.marketKey, asset.ActionIssueAsset, &model.AssetIssue{
+		Type: licence, Owner: k.firm, Issuer: market.MSPID, Channel: model.ChannelDepartment,
+		BusinessKey: "application-all-four", ContentDigest: gm.Hex([]byte("c")), CipherDigest: gm.Hex([]byte("x")),
+		StorageRef: "minio://assets/all-four", Size: 1, Encryption: model.EncryptAsymmetric, Keys: []model.WrappedKey{k.firmKey},
+	})...)
+	var issued model.Asset
+	if err := json.Unmarshal(out, &issued); err != nil {
+		t.Fatal(err)
+	}
+
+	auth := k.contract(t, market, "User1", model.ChaincodeAuthorization)
+	grant := model.GrantRequest{
+		Kind: model.KindAuthorization, Asset: issued.ID, Grantor: k.firm, Grantee: market.MSPID, Scope: model.ScopeView,
+		Purpose: "licence check", ExpiresAt: model.FormatTime(time.Now().Add(24 * time.Hour)), Nonce: "n1",
+	}
+	out = mustSubmit(t, auth, "Grant", signed(t, k.firmSM2, authorization.ActionGrant, &grant)...)
+	var g model.Grant
+	if err := json.Unmarshal(out, &g); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := auth.EvaluateTransaction("GetGrant", g.ID); err != nil || !json.Valid(out) {
+		t.Fatalf("authorization GetGrant: %s, %v", out, err)
+	}
+
+	approval := k.contract(t, operator, "clerk", model.ChaincodeApproval)
+	start := model.ProcessStart{
+		Application: "application-1", Item: "establish", DefinitionDigest: gm.Hex([]byte("definition")), Applicant: k.firm,
+		Steps: []model.StepPlan{{Key: "licence", Department: market.MSPID, LimitSeconds: 86400}},
+	}
+	mustSubmit(t, approval, "StartProcess", canonical(t, &start))
+	if out, err := approval.EvaluateTransaction("GetProcess", "application-1"); err != nil || !json.Valid(out) {
+		t.Fatalf("approval GetProcess: %s, %v", out, err)
 	}
 }
