@@ -17,6 +17,13 @@ for m in chaincode network services; do
 	if [ -n "$(find "$m" -name '*.go' -print -quit)" ]; then modules+=("$m"); fi
 done
 
+# The services' tests run against a real PostgreSQL (package pgtest): make
+# sure a machine without one can start a project cluster.
+if [[ " ${modules[*]} " == *" services "* ]]; then
+	step "PostgreSQL for the tests"
+	scripts/install-postgres.sh
+fi
+
 step "go vet (${modules[*]})"
 for m in "${modules[@]}"; do (cd "$m" && go vet ./...); done
 
