@@ -118,16 +118,6 @@ func checkNote(note string) error {
 	return nil
 }
 
-// checkBookmark refuses a bookmark that is not UTF-8. A bookmark is the
-// start key of a range query, which the peer records in the read set, a
-// protobuf string: anything else would fail the endorsement unclassified.
-func checkBookmark(bookmark string) error {
-	if !utf8.ValidString(bookmark) {
-		return model.Errorf(model.CodeInvalid, "bookmark is not valid UTF-8")
-	}
-	return nil
-}
-
 // noDuplicates refuses a list naming the same ID twice.
 func noDuplicates(field string, ids []string) error {
 	for i, id := range ids {

@@ -91,9 +91,6 @@ func (c *Contract) ListAssetsByOwner(ctx contractapi.TransactionContextInterface
 	if owner == "" {
 		return nil, model.Errorf(model.CodeInvalid, "owner is required")
 	}
-	if err := checkBookmark(bookmark); err != nil {
-		return nil, err
-	}
 	attrs := []string{owner}
 	if assetType != "" {
 		attrs = append(attrs, assetType)

@@ -136,9 +136,6 @@ func (c *Contract) GetAssetType(ctx contractapi.TransactionContextInterface, cod
 // ListAssetTypes returns a page of asset types in code order, abolished ones
 // included; pageSize 0 means ledger.DefaultPageSize.
 func (c *Contract) ListAssetTypes(ctx contractapi.TransactionContextInterface, pageSize int32, bookmark string) (*model.AssetTypePage, error) {
-	if err := checkBookmark(bookmark); err != nil {
-		return nil, err
-	}
 	page := &model.AssetTypePage{Items: make([]model.AssetType, 0)}
 	next, err := ledger.Page(ctx.GetStub(), typeObject, nil, pageSize, bookmark, func(_ []string, value []byte) error {
 		var t model.AssetType

@@ -3,7 +3,6 @@ package authorization
 import (
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 	"github.com/kaiban-platform/kaiban/chaincode/internal/access"
@@ -255,9 +254,6 @@ func put(stub ledger.Stub, objectType, id string, v any) error {
 // returning false. Items is never nil, so an empty page still matches the
 // return schema.
 func list[T any](stub ledger.Stub, objectType, index string, attrs []string, pageSize int32, bookmark string, keep func(attrs []string) bool) ([]T, string, error) {
-	if !utf8.ValidString(bookmark) {
-		return nil, "", model.Errorf(model.CodeInvalid, "bookmark is not valid UTF-8")
-	}
 	items := make([]T, 0)
 	stopped := false
 	next, err := ledger.Page(stub, index, attrs, pageSize, bookmark, func(keyAttrs []string, _ []byte) error {
