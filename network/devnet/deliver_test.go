@@ -210,6 +210,10 @@ func TestNetwork_OpsEndpointAndFastRestart(t *testing.T) {
 	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
+	reports, err := devnet.Verify(dir)
+	if err != nil || len(reports) != 1 || reports[0].Channel != devnet.DefaultChannel || reports[0].Blocks != 3 || reports[0].Valid != 3 || reports[0].Keys != 2 {
+		t.Fatalf("verify = %+v, %v; want one channel of 3 blocks and 3 valid transactions (genesis included), 2 keys", reports, err)
+	}
 
 	began := time.Now()
 	n = start()

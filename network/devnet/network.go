@@ -225,9 +225,6 @@ func (n *Network) TLSServerName() string {
 // Crypto returns the layout of the network's crypto material.
 func (n *Network) Crypto() cryptogen.Layout { return n.crypto }
 
-// Orgs returns the peer organisations.
-func (n *Network) Orgs() []cryptogen.OrgSpec { return append([]cryptogen.OrgSpec(nil), n.cfg.Orgs...) }
-
 // Channels returns the channel names.
 func (n *Network) Channels() []string { return append([]string(nil), n.cfg.Channels...) }
 

@@ -70,11 +70,6 @@ func (s *Server) evaluator(ch *Channel, chaincode string, targets []string) (str
 			return t, true
 		}
 	}
-	if len(targets) == 0 {
-		for _, o := range ch.Policy.Orgs {
-			return o, true
-		}
-	}
 	return "", false
 }
 

@@ -80,6 +80,23 @@ func unpackProposal(sp *peer.SignedProposal) (*proposal, error) {
 // (UnpackProposal, Validate and preProcess in Fabric's core/endorser). The error
 // message is the one the peer returns, which the gateway puts in ErrorDetail.
 func (p *proposal) checkForPeer(ch *Channel) error {
+	if err := p.checkHeaderAndInput(); err != nil {
+		return err
+	}
+	if err := p.validate(ch.Members); err != nil {
+		return fmt.Errorf("error validating proposal: %w", err)
+	}
+	if _, err := ch.Ledger.TxStatus(p.chdr.GetTxId()); err == nil {
+		return fmt.Errorf("duplicate transaction found [%s]. Creator [%x]", p.chdr.GetTxId(), p.shdr.GetCreator())
+	} else if !errors.Is(err, ledger.ErrTxNotFound) {
+		return err
+	}
+	return checkWriter(ch.Members, p.chdr.GetChannelId(), p.shdr.GetCreator())
+}
+
+// checkHeaderAndInput is the rest of the endorser's UnpackProposal: the chaincode
+// header extension and input, and the proposal hash.
+func (p *proposal) checkHeaderAndInput() error {
 	ext := &peer.ChaincodeHeaderExtension{}
 	if err := proto.Unmarshal(p.chdr.GetExtension(), ext); err != nil {
 		return fmt.Errorf("error unmarshalling ChaincodeHeaderExtension: %w", err)
@@ -103,16 +120,7 @@ func (p *proposal) checkForPeer(ch *Channel) error {
 	h.Write(p.header.GetSignatureHeader())
 	h.Write(noTransient)
 	p.hash = h.Sum(nil)
-
-	if err := p.validate(ch.Members); err != nil {
-		return fmt.Errorf("error validating proposal: %w", err)
-	}
-	if _, err := ch.Ledger.TxStatus(p.chdr.GetTxId()); err == nil {
-		return fmt.Errorf("duplicate transaction found [%s]. Creator [%x]", p.chdr.GetTxId(), p.shdr.GetCreator())
-	} else if !errors.Is(err, ledger.ErrTxNotFound) {
-		return err
-	}
-	return checkWriter(ch.Members, p.chdr.GetChannelId(), p.shdr.GetCreator())
+	return nil
 }
 
 // validate is the endorser's UnpackedProposal.Validate.

@@ -75,6 +75,9 @@ func New(cfg Config) (*Server, error) {
 		if ch.Ledger == nil || ch.Chaincodes == nil || ch.Members == nil {
 			return nil, fmt.Errorf("gateway: channel %s: ledger, chaincodes and members are required", name)
 		}
+		if ch.Peers[cfg.LocalMSPID] == nil {
+			return nil, fmt.Errorf("gateway: channel %s: no peer identity for the local org %s", name, cfg.LocalMSPID)
+		}
 		for _, org := range ch.Policy.Orgs {
 			if ch.Peers[org] == nil {
 				return nil, fmt.Errorf("gateway: channel %s: no peer identity for endorsing org %s", name, org)

@@ -3,7 +3,6 @@ package msp
 import (
 	"crypto/x509"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
@@ -34,7 +33,6 @@ const maxCached = 4096
 // verifies their signatures. It is safe for concurrent use.
 type Verifier struct {
 	orgs map[string]*orgPool
-	ids  []string
 	now  func() time.Time
 
 	mu    sync.RWMutex
@@ -78,24 +76,11 @@ func NewVerifier(orgs []Org, opts ...Option) (*Verifier, error) {
 			p.intermediates.AddCert(c)
 		}
 		v.orgs[o.MSPID] = p
-		v.ids = append(v.ids, o.MSPID)
 	}
-	sort.Strings(v.ids)
 	for _, opt := range opts {
 		opt(v)
 	}
 	return v, nil
-}
-
-// MSPIDs returns the known organisations, sorted.
-func (v *Verifier) MSPIDs() []string {
-	return append([]string(nil), v.ids...)
-}
-
-// Knows reports whether mspID is a known organisation.
-func (v *Verifier) Knows(mspID string) bool {
-	_, ok := v.orgs[mspID]
-	return ok
 }
 
 // Deserialize parses a serialized identity and validates it now. Errors wrap
