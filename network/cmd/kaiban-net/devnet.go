@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -14,6 +15,9 @@ import (
 	"github.com/kaiban-platform/kaiban/network/devnet"
 	"github.com/kaiban-platform/kaiban/network/devnet/msp"
 )
+
+// gcPercent is the garbage collector's target of devnet unless GOGC is set.
+const gcPercent = 300
 
 // runDevnet runs `kaiban-net devnet [flags]` and `kaiban-net devnet verify --data DIR`.
 func runDevnet(args []string) error {
@@ -57,6 +61,12 @@ func runDevnet(args []string) error {
 	}
 	if *orgs != "" {
 		cfg.Orgs = orgSpecs(splitList(*orgs))
+	}
+	if os.Getenv("GOGC") == "" {
+		// devnet's live heap is small and its garbage large (protobuf and JSON per
+		// transaction): collecting less often saves about a tenth of its CPU time
+		// for a peak RSS still below a Fabric peer's.
+		debug.SetGCPercent(gcPercent)
 	}
 	began := time.Now()
 	n, err := devnet.Start(cfg)
