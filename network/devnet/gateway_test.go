@@ -2,6 +2,7 @@ package devnet_test
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,5 +156,37 @@ func TestGateway_ChaincodeErrorIsReported(t *testing.T) {
 	details := endorseErr.Details()
 	if len(details) != 1 || details[0].MspId != "OperatorMSP" || details[0].Message != "chaincode response 500, failed on purpose" {
 		t.Fatalf("details = %v", details)
+	}
+}
+
+func TestGateway_UnsupportedStubCallsAreClearErrors(t *testing.T) {
+	n := startNetwork(t)
+	kv := connect(t, n, "OperatorMSP", "User1").GetNetwork(devnet.DefaultChannel).GetContract("kv")
+	for fn, arg := range map[string]string{"Private": "k", "Rich": `{"selector":{}}`} {
+		_, err := kv.EvaluateTransaction(fn, arg)
+		if status.Code(err) != codes.Unknown || !strings.Contains(err.Error(), "not supported") || !strings.Contains(err.Error(), "devnet") {
+			t.Errorf("%s: %v, want a chaincode error saying devnet does not support it", fn, err)
+		}
+	}
+}
+
+// TestGateway_TwoChannels runs a test channel beside the production one (A.4):
+// each has its own ledger, state and events.
+func TestGateway_TwoChannels(t *testing.T) {
+	n := startNetwork(t, func(c *devnet.Config) { c.Channels = []string{"kaiban", "kaiban-test"} })
+	gw := connect(t, n, "OperatorMSP", "User1")
+	prod := gw.GetNetwork("kaiban").GetContract("kv")
+	test := gw.GetNetwork("kaiban-test").GetContract("kv")
+	if _, err := test.SubmitTransaction("Put", "k", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := test.EvaluateTransaction("Get", "k"); err != nil || string(got) != "test" {
+		t.Fatalf("test channel: %q, %v", got, err)
+	}
+	if _, err := prod.EvaluateTransaction("Get", "k"); err == nil {
+		t.Fatal("a write on the test channel shows on the production channel")
+	}
+	if n.Ledger("kaiban").Height() != 1 || n.Ledger("kaiban-test").Height() != 2 {
+		t.Fatalf("heights = %d, %d", n.Ledger("kaiban").Height(), n.Ledger("kaiban-test").Height())
 	}
 }

@@ -71,6 +71,18 @@ func (kvContract) Count(ctx contractapi.TransactionContextInterface, start, end 
 	return n, nil
 }
 
+// Private reads private data, which devnet does not have.
+func (kvContract) Private(ctx contractapi.TransactionContextInterface, key string) (string, error) {
+	v, err := ctx.GetStub().GetPrivateData("collection", key)
+	return string(v), err
+}
+
+// Rich runs a CouchDB query, which devnet does not have.
+func (kvContract) Rich(ctx contractapi.TransactionContextInterface, query string) error {
+	_, err := ctx.GetStub().GetQueryResult(query)
+	return err
+}
+
 // Fail always fails.
 func (kvContract) Fail(ctx contractapi.TransactionContextInterface) error {
 	return errors.New("failed on purpose")
