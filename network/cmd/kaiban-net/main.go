@@ -17,6 +17,14 @@ type command struct {
 // commands is the command table; each command lives in its own file.
 var commands = []command{
 	{"devnet", "run the embedded development network; 'devnet verify' checks its data", runDevnet},
+	{"init", "create a consortium directory: orgs, crypto material, node configs (Annex A.1)", runInit},
+	{"up", "start the Fabric nodes and chaincode servers (native or --docker)", runUp},
+	{"down", "stop the Fabric nodes and chaincode servers (--purge deletes ledgers)", runDown},
+	{"channel", "channel create: test and production channels, orderers and peers joined", runChannel},
+	{"cc", "cc deploy|upgrade|promote: chaincodes as a service (Annex A.4)", runCC},
+	{"member", "member add: admit an organisation by majority-signed config update (Annex A.2)", runMember},
+	{"node", "node add|remove: peers and orderer consenters", runNode},
+	{"status", "heights, nodes, chaincodes, health and key metrics", runStatus},
 }
 
 func main() {
