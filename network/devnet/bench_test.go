@@ -75,6 +75,7 @@ func BenchmarkDevnet_Evaluate(b *testing.B) {
 	if _, _, err := k.issue(context.Background(), b, assets); err != nil {
 		b.Fatal(err)
 	}
+	cpu0 := proc.cpuTime()
 	b.ResetTimer()
 	lat, elapsed := runLoad(64, *benchDuration, func(ctx context.Context) error {
 		_, err := assets.EvaluateWithContext(ctx, "GetAssetType", client.WithArguments(licence))
@@ -83,6 +84,7 @@ func BenchmarkDevnet_Evaluate(b *testing.B) {
 	b.StopTimer()
 	report(b, lat, elapsed)
 	b.ReportMetric(float64(proc.peakRSS())/(1<<20), "peak-RSS-MB")
+	b.ReportMetric(float64((proc.cpuTime()-cpu0).Microseconds())/float64(len(lat)), "devnet-CPU-µs/op")
 }
 
 // BenchmarkDevnet_Verify measures `devnet verify` on a chain of many blocks.

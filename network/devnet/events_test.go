@@ -25,7 +25,7 @@ import (
 func submitPuts(t *testing.T, kv *client.Contract, prefix string, from, to int) {
 	t.Helper()
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
+	sem := make(chan struct{}, 10)
 	for i := from; i < to; i++ {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -43,7 +43,8 @@ func submitPuts(t *testing.T, kv *client.Contract, prefix string, from, to int) 
 // TestChaincodeEvents_ResumeWithCheckpointer stops a client in the middle of a
 // block's events and resumes from its checkpoint: every event arrives exactly once.
 func TestChaincodeEvents_ResumeWithCheckpointer(t *testing.T) {
-	n := startNetwork(t, func(c *devnet.Config) { c.BatchTimeout = 200 * time.Millisecond })
+	// Blocks of exactly ten: ten submitters at a time fill a block at once.
+	n := startNetwork(t, func(c *devnet.Config) { c.BatchSize = 10; c.BatchTimeout = 5 * time.Second })
 	gw := connect(t, n, "OperatorMSP", "User1")
 	network := gw.GetNetwork(devnet.DefaultChannel)
 	kv := network.GetContract("kv")
@@ -51,6 +52,7 @@ func TestChaincodeEvents_ResumeWithCheckpointer(t *testing.T) {
 	submitPuts(t, kv, "ev", 0, 20)
 
 	seen := map[string]int{}
+	var blocks []uint64 // block of each event, in arrival order
 	checkpointer := new(client.InMemoryCheckpointer)
 	read := func(limit int, wait time.Duration, opts ...client.ChaincodeEventsOption) int {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -64,6 +66,7 @@ func TestChaincodeEvents_ResumeWithCheckpointer(t *testing.T) {
 			select {
 			case ev := <-events:
 				seen[string(ev.Payload)]++
+				blocks = append(blocks, ev.BlockNumber)
 				checkpointer.CheckpointChaincodeEvent(ev)
 				got++
 			case <-time.After(wait):
@@ -79,6 +82,9 @@ func TestChaincodeEvents_ResumeWithCheckpointer(t *testing.T) {
 	submitPuts(t, kv, "ev", 20, 30)
 	if got := read(23, 5*time.Second, client.WithCheckpoint(checkpointer)); got != 23 {
 		t.Fatalf("resumed session read %d events, want 23", got)
+	}
+	if blocks[6] != blocks[7] {
+		t.Fatalf("the first session stopped at the end of block %d; the test wants it inside a block", blocks[6])
 	}
 	if len(seen) != 30 {
 		t.Fatalf("saw %d distinct events, want 30", len(seen))
