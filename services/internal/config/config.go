@@ -1,0 +1,136 @@
+// Package config is the one configuration of the kaiban binary: a single
+// struct, documented field by field, whose defaults run the platform on a
+// laptop with nothing set.
+//
+// Every field is reachable three ways, derived from its place in the struct
+// so that the names can never drift apart:
+//
+//	file  (--config FILE, YAML or JSON)  http: {listen: ":8080"}
+//	env                                  KAIBAN_HTTP_LISTEN=:8080
+//	flag                                 --http-listen=:8080
+//
+// Flags win over the environment, which wins over the file, which wins over
+// the defaults. A field may name extra environment variables in its env tag
+// (DATABASE_URL is the conventional one). Fields tagged secret are masked
+// wherever the configuration is printed.
+package config
+
+import (
+	"time"
+)
+
+// Config is the configuration of one kaiban process. The doc tag of each field
+// is its documentation: it is what `kaiban help config` prints and what
+// docs/services.md's reference table is generated from.
+type Config struct {
+	HTTP     HTTP     `json:"http"`
+	Database Database `json:"database"`
+	Chain    Chain    `json:"chain"`
+	Objects  Objects  `json:"objects"`
+	Log      Log      `json:"log"`
+}
+
+// HTTP configures the HTTP server of the api service and the operations
+// endpoints of the other services.
+type HTTP struct {
+	Listen            string        `json:"listen" doc:"address of the HTTP server: the REST API, /docs, /metrics, /healthz, /readyz"`
+	OpsListen         string        `json:"opsListen" doc:"address of /healthz, /readyz and /metrics for 'serve listener' and 'serve worker' (the api service serves them on listen)"`
+	RateLimit         float64       `json:"rateLimit" doc:"sustained requests per second allowed to one client (authenticated client, else IP) on /api; 0 disables the limit"`
+	RateBurst         int           `json:"rateBurst" doc:"requests one client may send at once above the sustained rate"`
+	MaxBodyBytes      int64         `json:"maxBodyBytes" doc:"largest request body accepted; larger ones get 413"`
+	TrustedProxies    []string      `json:"trustedProxies" doc:"proxy addresses or CIDRs whose X-Forwarded-For is believed when identifying a client; empty trusts none"`
+	ReadHeaderTimeout time.Duration `json:"readHeaderTimeout" doc:"longest time a client may take to send the request headers"`
+	IdleTimeout       time.Duration `json:"idleTimeout" doc:"how long an idle keep-alive connection stays open"`
+	ShutdownTimeout   time.Duration `json:"shutdownTimeout" doc:"how long a stopping process waits for requests in flight before closing their connections"`
+}
+
+// Database configures PostgreSQL.
+type Database struct {
+	URL       string `json:"url" env:"DATABASE_URL" secret:"url" doc:"PostgreSQL connection URL; 'kaiban dev' starts a local cluster when it is empty, every other command requires it"`
+	MaxConns  int32  `json:"maxConns" doc:"most connections in the pool; 0 lets pgx choose (4 or the number of CPUs, whichever is more)"`
+	LocalDir  string `json:"localDir" doc:"'kaiban dev' without a URL: folder of the local cluster (data, log)"`
+	LocalPort int    `json:"localPort" doc:"'kaiban dev' without a URL: port of the local cluster on 127.0.0.1"`
+}
+
+// Chain configures the ledger: the embedded devnet of 'kaiban dev', or a
+// Fabric (or devnet) gateway peer that the other commands connect to.
+type Chain struct {
+	Channel     string `json:"channel" doc:"channel the Kaiban chaincodes are deployed on"`
+	Endpoint    string `json:"endpoint" doc:"gateway peer host:port; 'kaiban dev' ignores it and uses its own devnet"`
+	ServerName  string `json:"serverName" doc:"TLS server name of the gateway peer, when it differs from the endpoint's host"`
+	TLSRootCert string `json:"tlsRootCert" doc:"PEM file of the CA that issued the gateway peer's TLS certificate; empty connects without TLS"`
+	MSPID       string `json:"mspId" doc:"MSP ID of the platform's Fabric identity"`
+	Cert        string `json:"cert" doc:"PEM file of the platform's Fabric signing certificate"`
+	Key         string `json:"key" doc:"PEM file of the private key of cert"`
+	Devnet      Devnet `json:"devnet"`
+}
+
+// Devnet configures the embedded development network that 'kaiban dev' runs
+// in its own process (network/devnet).
+type Devnet struct {
+	Dir    string `json:"dir" doc:"data folder of the devnet: crypto material and ledgers"`
+	Listen string `json:"listen" doc:"gRPC address of the devnet's Gateway and Deliver services"`
+	Ops    string `json:"ops" doc:"address of the devnet's own /healthz and /metrics; '-' disables them"`
+	User   string `json:"user" doc:"the devnet user of chain.mspId that the platform signs as"`
+}
+
+// Objects configures the object store that holds asset content (storage
+// nodes, 7.2 c).
+type Objects struct {
+	Kind      string `json:"kind" doc:"object store: 'fs' (a local folder) or 'minio' (MinIO or any S3 server)"`
+	Dir       string `json:"dir" doc:"kind fs: folder of the objects"`
+	Endpoint  string `json:"endpoint" doc:"kind minio: host:port of the server"`
+	Bucket    string `json:"bucket" doc:"kind minio: bucket of the objects; created when missing"`
+	AccessKey string `json:"accessKey" doc:"kind minio: access key"`
+	SecretKey string `json:"secretKey" secret:"true" doc:"kind minio: secret key"`
+	Secure    bool   `json:"secure" doc:"kind minio: connect with TLS"`
+	Region    string `json:"region" doc:"kind minio: region of the bucket"`
+}
+
+// Log configures the process log.
+type Log struct {
+	Level  string `json:"level" doc:"least severe level logged: debug, info, warn or error"`
+	Format string `json:"format" doc:"json (one object a line, for machines) or text"`
+}
+
+// Default returns the configuration that runs locally with nothing set.
+func Default() Config {
+	return Config{
+		HTTP: HTTP{
+			Listen:            ":8080",
+			OpsListen:         ":9090",
+			RateLimit:         200,
+			RateBurst:         400,
+			MaxBodyBytes:      16 << 20,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ShutdownTimeout:   15 * time.Second,
+		},
+		Database: Database{
+			LocalDir:  ".kaiban/pg",
+			LocalPort: 55431,
+		},
+		Chain: Chain{
+			Channel: "kaiban",
+			MSPID:   "OperatorMSP",
+			Devnet: Devnet{
+				Dir:    ".kaiban/devnet",
+				Listen: "127.0.0.1:7051",
+				Ops:    "127.0.0.1:9443",
+				User:   "User1",
+			},
+		},
+		Objects: Objects{
+			Kind:   ObjectsFS,
+			Dir:    ".kaiban/objects",
+			Bucket: "kaiban",
+		},
+		Log: Log{Level: "info", Format: "json"},
+	}
+}
+
+// Object store kinds.
+const (
+	ObjectsFS    = "fs"
+	ObjectsMinIO = "minio"
+)
