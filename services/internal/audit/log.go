@@ -1,0 +1,278 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// lockKey is the PostgreSQL advisory lock that serialises appends across the
+// processes of a deployment ("kaiban" + 0x01).
+const lockKey int64 = 0x6b616962616e01
+
+// Field limits keep one row small whatever a caller passes.
+const (
+	maxShort  = 256
+	maxPath   = 2048
+	maxDetail = 8192
+)
+
+// Log appends to and reads the audit log.
+type Log struct {
+	pool     *pgxpool.Pool
+	mac      []byte
+	now      func() time.Time
+	maxBatch int
+	logger   *slog.Logger
+
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
+	queue  chan *pending
+	wg     sync.WaitGroup
+}
+
+type pending struct {
+	e    Entry
+	seq  uint64
+	done chan error // nil for Submit
+}
+
+// Option configures a Log.
+type Option func(*Log)
+
+// WithClock sets the clock that stamps entries without a time.
+func WithClock(now func() time.Time) Option { return func(l *Log) { l.now = now } }
+
+// WithMaxBatch sets how many queued entries one transaction appends at most
+// (default 512). 1 turns batching off.
+func WithMaxBatch(n int) Option { return func(l *Log) { l.maxBatch = max(n, 1) } }
+
+// WithLogger sets where failures of Submit-ted entries are reported.
+func WithLogger(lg *slog.Logger) Option { return func(l *Log) { l.logger = lg } }
+
+// New returns a Log over pool, whose rows are MACed under a key derived from
+// key (at least 16 bytes, from configuration; never stored in the database),
+// and starts its writer. Close stops it.
+func New(pool *pgxpool.Pool, key []byte, opts ...Option) (*Log, error) {
+	if len(key) < 16 {
+		return nil, ErrBadKey
+	}
+	l := &Log{
+		pool:     pool,
+		mac:      macKey(key),
+		now:      time.Now,
+		maxBatch: 512,
+		logger:   slog.Default(),
+		queue:    make(chan *pending, 4096),
+	}
+	for _, o := range opts {
+		o(l)
+	}
+	l.wg.Add(1)
+	go l.writer()
+	return l, nil
+}
+
+// Close appends what is queued and stops the writer.
+func (l *Log) Close() {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.queue)
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
+}
+
+// Append records e and returns its sequence number once it is committed.
+// A zero e.Time is set to now.
+func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
+	p := &pending{e: l.prepare(e), done: make(chan error, 1)}
+	if err := l.enqueue(ctx, p); err != nil {
+		return 0, err
+	}
+	select {
+	case err := <-p.done:
+		return p.seq, err
+	case <-ctx.Done():
+		return 0, fmt.Errorf("audit append: %w", ctx.Err())
+	}
+}
+
+// Submit queues e and returns without waiting for the commit; a failure to
+// write it is logged. It never drops an entry: when the queue is full it waits.
+func (l *Log) Submit(e Entry) error {
+	return l.enqueue(context.Background(), &pending{e: l.prepare(e)})
+}
+
+// Record fills e's actor, source and request ID from ctx where e leaves them
+// empty (see WithRequest, SetActor) and appends it. It is how domain code
+// records a data access or a security event.
+func (l *Log) Record(ctx context.Context, e Entry) error {
+	_, err := l.Append(ctx, FromContext(ctx, e))
+	return err
+}
+
+func (l *Log) enqueue(ctx context.Context, p *pending) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return ErrClosed
+	}
+	select {
+	case l.queue <- p:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("audit append: %w", ctx.Err())
+	}
+}
+
+// prepare stamps and bounds an entry so that what is hashed is exactly what
+// PostgreSQL stores and reads back.
+func (l *Log) prepare(e Entry) Entry {
+	if e.Time.IsZero() {
+		e.Time = l.now()
+	}
+	e.Time = e.Time.UTC().Truncate(time.Microsecond)
+	if e.ActorKind == "" {
+		e.ActorKind = ActorAnonymous
+	}
+	e.ActorKind = clean(e.ActorKind, maxShort)
+	e.ActorID = clean(e.ActorID, maxShort)
+	e.ActorName = clean(e.ActorName, maxShort)
+	e.Action = clean(e.Action, maxShort)
+	e.Resource = clean(e.Resource, maxPath)
+	e.Result = clean(e.Result, maxShort)
+	e.Source = clean(e.Source, maxShort)
+	e.RequestID = clean(e.RequestID, maxShort)
+	e.Detail = clean(e.Detail, maxDetail)
+	return e
+}
+
+// clean makes s storable as PostgreSQL text (valid UTF-8, no NUL) and at most
+// n bytes, cut on a rune boundary.
+func clean(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "")
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func (l *Log) writer() {
+	defer l.wg.Done()
+	batch := make([]*pending, 0, l.maxBatch)
+	for p := range l.queue {
+		batch = append(batch[:0], p)
+	fill:
+		for len(batch) < l.maxBatch {
+			select {
+			case q, ok := <-l.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, q)
+			default:
+				break fill
+			}
+		}
+		err := l.writeWithRetry(batch)
+		for _, p := range batch {
+			if p.done != nil {
+				p.done <- err
+			} else if err != nil {
+				l.logger.Error("audit entry lost", "action", p.e.Action, "resource", p.e.Resource, "err", err)
+			}
+		}
+	}
+}
+
+func (l *Log) writeWithRetry(batch []*pending) error {
+	var err error
+	for attempt := range 4 {
+		if attempt > 0 {
+			time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = l.write(ctx, batch)
+		cancel()
+		if err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+var columns = []string{"seq", "at", "actor_kind", "actor_id", "actor_name", "action", "resource",
+	"result", "status", "source", "request_id", "detail", "prev_hash", "hash", "mac"}
+
+// write appends batch in one transaction under the advisory lock, continuing
+// the chain from the head it reads inside that lock.
+func (l *Log) write(ctx context.Context, batch []*pending) error {
+	tx, err := l.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("audit append: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey); err != nil {
+		return fmt.Errorf("audit append: lock: %w", err)
+	}
+	seq, prev, err := head(ctx, tx)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, len(batch))
+	for i, p := range batch {
+		seq++
+		h, err := chainHash(prev, seq, &p.e)
+		if err != nil {
+			return fmt.Errorf("audit append: head hash: %w", err)
+		}
+		e := &p.e
+		rows[i] = []any{int64(seq), e.Time, e.ActorKind, e.ActorID, e.ActorName, e.Action, e.Resource,
+			e.Result, e.Status, e.Source, e.RequestID, e.Detail, prev, h, rowMAC(l.mac, h)}
+		p.seq = seq
+		prev = h
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_log"}, columns, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("audit append: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("audit append: commit: %w", err)
+	}
+	return nil
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func head(ctx context.Context, q querier) (uint64, string, error) {
+	var seq int64
+	var h string
+	err := q.QueryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&seq, &h)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, genesis, nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("audit head: %w", err)
+	}
+	return uint64(seq), h, nil
+}
+
+// Head returns the sequence number and hash of the last row (0 and the
+// genesis hash for an empty log).
+func (l *Log) Head(ctx context.Context) (uint64, string, error) { return head(ctx, l.pool) }

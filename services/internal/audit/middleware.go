@@ -1,0 +1,144 @@
+package audit
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// MiddlewareOption configures Middleware.
+type MiddlewareOption func(*middleware)
+
+type middleware struct {
+	skip      map[string]bool
+	requestID func(*gin.Context) string
+}
+
+// SkipPaths leaves requests to these exact paths unrecorded (probes and
+// metrics scrapes, which would drown the log; default /healthz, /readyz,
+// /metrics).
+func SkipPaths(paths ...string) MiddlewareOption {
+	return func(m *middleware) {
+		m.skip = map[string]bool{}
+		for _, p := range paths {
+			m.skip[p] = true
+		}
+	}
+}
+
+// RequestIDFrom sets how the request ID is found (default: the X-Request-ID
+// response header set by the request-ID middleware, else the request's).
+func RequestIDFrom(f func(*gin.Context) string) MiddlewareOption {
+	return func(m *middleware) { m.requestID = f }
+}
+
+// Middleware records every request in l: who (the actor the authentication
+// middleware sets with SetActor), what (method and route), when, the result
+// and status, the source address and the request ID.
+//
+// Mount it before the authentication middleware, so that refused requests are
+// recorded too, and after the request-ID middleware. State-changing requests
+// (anything but GET, HEAD, OPTIONS) wait for their row to commit before the
+// response leaves, so a 2xx write is never unaudited; reads are queued, so
+// the audit log never adds a database round trip to a read's latency, at the
+// price that a crash can lose the reads of the last few milliseconds.
+func Middleware(l *Log, opts ...MiddlewareOption) gin.HandlerFunc {
+	m := &middleware{
+		skip: map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true},
+		requestID: func(c *gin.Context) string {
+			if id := c.Writer.Header().Get("X-Request-ID"); id != "" {
+				return id
+			}
+			return c.Request.Header.Get("X-Request-ID")
+		},
+	}
+	for _, o := range opts {
+		o(m)
+	}
+	return func(c *gin.Context) {
+		if m.skip[c.Request.URL.Path] {
+			c.Next()
+			return
+		}
+		start := time.Now()
+		req := &Request{Source: c.ClientIP()}
+		c.Request = c.Request.WithContext(WithRequest(c.Request.Context(), req))
+		c.Next()
+
+		req.ID = m.requestID(c)
+		route := c.FullPath()
+		if route == "" {
+			route = "(no route)"
+		}
+		status := c.Writer.Status()
+		detail, _ := json.Marshal(struct {
+			Params     []string `json:"params,omitempty"`
+			DurationMS int64    `json:"durationMs"`
+			Bytes      int      `json:"bytes"`
+			Error      string   `json:"error,omitempty"`
+		}{
+			Params:     paramNames(c),
+			DurationMS: time.Since(start).Milliseconds(),
+			Bytes:      max(c.Writer.Size(), 0),
+			Error:      firstError(c),
+		})
+		e := FromContext(c.Request.Context(), Entry{
+			Action:   c.Request.Method + " " + route,
+			Resource: c.Request.URL.Path,
+			Result:   resultOf(status),
+			Status:   status,
+			Detail:   string(detail),
+		})
+		switch c.Request.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			_ = l.Submit(e)
+		default:
+			if _, err := l.Append(c.Request.Context(), e); err != nil {
+				l.logger.Error("audit: request not recorded", "action", e.Action, "request_id", e.RequestID, "err", err)
+			}
+		}
+	}
+}
+
+// paramNames lists the query parameters' names only: their values may be
+// personal data (a name searched for), which the audit log must not copy.
+func paramNames(c *gin.Context) []string {
+	q := c.Request.URL.Query()
+	if len(q) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func firstError(c *gin.Context) string {
+	if len(c.Errors) == 0 {
+		return ""
+	}
+	s := c.Errors[0].Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return clean(s, 512)
+}
+
+func resultOf(status int) string {
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return ResultDenied
+	case status >= 500:
+		return ResultError
+	case status >= 400:
+		return ResultRejected
+	default:
+		return ResultOK
+	}
+}
