@@ -2,8 +2,6 @@ package ledger
 
 import (
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -12,34 +10,6 @@ import (
 	"github.com/kaiban-platform/kaiban/network/devnet/statedb"
 	"google.golang.org/protobuf/proto"
 )
-
-// validator checks the transactions of each block in parallel (signatures, identities,
-// policies: everything that needs no state) while the committer commits the block
-// before.
-func (l *Ledger) validator(in <-chan *blockJob, out chan<- *blockJob) {
-	defer close(out)
-	for job := range in {
-		start := time.Now()
-		data := job.block.Data.Data
-		job.txs = make([]checkedTx, len(data))
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range min(l.cfg.VerifyWorkers, len(data)) {
-			wg.Go(func() {
-				for {
-					i := int(next.Add(1) - 1)
-					if i >= len(data) {
-						return
-					}
-					job.txs[i] = l.checkTx(data[i])
-				}
-			})
-		}
-		wg.Wait()
-		job.validate = time.Since(start)
-		out <- job
-	}
-}
 
 // committer commits blocks one by one; after a fatal error it drains the pipeline.
 func (l *Ledger) committer(in <-chan *blockJob) {

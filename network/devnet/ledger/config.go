@@ -44,8 +44,8 @@ type Config struct {
 	// Verified, when set, holds signatures known to be valid (see SignatureCache);
 	// the committer does not verify them again.
 	Verified *SignatureCache
-	// VerifyWorkers is how many goroutines check signatures in parallel; it defaults
-	// to GOMAXPROCS.
+	// VerifyWorkers is how many goroutines check the signatures of arriving
+	// envelopes in parallel; it defaults to GOMAXPROCS.
 	VerifyWorkers int
 	// OnCommit, when set, is called after each block is committed, before waiters are
 	// told; it must not block (metrics use it).

@@ -25,9 +25,9 @@
 //     phantom reads against committed state and the earlier valid transactions of the
 //     block (MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT, through txsim.Validator).
 //     Identities and policies are checked through the IdentityVerifier and
-//     EndorsementPolicy interfaces that the caller supplies. Signature checks run in
-//     parallel on all cores, for the next block while the previous one commits; a
-//     SignatureCache lets the committer skip signatures that devnet made or already
+//     EndorsementPolicy interfaces that the caller supplies. Checks that need no state
+//     (most of the work: ECDSA) run as envelopes arrive, in parallel on all cores,
+//     while the block fills and the previous one commits; a SignatureCache lets the committer skip signatures that devnet made or already
 //     verified. The MVCC pass is sequential.
 //   - Commit: the block, with its TRANSACTIONS_FILTER metadata, is appended to the
 //     block file and fsynced (the one fsync per block); then one bbolt transaction

@@ -39,7 +39,10 @@ type Ledger struct {
 	// inMu guards sends on in against its closing by Close.
 	inMu     sync.RWMutex
 	inClosed bool
-	in       chan []byte
+	in       chan arrival
+	// seqMu orders the acceptance of envelopes: seq numbers them as they enter in.
+	seqMu sync.Mutex
+	seq   uint64
 	// done is closed when the committer has committed the last block and stopped.
 	done chan struct{}
 
@@ -67,15 +70,18 @@ type CommitInfo struct {
 	Block *common.Block
 	// Codes holds the validation code of each transaction, in block order.
 	Codes []peer.TxValidationCode
-	// Validate is the time spent checking signatures and policies of the block,
-	// Commit the time spent on MVCC, the block file and the state.
+	// Validate is the time spent checking the signatures and policies of the block's
+	// transactions, added up over the goroutines that did it; Commit is the time
+	// spent on MVCC, the block file and the state.
 	Validate, Commit time.Duration
 }
 
-// blockJob is a block on its way from the cutter through validation to commit.
+// blockJob is a block on its way from the cutter to commit, with the results of the
+// checks of its transactions that need no state.
 type blockJob struct {
-	block    *common.Block
-	txs      []checkedTx
+	block *common.Block
+	txs   []checkedTx
+	// validate is the time the checks of its transactions took, added up.
 	validate time.Duration
 }
 
@@ -107,7 +113,7 @@ func Open(cfg Config) (*Ledger, error) {
 		cfg:     cfg,
 		blocks:  blocks,
 		state:   state,
-		in:      make(chan []byte, 2*cfg.BatchSize),
+		in:      make(chan arrival, 2*cfg.BatchSize),
 		done:    make(chan struct{}),
 		next:    make(chan struct{}),
 		waiters: map[string][]chan TxStatus{},
@@ -121,11 +127,18 @@ func Open(cfg Config) (*Ledger, error) {
 		return nil, fmt.Errorf("ledger: open %s: %w", cfg.Dir, err)
 	}
 	l.height = last.Header.Number + 1
+	checked := make(chan pendingTx, cfg.BatchSize)
+	var checkers sync.WaitGroup
+	for range cfg.VerifyWorkers {
+		checkers.Go(func() { l.checker(checked) })
+	}
+	go func() {
+		checkers.Wait()
+		close(checked)
+	}()
 	cut := make(chan *blockJob, 1)
-	checked := make(chan *blockJob, 1)
-	go l.cutter(l.height, HeaderHash(last.Header), cut)
-	go l.validator(cut, checked)
-	go l.committer(checked)
+	go l.cutter(l.height, HeaderHash(last.Header), checked, cut)
+	go l.committer(cut)
 	return l, nil
 }
 

@@ -554,3 +554,33 @@ func TestLedger_GenesisOfAnotherChannelRefused(t *testing.T) {
 		t.Fatal("Open with another channel's genesis block succeeded")
 	}
 }
+
+// TestLedger_KeepsBroadcastOrder: envelopes are checked in parallel but ordered as
+// Broadcast accepted them, so blind writes of one key by successive submissions end
+// with the last one, as on a Fabric orderer.
+func TestLedger_KeepsBroadcastOrder(t *testing.T) {
+	n := newNetwork(t)
+	cfg := n.config(t.TempDir())
+	cfg.VerifyWorkers, cfg.BatchSize = 4, 7
+	l := openLedger(t, cfg)
+	var envs []*common.Envelope
+	for i := range 40 {
+		spec := txSpec{rwset: writeSet("asset", map[string]string{"k": string(rune('A' + i))})}
+		if i%3 == 0 {
+			// Slower to check: more endorsements.
+			spec.endorsers = []*identity{n.peer1, n.peer2, n.peer1, n.peer2}
+		}
+		env, _ := n.build(t, spec)
+		envs = append(envs, env)
+	}
+	sts := submit(t, l, envs...)
+	for i := 1; i < len(sts); i++ {
+		prev, cur := sts[i-1], sts[i]
+		if cur.BlockNumber < prev.BlockNumber || (cur.BlockNumber == prev.BlockNumber && cur.TxNum <= prev.TxNum) {
+			t.Fatalf("tx %d at %d:%d is not after tx %d at %d:%d", i, cur.BlockNumber, cur.TxNum, i-1, prev.BlockNumber, prev.TxNum)
+		}
+	}
+	if got := value(t, l, "asset", "k"); string(got.Value) != string(rune('A'+39)) {
+		t.Fatalf("last write %q", got.Value)
+	}
+}

@@ -41,20 +41,53 @@ func (l *Ledger) Broadcast(env *common.Envelope) error {
 	if err := l.failure(); err != nil {
 		return err
 	}
-	l.in <- data
+	l.seqMu.Lock()
+	defer l.seqMu.Unlock()
+	l.in <- arrival{seq: l.seq, data: data}
+	l.seq++
 	return nil
+}
+
+// arrival is an envelope accepted by Broadcast, numbered in the order of acceptance.
+type arrival struct {
+	seq  uint64
+	data []byte
+}
+
+// pendingTx is an envelope on its way to a block, with the result of the checks that
+// need no state.
+type pendingTx struct {
+	seq     uint64
+	data    []byte
+	checked checkedTx
+	took    time.Duration
+}
+
+// checker runs the checks that need no state (signatures, identities, policies) on
+// envelopes as they arrive, on VerifyWorkers goroutines, so that they are done while
+// the block fills rather than after it is cut.
+func (l *Ledger) checker(out chan<- pendingTx) {
+	for a := range l.in {
+		start := time.Now()
+		c := l.checkTx(a.data)
+		out <- pendingTx{seq: a.seq, data: a.data, checked: c, took: time.Since(start)}
+	}
 }
 
 // cutter is the ordering service's block cutter (Fabric's blockcutter with a solo
 // consenter): it batches envelopes by count, bytes and timeout, numbers, chains and
-// signs the blocks and hands them to the validator.
-func (l *Ledger) cutter(next uint64, prevHash []byte, out chan<- *blockJob) {
+// signs the blocks and hands them to the committer. Checks finish out of order; the
+// cutter puts envelopes back in the order Broadcast accepted them, as an orderer keeps
+// the order of the envelopes it acknowledged.
+func (l *Ledger) cutter(next uint64, prevHash []byte, in <-chan pendingTx, out chan<- *blockJob) {
 	defer close(out)
 	var (
-		batch [][]byte
-		bytes int
-		timer *time.Timer
-		timeC <-chan time.Time
+		batch   []pendingTx
+		bytes   int
+		timer   *time.Timer
+		timeC   <-chan time.Time
+		nextSeq uint64
+		early   = map[uint64]pendingTx{}
 	)
 	cut := func() {
 		if timer != nil {
@@ -64,24 +97,29 @@ func (l *Ledger) cutter(next uint64, prevHash []byte, out chan<- *blockJob) {
 		if len(batch) == 0 {
 			return
 		}
-		block := newBlock(next, prevHash, batch)
-		if err := l.signBlock(block); err != nil {
+		data := make([][]byte, len(batch))
+		job := &blockJob{txs: make([]checkedTx, len(batch))}
+		for i, p := range batch {
+			data[i], job.txs[i] = p.data, p.checked
+			job.validate += p.took
+		}
+		job.block = newBlock(next, prevHash, data)
+		batch, bytes = nil, 0
+		if err := l.signBlock(job.block); err != nil {
 			// The envelopes are dropped; Broadcast refuses new ones from now on.
 			l.fail(fmt.Errorf("sign block %d: %w", next, err))
-			batch, bytes = nil, 0
 			return
 		}
-		out <- &blockJob{block: block}
+		out <- job
 		next++
-		prevHash = HeaderHash(block.Header)
-		batch, bytes = nil, 0
+		prevHash = HeaderHash(job.block.Header)
 	}
-	add := func(env []byte) {
-		if bytes+len(env) > l.cfg.BatchBytes {
+	add := func(p pendingTx) {
+		if bytes+len(p.data) > l.cfg.BatchBytes {
 			cut()
 		}
-		batch = append(batch, env)
-		bytes += len(env)
+		batch = append(batch, p)
+		bytes += len(p.data)
 		if len(batch) >= l.cfg.BatchSize || bytes >= l.cfg.BatchBytes {
 			cut()
 		}
@@ -92,12 +130,21 @@ func (l *Ledger) cutter(next uint64, prevHash []byte, out chan<- *blockJob) {
 	}
 	for {
 		select {
-		case env, ok := <-l.in:
+		case p, ok := <-in:
 			if !ok {
 				cut()
 				return
 			}
-			add(env)
+			early[p.seq] = p
+			for {
+				q, ok := early[nextSeq]
+				if !ok {
+					break
+				}
+				delete(early, nextSeq)
+				nextSeq++
+				add(q)
+			}
 		case <-timeC:
 			timer, timeC = nil, nil
 			cut()
