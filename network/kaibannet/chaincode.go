@@ -87,6 +87,14 @@ func (n *Network) Promote(ctx context.Context, from, to string, chaincodes []str
 	if len(chaincodes) == 0 {
 		chaincodes = n.Spec.Chaincodes
 	}
+	for _, cc := range chaincodes {
+		if err := n.Spec.CheckChaincode(cc); err != nil {
+			return err
+		}
+	}
+	if err := n.checkHealthy(ctx); err != nil {
+		return err
+	}
 	op, err := n.Spec.Operator()
 	if err != nil {
 		return err
@@ -147,10 +155,24 @@ func (n *Network) define(ctx context.Context, opts DeployOptions, m mode) error 
 			}
 		}
 	}
+	if err := n.checkHealthy(ctx); err != nil {
+		return err
+	}
+	// Every chaincode on every channel is checked before anything changes.
+	plans := map[string][]plan{}
+	for _, ch := range opts.Channels {
+		for _, cc := range opts.Chaincodes {
+			p, err := n.planDefinition(ctx, ch, cc, opts.Version, m, false)
+			if err != nil {
+				return err
+			}
+			plans[ch] = append(plans[ch], p)
+		}
+	}
 	for _, ch := range opts.Channels {
 		n.Progress.Phase("chaincodes %v version %s on %s", opts.Chaincodes, opts.Version, ch)
-		for _, cc := range opts.Chaincodes {
-			if err := n.defineOne(ctx, ch, cc, opts.Version, opts.BinDir, m, false); err != nil {
+		for _, p := range plans[ch] {
+			if err := n.apply(ctx, p, opts.BinDir, false); err != nil {
 				return err
 			}
 		}
@@ -174,10 +196,60 @@ func checkBinary(dir, chaincode string) error {
 	return err
 }
 
-// defineOne brings one chaincode on one channel to a version. promote allows
-// a package that already exists without a binary directory.
+// plan is what defineOne will do for one chaincode on one channel.
+type plan struct {
+	channel, chaincode, version string
+	sequence                    int64
+}
+
+// planDefinition decides the sequence of a chaincode version on a channel
+// from what the channel has committed, or refuses: cc deploy does not change
+// a deployed version, cc upgrade needs a deployed chaincode.
+func (n *Network) planDefinition(ctx context.Context, channel, cc, version string, m mode, promote bool) (plan, error) {
+	p := plan{channel: channel, chaincode: cc, version: version, sequence: 1}
+	op, err := n.Spec.Operator()
+	if err != nil {
+		return p, err
+	}
+	gw, err := n.lifecycleGateway(op)
+	if err != nil {
+		return p, err
+	}
+	var cur *lb.QueryChaincodeDefinitionsResult_ChaincodeDefinition
+	err = retry(ctx, readyTimeout, func(ctx context.Context) (err error) {
+		cur, err = lifecycle.Committed(ctx, gw, channel, cc)
+		return err
+	})
+	if err != nil {
+		return p, err
+	}
+	switch {
+	case cur == nil && m == modeUpgrade && !promote:
+		return p, fmt.Errorf("chaincode %s is not deployed on %s; use cc deploy first", cc, channel)
+	case cur == nil:
+	case cur.GetVersion() == version:
+		p.sequence = cur.GetSequence()
+	case m == modeDeploy:
+		return p, &VersionConflictError{Chaincode: cc, Channel: channel, Have: cur.GetVersion(), Want: version, Hint: "use cc upgrade to change it"}
+	default:
+		p.sequence = cur.GetSequence() + 1
+	}
+	return p, nil
+}
+
+// defineOne brings one chaincode on one channel to a version: package,
+// server, install, approvals, commit. promote allows a package that exists
+// already without a binary directory.
 func (n *Network) defineOne(ctx context.Context, channel, cc, version, binDir string, m mode, promote bool) error {
-	pkg, err := n.Spec.EnsurePackage(cc, version)
+	p, err := n.planDefinition(ctx, channel, cc, version, m, promote)
+	if err != nil {
+		return err
+	}
+	return n.apply(ctx, p, binDir, promote)
+}
+
+func (n *Network) apply(ctx context.Context, p plan, binDir string, promote bool) error {
+	pkg, err := n.Spec.EnsurePackage(p.chaincode, p.version)
 	if err != nil {
 		return err
 	}
@@ -205,6 +277,13 @@ func (n *Network) defineOne(ctx context.Context, channel, cc, version, binDir st
 	if err := n.installEverywhere(ctx, pkg, data, packageID); err != nil {
 		return err
 	}
+	def, err := lifecycle.Definition(p.channel, p.chaincode, p.version, p.sequence, packageID)
+	if err != nil {
+		return err
+	}
+	if err := n.approveAll(ctx, def); err != nil {
+		return err
+	}
 	op, err := n.Spec.Operator()
 	if err != nil {
 		return err
@@ -213,34 +292,7 @@ func (n *Network) defineOne(ctx context.Context, channel, cc, version, binDir st
 	if err != nil {
 		return err
 	}
-	var cur *lb.QueryChaincodeDefinitionsResult_ChaincodeDefinition
-	err = retry(ctx, readyTimeout, func(ctx context.Context) (err error) {
-		cur, err = lifecycle.Committed(ctx, gw, channel, cc)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	sequence := int64(1)
-	switch {
-	case cur == nil && m == modeUpgrade && !promote:
-		return fmt.Errorf("chaincode %s is not deployed on %s; use cc deploy first", cc, channel)
-	case cur == nil:
-	case cur.GetVersion() == version:
-		sequence = cur.GetSequence()
-	case m == modeDeploy:
-		return &VersionConflictError{Chaincode: cc, Channel: channel, Have: cur.GetVersion(), Want: version, Hint: "use cc upgrade to change it"}
-	default:
-		sequence = cur.GetSequence() + 1
-	}
-	def, err := lifecycle.Definition(channel, cc, version, sequence, packageID)
-	if err != nil {
-		return err
-	}
-	if err := n.approveAll(ctx, def); err != nil {
-		return err
-	}
-	done := n.Progress.Step("commit %s %s sequence %d on %s", cc, version, sequence, channel)
+	done := n.Progress.Step("commit %s %s sequence %d on %s", p.chaincode, p.version, p.sequence, p.channel)
 	var committed bool
 	err = retry(ctx, readyTimeout, func(ctx context.Context) (err error) {
 		committed, err = lifecycle.Commit(ctx, gw, def)

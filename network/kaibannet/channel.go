@@ -35,6 +35,9 @@ func (n *Network) CreateChannels(ctx context.Context, names ...string) error {
 			return err
 		}
 	}
+	if err := n.checkHealthy(ctx); err != nil {
+		return err
+	}
 	for _, name := range names {
 		n.Progress.Phase("channel %s", name)
 		block, err := n.genesisBlock(name)
@@ -217,4 +220,30 @@ func (n *Network) waitConfigAfter(ctx context.Context, name string, after uint64
 		}
 		return nil
 	})
+}
+
+// createdChannels returns the channels of the spec that the ordering service
+// has (a channel not created yet is left for channel create), as the first
+// orderer that answers lists them.
+func (n *Network) createdChannels(ctx context.Context) ([]string, error) {
+	var errs []error
+	for _, r := range n.Spec.Orderers() {
+		pc, err := n.participation(r)
+		if err != nil {
+			return nil, err
+		}
+		list, err := pc.List(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.Name(), err))
+			continue
+		}
+		var out []string
+		for _, name := range channelNames(n.Spec) {
+			if slices.ContainsFunc(list, func(c participation.ChannelInfo) bool { return c.Name == name }) {
+				out = append(out, name)
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("list channels: %w", errors.Join(errs...))
 }

@@ -67,7 +67,11 @@ func (n *Network) AddMember(ctx context.Context, org consortium.NewOrg) error {
 	if err := n.startNewNodes(ctx, added); err != nil {
 		return err
 	}
-	for _, ch := range channelNames(n.Spec) {
+	channels, err := n.createdChannels(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ch := range channels {
 		if err := n.reconcileChannel(ctx, ch); err != nil {
 			return err
 		}

@@ -47,7 +47,11 @@ func (n *Network) AddNode(ctx context.Context, mspID string) (string, error) {
 	if err := n.startNewNodes(ctx, ref.Org); err != nil {
 		return "", err
 	}
-	for _, ch := range channelNames(n.Spec) {
+	channels, err := n.createdChannels(ctx)
+	if err != nil {
+		return name, err
+	}
+	for _, ch := range channels {
 		if err := n.reconcileChannel(ctx, ch); err != nil {
 			return name, err
 		}
@@ -123,7 +127,12 @@ func (n *Network) RemoveNode(ctx context.Context, name string) error {
 	ref = consortium.NodeRef{Org: &consortium.Org{MSPID: ref.Org.MSPID, Domain: ref.Org.Domain, Kind: ref.Org.Kind}, Node: ref.Node}
 	old := n.Spec
 	n.Spec = next
-	for _, ch := range channelNames(n.Spec) {
+	channels, err := n.createdChannels(ctx)
+	if err != nil {
+		n.Spec = old
+		return err
+	}
+	for _, ch := range channels {
 		if err := n.reconcileChannel(ctx, ch); err != nil {
 			n.Spec = old
 			return err
@@ -162,7 +171,11 @@ func (n *Network) leaveChannels(ctx context.Context, r consortium.NodeRef) error
 	if err != nil {
 		return err
 	}
-	for _, ch := range channelNames(n.Spec) {
+	channels, err := n.createdChannels(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ch := range channels {
 		done := n.Progress.Step("orderer %s leaves %s", r.Name(), ch)
 		err := pc.Remove(ctx, ch)
 		if errors.Is(err, participation.ErrNotFound) {

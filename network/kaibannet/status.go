@@ -59,18 +59,15 @@ type ChaincodeStatus struct {
 	Sequence int64  `json:"sequence"`
 }
 
-// keyMetrics are the Prometheus metrics status shows, summed over labels
-// other than channel.
+// keyMetrics are the Prometheus counters and process figures status shows,
+// summed over their labels; per-channel gauges (leadership, cluster size,
+// gossip membership) are shown per channel instead.
 var keyMetrics = []string{
 	"endorser_proposals_received",
 	"endorser_successful_proposals",
 	"gateway_requests_completed",
 	"ledger_transaction_count",
 	"broadcast_processed_count",
-	"consensus_etcdraft_is_leader",
-	"consensus_etcdraft_cluster_size",
-	"consensus_smartbft_cluster_size",
-	"gossip_membership_total_peers_known",
 	"process_resident_memory_bytes",
 	"go_goroutines",
 }
@@ -153,14 +150,18 @@ func (n *Network) nodeStatus(ctx context.Context, r consortium.NodeRef) NodeStat
 		for ch, h := range samples.byChannel("ledger_blockchain_height") {
 			ns.Heights[ch] = uint64(h)
 		}
-		if leaders := samples.byChannel("consensus_etcdraft_is_leader"); len(leaders) > 0 {
-			ns.Roles = map[string]string{}
-			for ch, v := range leaders {
-				if v == 1 {
-					ns.Roles[ch] = "leader"
+		ns.Roles = map[string]string{}
+		notes := func(metric, format string, when func(float64) bool) {
+			for ch, v := range samples.byChannel(metric) {
+				if when(v) {
+					ns.Roles[ch] = strings.TrimPrefix(ns.Roles[ch]+", "+fmt.Sprintf(format, v), ", ")
 				}
 			}
 		}
+		notes("consensus_etcdraft_is_leader", "leader", func(v float64) bool { return v == 1 })
+		notes("consensus_etcdraft_cluster_size", "%.0f consenters", func(v float64) bool { return v > 0 })
+		notes("consensus_smartbft_cluster_size", "%.0f consenters", func(v float64) bool { return v > 0 })
+		notes("gossip_membership_total_peers_known", "%.0f peers known", func(float64) bool { return true })
 	}
 	if r.IsOrderer() {
 		n.ordererChannels(ctx, r, &ns)
@@ -194,8 +195,8 @@ func (n *Network) ordererChannels(ctx context.Context, r consortium.NodeRef, ns 
 		}
 		ns.Heights[c.Name] = info.Height
 		role := info.ConsensusRelation + "/" + info.Status
-		if ns.Roles[c.Name] == "leader" {
-			role += ", leader"
+		if more := ns.Roles[c.Name]; more != "" {
+			role += ", " + more
 		}
 		ns.Roles[c.Name] = role
 	}
