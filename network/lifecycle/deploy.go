@@ -125,4 +125,3 @@ func Readiness(ctx context.Context, gw *chaincode.Gateway, def *chaincode.Defini
 	}
 	return res.GetApprovals(), nil
 }
-
