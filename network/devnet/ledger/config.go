@@ -41,9 +41,6 @@ type Config struct {
 	// otherwise. When nil, a minimal configuration block for ChannelID is made with
 	// GenesisBlock.
 	Genesis *common.Block
-	// Verified, when set, holds signatures known to be valid (see SignatureCache);
-	// the committer does not verify them again.
-	Verified *SignatureCache
 	// VerifyWorkers is how many goroutines check the signatures of arriving
 	// envelopes in parallel; it defaults to GOMAXPROCS.
 	VerifyWorkers int

@@ -194,7 +194,7 @@ func (l *Ledger) checkTx(data []byte) checkedTx {
 		c.envelopeCode = peer.TxValidationCode_BAD_CREATOR_SIGNATURE
 		return c
 	}
-	if err := l.verify(p.shdr.Creator, p.env.Payload, p.env.Signature); err != nil {
+	if err := l.cfg.Identities.Verify(p.shdr.Creator, p.env.Payload, p.env.Signature); err != nil {
 		c.envelopeCode = peer.TxValidationCode_BAD_CREATOR_SIGNATURE
 		return c
 	}
@@ -304,18 +304,10 @@ func (l *Ledger) validEndorsers(ccPayload *peer.ChaincodeActionPayload) [][]byte
 		}
 		msg := make([]byte, 0, len(prp)+len(e.Endorser))
 		msg = append(append(msg, prp...), e.Endorser...)
-		if l.verify(e.Endorser, msg, e.Signature) != nil {
+		if l.cfg.Identities.Verify(e.Endorser, msg, e.Signature) != nil {
 			continue
 		}
 		out = append(out, e.Endorser)
 	}
 	return out
-}
-
-// verify checks a signature through the signature cache, then the IdentityVerifier.
-func (l *Ledger) verify(identity, msg, sig []byte) error {
-	if l.cfg.Verified.Contains(identity, msg, sig) {
-		return nil
-	}
-	return l.cfg.Identities.Verify(identity, msg, sig)
 }

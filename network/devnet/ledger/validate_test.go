@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -134,36 +133,3 @@ func TestCheckTx_Malformed(t *testing.T) {
 }
 
 var _ = txsim.Version{}
-
-// refuseAll is an IdentityVerifier that accepts no signature.
-type refuseAll struct{}
-
-func (refuseAll) Verify(creator, msg, sig []byte) error { return errors.New("refused") }
-
-func TestLedger_SignatureCacheSkipsKnownSignatures(t *testing.T) {
-	n := newNetwork(t)
-	n.cache = NewSignatureCache(100)
-	cfg := n.config(t.TempDir())
-	cfg.Identities, cfg.Verified = refuseAll{}, n.cache
-	l := openLedger(t, cfg)
-	known, _ := n.build(t, txSpec{rwset: writeSet("asset", map[string]string{"k": "v"})})
-	n.cache = nil
-	unknown, _ := n.build(t, txSpec{rwset: writeSet("asset", map[string]string{"u": "v"})})
-	sts := submit(t, l, known, unknown)
-	if sts[0].Code != peer.TxValidationCode_VALID || sts[1].Code != peer.TxValidationCode_BAD_CREATOR_SIGNATURE {
-		t.Fatalf("codes %v, %v", sts[0].Code, sts[1].Code)
-	}
-}
-
-func TestSignatureCache_EvictsOldest(t *testing.T) {
-	c := NewSignatureCache(2)
-	c.Add([]byte("id"), []byte("m1"), []byte("s"))
-	c.Add([]byte("id"), []byte("m2"), []byte("s"))
-	c.Add([]byte("id"), []byte("m3"), []byte("s"))
-	if c.Contains([]byte("id"), []byte("m1"), []byte("s")) || !c.Contains([]byte("id"), []byte("m3"), []byte("s")) {
-		t.Fatal("cache did not evict the oldest entry")
-	}
-	if c.Contains([]byte("i"), []byte("dm3"), []byte("s")) {
-		t.Fatal("shifted boundaries matched")
-	}
-}
