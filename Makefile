@@ -6,7 +6,7 @@ MODULES  := chaincode network services
 BIN      := $(CURDIR)/bin
 FUZZTIME ?= 2s
 
-.PHONY: run test build vet bench fuzz clean
+.PHONY: run test build vet bench fuzz generate clean
 
 ## run: the whole platform on the embedded devnet (see README).
 run:
@@ -29,6 +29,12 @@ vet:
 ## bench: every benchmark once (figures for the notes; nothing is asserted).
 bench:
 	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done
+
+## generate: the code derived from api-spec/openapi.yaml (server interfaces and
+## models with oapi-codegen, the embedded copy of the contract); a test fails
+## when it is stale.
+generate:
+	cd services && $(GO) generate ./internal/httpapi/...
 
 ## fuzz: every fuzz target for FUZZTIME each (default 2s; try FUZZTIME=1m).
 fuzz:
