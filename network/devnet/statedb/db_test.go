@@ -266,3 +266,25 @@ func rwsetOf(ns, key, value string) *rwset.TxReadWriteSet {
 	kv, _ := proto.Marshal(&kvrwset.KVRWSet{Writes: []*kvrwset.KVWrite{{Key: key, Value: []byte(value)}}})
 	return &rwset.TxReadWriteSet{DataModel: rwset.TxReadWriteSet_KV, NsRwset: []*rwset.NsReadWriteSet{{Namespace: ns, Rwset: kv}}}
 }
+
+func TestDB_Meta(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	db := openDB(t, path)
+	if v, err := db.Meta("boot"); err != nil || v != nil {
+		t.Fatalf("Meta of a new database = %q %v", v, err)
+	}
+	if err := db.SetMeta(map[string][]byte{"boot": []byte("b1"), "clean": []byte("0")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetMeta(map[string][]byte{"savepoint": {1}}); err == nil {
+		t.Fatal("SetMeta overwrote the savepoint")
+	}
+	db.Close()
+	db = openDB(t, path)
+	if v, _ := db.Meta("boot"); string(v) != "b1" {
+		t.Fatalf("Meta after reopen = %q", v)
+	}
+	if _, ok, _ := db.Savepoint(); ok {
+		t.Fatal("savepoint set by meta entries")
+	}
+}
