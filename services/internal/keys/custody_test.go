@@ -26,7 +26,7 @@ func TestKDF_KnownAnswers(t *testing.T) {
 	}{
 		{"password", "000102030405060708090a0b0c0d0e0f", 1, "3175168390e4b996cbd4849d20a8ace0"},
 		{"password", "000102030405060708090a0b0c0d0e0f", 1000, "304c324b5c73584d3af229f224b9c0c2"},
-		{"开锁口令 unlock", "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", DefaultIterations, "62e3847fc298e8309ecabd91d785809a"},
+		{"开锁口令 unlock", "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", 150_000, "62e3847fc298e8309ecabd91d785809a"},
 	} {
 		salt, _ := hex.DecodeString(c.salt)
 		kdf := KDF{Algorithm: KDFPBKDF2SM3, Iterations: c.iter}
