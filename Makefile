@@ -4,7 +4,7 @@
 GO       ?= go
 MODULES  := chaincode network services
 BIN      := $(CURDIR)/bin
-FUZZTIME ?= 2s
+FUZZTIME ?= 1000x
 
 .PHONY: run test build vet bench fuzz generate clean
 
@@ -36,7 +36,7 @@ bench:
 generate:
 	cd services && $(GO) generate ./internal/httpapi/...
 
-## fuzz: every fuzz target for FUZZTIME each (default 2s; try FUZZTIME=1m).
+## fuzz: every fuzz target for FUZZTIME each (default 1000x executions; try FUZZTIME=1m).
 fuzz:
 	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 

@@ -134,9 +134,13 @@ func FuzzMasks(f *testing.F) {
 	f.Add("张三丰")
 	f.Add("370102199001011234")
 	f.Fuzz(func(t *testing.T, s string) {
+		norm := Normalize(s)
+		if len(norm) < 12 || strings.Contains(norm, "*") {
+			return // short values, and values already masked, prove nothing
+		}
 		for _, m := range []string{MaskName(s), MaskIDNumber(s), MaskPhone(s)} {
-			if n := len(Normalize(s)); n >= 12 && strings.Contains(m, Normalize(s)) {
-				t.Fatalf("mask of %q reveals it whole: %q", s, m)
+			if strings.Contains(m, norm) || !strings.Contains(m, "*") {
+				t.Fatalf("mask of %q hides nothing: %q", s, m)
 			}
 		}
 	})
