@@ -325,17 +325,20 @@ func TestProfile_TheKaibanContract(t *testing.T) {
 	}
 	market, _ := s.Org("MarketMSP")
 	e := s.Endpoint(NodeRef{Org: market, Node: market.Nodes[0]})
-	if p.MSPID != "MarketMSP" || p.Channel != "kaiban" || p.PeerEndpoint != e.External || p.PeerHostOverride != e.Host {
+	if p.MSPID != "MarketMSP" || p.Channel != "kaiban" || p.Endpoint != e.External || p.ServerName != e.Host {
 		t.Errorf("profile = %+v", p)
 	}
-	if len(p.Chaincodes) != 4 || p.Chaincodes["asset"] != "asset" {
-		t.Errorf("chaincodes = %v", p.Chaincodes)
+	// The keys are those of kaiban's configuration (services/internal/config.Chain).
+	doc := readYAML(t, l.ProfileFile("MarketMSP"))
+	chain, _ := doc["chain"].(map[string]any)
+	if got := keys(chain); !slices.Equal(got, []string{"cert", "channel", "endpoint", "key", "mspId", "serverName", "tlsRootCert"}) {
+		t.Errorf("profile keys = %v", got)
 	}
-	cert, err := cryptogen.ReadCert(p.CertPath)
+	cert, err := cryptogen.ReadCert(p.Cert)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := cryptogen.ReadKey(p.KeyPath)
+	key, err := cryptogen.ReadKey(p.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +392,7 @@ func TestRender_DockerRuntime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.PeerEndpoint != "peer0.operator.kaiban.local:7051" || !strings.HasPrefix(p.CertPath, ContainerDir+"/organizations/") {
+	if p.Endpoint != "peer0.operator.kaiban.local:7051" || !strings.HasPrefix(p.Cert, ContainerDir+"/organizations/") {
 		t.Errorf("container profile = %+v", p)
 	}
 	// A chaincode server appears in the compose file once its package exists.

@@ -9,42 +9,44 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Profile is the `fabric` section of kaiban's configuration: everything a
-// kaiban service needs to reach the chain as one organisation. kaiban reads
-// the same keys for devnet and for a real Fabric network; only the values
-// differ. kaiban-net init writes one profile per organisation and channel.
+// Profile is the `chain` section of kaiban's configuration
+// (services/internal/config.Chain): everything a kaiban process needs to
+// reach the chain as one organisation. kaiban reads the same keys whether the
+// chain is devnet or a real Fabric network; only the values differ.
+// kaiban-net writes one profile per organisation and channel, so that
+// `kaiban ... --config connection/OperatorMSP.yaml` connects.
 type Profile struct {
-	// MSPID is the organisation kaiban acts for.
-	MSPID string `yaml:"mspID"`
-	// PeerEndpoint is host:port of the peer whose gateway kaiban uses.
-	PeerEndpoint string `yaml:"peerEndpoint"`
-	// PeerHostOverride is the TLS server name to expect from that peer (its
-	// host name) when PeerEndpoint is an IP address or another name.
-	PeerHostOverride string `yaml:"peerHostOverride"`
+	// Channel is the channel the Kaiban chaincodes are deployed on.
+	Channel string `yaml:"channel"`
+	// Endpoint is host:port of the gateway peer.
+	Endpoint string `yaml:"endpoint"`
+	// ServerName is the TLS server name of the gateway peer (its host name),
+	// which differs from the endpoint's host.
+	ServerName string `yaml:"serverName"`
 	// TLSRootCert is a PEM file holding the CA that issued the peer's TLS certificate.
 	TLSRootCert string `yaml:"tlsRootCert"`
-	// CertPath is a PEM file holding kaiban's X.509 certificate (an identity of MSPID).
-	CertPath string `yaml:"certPath"`
-	// KeyPath is a PEM file holding the private key of CertPath.
-	KeyPath string `yaml:"keyPath"`
-	// Channel is the channel kaiban transacts on.
-	Channel string `yaml:"channel"`
-	// Chaincodes maps each Kaiban chaincode (subject, asset, authorization,
-	// approval) to the name it is deployed under on Channel.
-	Chaincodes map[string]string `yaml:"chaincodes"`
+	// MSPID is the organisation kaiban acts for.
+	MSPID string `yaml:"mspId"`
+	// Cert is a PEM file holding kaiban's X.509 signing certificate.
+	Cert string `yaml:"cert"`
+	// Key is a PEM file holding the private key of Cert.
+	Key string `yaml:"key"`
 }
 
-// profileFile is the document a profile file holds.
+// profileFile is the document a profile file holds: a kaiban configuration
+// file with only its chain section.
 type profileFile struct {
-	Fabric Profile `yaml:"fabric"`
+	Chain Profile `yaml:"chain"`
 }
 
-const profileHeader = `# Connection profile for kaiban, written by kaiban-net from network.yaml.
-# This is the fabric section of kaiban's configuration (see docs/kaiban-net.md);
-# relative paths are relative to this file.
+const profileHeader = `# kaiban configuration for this organisation on this channel, written by
+# kaiban-net from network.yaml: the chain section of kaiban's configuration
+# (docs/kaiban-net.md, "Connecting kaiban"). Use it as kaiban's --config
+# file or copy the section into one. Paths are absolute.
 `
 
-// LoadProfile reads a profile file and makes its paths absolute.
+// LoadProfile reads a profile file; relative paths in it are taken relative
+// to the file.
 func LoadProfile(path string) (*Profile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -56,23 +58,23 @@ func LoadProfile(path string) (*Profile, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	p := f.Fabric
+	p := f.Chain
 	base := filepath.Dir(path)
-	for _, field := range []*string{&p.TLSRootCert, &p.CertPath, &p.KeyPath} {
+	for _, field := range []*string{&p.TLSRootCert, &p.Cert, &p.Key} {
 		if *field != "" && !filepath.IsAbs(*field) {
 			*field = filepath.Join(base, *field)
 		}
 	}
-	if p.MSPID == "" || p.PeerEndpoint == "" || p.Channel == "" {
-		return nil, fmt.Errorf("%s: mspID, peerEndpoint and channel are required", path)
+	if p.MSPID == "" || p.Endpoint == "" || p.Channel == "" {
+		return nil, fmt.Errorf("%s: chain.mspId, chain.endpoint and chain.channel are required", path)
 	}
 	return &p, nil
 }
 
 // ProfileFor returns the profile of an organisation on a channel as seen from
-// this machine (container false) or from a container of the compose project.
-// Paths are relative to dir, or under /kaiban-net for a container.
-func ProfileFor(l Layout, s *Spec, o *Org, channel string, container bool, dir string) (*Profile, error) {
+// this machine (container false) or from a container of the compose project,
+// naming the organisation's client identity (User1).
+func ProfileFor(l Layout, s *Spec, o *Org, channel string, container bool) (*Profile, error) {
 	if len(o.Nodes) == 0 || o.Kind == KindOrderer {
 		return nil, fmt.Errorf("org %s has no peers", o.MSPID)
 	}
@@ -81,36 +83,25 @@ func ProfileFor(l Layout, s *Spec, o *Org, channel string, container bool, dir s
 	crypto := l.Crypto()
 	user := crypto.UserDir(corg, ClientUser)
 	path := func(p string) (string, error) {
-		if container {
-			rel, err := filepath.Rel(l.Dir, p)
-			return filepath.ToSlash(filepath.Join(ContainerDir, rel)), err
+		if !container {
+			return p, nil
 		}
-		rel, err := filepath.Rel(dir, p)
-		return filepath.ToSlash(rel), err
+		rel, err := filepath.Rel(l.Dir, p)
+		return filepath.ToSlash(filepath.Join(ContainerDir, rel)), err
 	}
 	e := s.Endpoint(peer)
-	p := &Profile{
-		MSPID:            o.MSPID,
-		PeerEndpoint:     e.External,
-		PeerHostOverride: e.Host,
-		Channel:          channel,
-		Chaincodes:       map[string]string{},
-	}
+	p := &Profile{MSPID: o.MSPID, Endpoint: e.External, ServerName: e.Host, Channel: channel}
 	if container {
-		p.PeerEndpoint = e.Internal
-	}
-	for _, cc := range s.Chaincodes {
-		p.Chaincodes[cc] = cc
+		p.Endpoint = e.Internal
 	}
 	var err error
-	tlsca := filepath.Join(crypto.TLSCADir(corg), "tlsca."+o.Domain+"-cert.pem")
-	if p.TLSRootCert, err = path(tlsca); err != nil {
+	if p.TLSRootCert, err = path(filepath.Join(crypto.TLSCADir(corg), "tlsca."+o.Domain+"-cert.pem")); err != nil {
 		return nil, err
 	}
-	if p.CertPath, err = path(filepath.Join(user, "msp", "signcerts", corg.UserName(ClientUser)+"-cert.pem")); err != nil {
+	if p.Cert, err = path(filepath.Join(user, "msp", "signcerts", corg.UserName(ClientUser)+"-cert.pem")); err != nil {
 		return nil, err
 	}
-	if p.KeyPath, err = path(filepath.Join(user, "msp", "keystore", "priv_sk")); err != nil {
+	if p.Key, err = path(filepath.Join(user, "msp", "keystore", "priv_sk")); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -145,7 +136,7 @@ func writeProfiles(l Layout, s *Spec) error {
 				}{filepath.Join(filepath.Dir(l.ContainerProfileFile(o.MSPID)), name), true})
 			}
 			for _, t := range targets {
-				p, err := ProfileFor(l, s, o, ch.Name, t.container, filepath.Dir(t.path))
+				p, err := ProfileFor(l, s, o, ch.Name, t.container)
 				if err != nil {
 					return err
 				}
@@ -163,7 +154,7 @@ func writeProfile(path string, p *Profile) error {
 	buf.WriteString(profileHeader)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(profileFile{Fabric: *p}); err != nil {
+	if err := enc.Encode(profileFile{Chain: *p}); err != nil {
 		return err
 	}
 	if err := enc.Close(); err != nil {

@@ -24,8 +24,8 @@ import (
 
 // kaibanClient is what a kaiban service holds for one organisation: a
 // fabric-gateway connection built from nothing but the organisation's
-// connection profile (the fabric section of kaiban's configuration), and
-// the organisation's SM2 member key.
+// profile (the chain section of kaiban's configuration), and the
+// organisation's SM2 member key.
 type kaibanClient struct {
 	t       *testing.T
 	profile *consortium.Profile
@@ -43,7 +43,7 @@ func connectProfile(t *testing.T, n *Network, profilePath, user string) *kaibanC
 	if err != nil {
 		t.Fatal(err)
 	}
-	certPath, keyPath := p.CertPath, p.KeyPath
+	certPath, keyPath := p.Cert, p.Key
 	if user != "" {
 		org, err := n.Spec.Org(p.MSPID)
 		if err != nil {
@@ -59,7 +59,7 @@ func connectProfile(t *testing.T, n *Network, profilePath, user string) *kaibanC
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(caPEM)
-	conn, err := grpc.NewClient(p.PeerEndpoint, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, p.PeerHostOverride)))
+	conn, err := grpc.NewClient(p.Endpoint, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, p.ServerName)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func connectProfile(t *testing.T, n *Network, profilePath, user string) *kaibanC
 // (gossip, chaincode server connections).
 func (c *kaibanClient) submit(out any, chaincode, fn string, args ...string) {
 	c.t.Helper()
-	contract := c.gw.GetNetwork(c.profile.Channel).GetContract(c.profile.Chaincodes[chaincode])
+	contract := c.gw.GetNetwork(c.profile.Channel).GetContract(chaincode)
 	var res []byte
 	var err error
 	start := time.Now()
@@ -136,7 +136,7 @@ func (c *kaibanClient) submit(out any, chaincode, fn string, args ...string) {
 
 func (c *kaibanClient) evaluate(out any, chaincode, fn string, args ...string) {
 	c.t.Helper()
-	res, err := c.gw.GetNetwork(c.profile.Channel).GetContract(c.profile.Chaincodes[chaincode]).EvaluateTransaction(fn, args...)
+	res, err := c.gw.GetNetwork(c.profile.Channel).GetContract(chaincode).EvaluateTransaction(fn, args...)
 	if err != nil {
 		c.t.Fatalf("%s %s.%s: %v", c.mspID, chaincode, fn, chaincodeError(err))
 	}
@@ -250,8 +250,15 @@ func establishment(t *testing.T, n *Network, channel, tag string) model.ProcessV
 	req, sig = market.sign(market.key, "approval.DecideStep", &decision)
 	market.submit(nil, model.ChaincodeApproval, "DecideStep", req, sig)
 
+	// The decision is committed on the market regulator's peer first; the
+	// clerk reads through the operator's peer, which may be a block behind.
 	var view model.ProcessView
-	clerk.evaluate(&view, model.ChaincodeApproval, "GetProcess", processID)
+	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(200 * time.Millisecond) {
+		clerk.evaluate(&view, model.ChaincodeApproval, "GetProcess", processID)
+		if stepStatus(view, model.DeptMarket) != model.StepPending {
+			break
+		}
+	}
 	return view
 }
 

@@ -116,12 +116,3 @@ func Commit(ctx context.Context, gw *chaincode.Gateway, def *chaincode.Definitio
 	}
 	return true, nil
 }
-
-// Readiness returns which organisations approved a definition.
-func Readiness(ctx context.Context, gw *chaincode.Gateway, def *chaincode.Definition) (map[string]bool, error) {
-	res, err := gw.CheckCommitReadiness(ctx, def)
-	if err != nil {
-		return nil, err
-	}
-	return res.GetApprovals(), nil
-}
