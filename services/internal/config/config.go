@@ -27,6 +27,8 @@ type Config struct {
 	Database Database `json:"database"`
 	Chain    Chain    `json:"chain"`
 	Objects  Objects  `json:"objects"`
+	Secrets  Secrets  `json:"secrets"`
+	Jobs     Jobs     `json:"jobs"`
 	Log      Log      `json:"log"`
 }
 
@@ -52,17 +54,11 @@ type Database struct {
 	LocalPort int    `json:"localPort" doc:"'kaiban dev' without a URL: port of the local cluster on 127.0.0.1"`
 }
 
-// Chain configures the ledger: the embedded devnet of 'kaiban dev', or a
-// Fabric (or devnet) gateway peer that the other commands connect to.
+// Chain configures the ledger: the embedded devnet of 'kaiban dev', or the
+// Fabric (or devnet) gateway peers that the other commands connect to.
 type Chain struct {
-	Channel     string `json:"channel" doc:"channel the Kaiban chaincodes are deployed on"`
-	Endpoint    string `json:"endpoint" doc:"gateway peer host:port; 'kaiban dev' ignores it and uses its own devnet"`
-	ServerName  string `json:"serverName" doc:"TLS server name of the gateway peer, when it differs from the endpoint's host"`
-	TLSRootCert string `json:"tlsRootCert" doc:"PEM file of the CA that issued the gateway peer's TLS certificate; empty connects without TLS"`
-	MSPID       string `json:"mspId" doc:"MSP ID of the platform's Fabric identity"`
-	Cert        string `json:"cert" doc:"PEM file of the platform's Fabric signing certificate"`
-	Key         string `json:"key" doc:"PEM file of the private key of cert"`
-	Devnet      Devnet `json:"devnet"`
+	Profiles []string `json:"profiles" doc:"connection profiles (written by kaiban-net), one per organisation the platform acts for; the first is the platform's own. 'kaiban dev' ignores them and uses its devnet"`
+	Devnet   Devnet   `json:"devnet"`
 }
 
 // Devnet configures the embedded development network that 'kaiban dev' runs
@@ -71,7 +67,7 @@ type Devnet struct {
 	Dir    string `json:"dir" doc:"data folder of the devnet: crypto material and ledgers"`
 	Listen string `json:"listen" doc:"gRPC address of the devnet's Gateway and Deliver services"`
 	Ops    string `json:"ops" doc:"address of the devnet's own /healthz and /metrics; '-' disables them"`
-	User   string `json:"user" doc:"the devnet user of chain.mspId that the platform signs as"`
+	TLS    bool   `json:"tls" doc:"serve the devnet's gRPC over TLS, as a real peer does"`
 }
 
 // Objects configures the object store that holds asset content (storage
@@ -85,6 +81,20 @@ type Objects struct {
 	SecretKey string `json:"secretKey" secret:"true" doc:"kind minio: secret key"`
 	Secure    bool   `json:"secure" doc:"kind minio: connect with TLS"`
 	Region    string `json:"region" doc:"kind minio: region of the bucket"`
+}
+
+// Secrets configures the master key from which the process derives every
+// key it holds outside the database: personal-data sealing and blind
+// indexes, audit MACs, identity secrets, the chain outbox's transient data.
+type Secrets struct {
+	MasterKey     string `json:"masterKey" secret:"true" doc:"the master key: 64 hex digits (32 random bytes); wins over masterKeyFile"`
+	MasterKeyFile string `json:"masterKeyFile" doc:"file holding the master key in hex; 'kaiban dev' creates it (mode 0600) when it is missing and masterKey is empty"`
+}
+
+// Jobs configures the background workers (River) of 'serve worker' and
+// 'kaiban dev'.
+type Jobs struct {
+	Workers int `json:"workers" doc:"concurrent jobs per queue (chain outbox, reminders, dispatch)"`
 }
 
 // Log configures the process log.
@@ -111,13 +121,11 @@ func Default() Config {
 			LocalPort: 55431,
 		},
 		Chain: Chain{
-			Channel: "kaiban",
-			MSPID:   "OperatorMSP",
 			Devnet: Devnet{
 				Dir:    ".kaiban/devnet",
 				Listen: "127.0.0.1:7051",
 				Ops:    "127.0.0.1:9443",
-				User:   "User1",
+				TLS:    true,
 			},
 		},
 		Objects: Objects{
@@ -125,7 +133,9 @@ func Default() Config {
 			Dir:    ".kaiban/objects",
 			Bucket: "kaiban",
 		},
-		Log: Log{Level: "info", Format: "json"},
+		Secrets: Secrets{MasterKeyFile: ".kaiban/master.key"},
+		Jobs:    Jobs{Workers: 8},
+		Log:     Log{Level: "info", Format: "json"},
 	}
 }
 
@@ -134,3 +144,6 @@ const (
 	ObjectsFS    = "fs"
 	ObjectsMinIO = "minio"
 )
+
+// MasterKeySize is the size in bytes of the master key.
+const MasterKeySize = 32

@@ -129,12 +129,13 @@ func TestLoad_Errors(t *testing.T) {
 		{name: "missing file", args: []string{"--config", "/nonexistent/kaiban.yaml"}, want: []string{"config file", "no such file"}},
 		{
 			name: "validation reports everything",
-			args: []string{"--http-listen", "8080", "--objects-kind", "s3", "--log-level", "loud", "--chain-channel", "Bad_Channel", "--http-trusted-proxies", "10.0.0.0/8,proxy"},
-			want: []string{"http.listen", "objects.kind", "log.level", "chain.channel", `"proxy"`},
+			args: []string{"--http-listen", "8080", "--objects-kind", "s3", "--log-level", "loud", "--jobs-workers", "0", "--http-trusted-proxies", "10.0.0.0/8,proxy"},
+			want: []string{"http.listen", "objects.kind", "log.level", "jobs.workers", `"proxy"`},
 		},
 		{name: "minio needs its keys", args: []string{"--objects-kind", "minio"}, want: []string{"objects.endpoint", "objects.accessKey", "objects.secretKey"}},
 		{name: "database URL scheme", args: []string{"--database-url", "mysql://x"}, want: []string{"database.url"}},
-		{name: "cert without key", args: []string{"--chain-cert", "c.pem"}, want: []string{"chain.cert and chain.key"}},
+		{name: "master key not hex", args: []string{"--secrets-master-key", "zz"}, want: []string{"secrets.masterKey", "64 hex digits"}},
+		{name: "master key short", env: map[string]string{"KAIBAN_SECRETS_MASTER_KEY": "abcd"}, want: []string{"secrets.masterKey"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,8 +174,9 @@ func TestMaskedJSON_HidesSecrets(t *testing.T) {
 	c.Database.URL = "postgres://kaiban:hunter2@db.internal:5432/kaiban?sslmode=require&password=hunter3"
 	c.Objects.SecretKey = "minio-secret"
 	c.Objects.AccessKey = "minio-access"
+	c.Secrets.MasterKey = strings.Repeat("ab", MasterKeySize)
 	out := string(c.MaskedJSON())
-	for _, secret := range []string{"hunter2", "hunter3", "minio-secret"} {
+	for _, secret := range []string{"hunter2", "hunter3", "minio-secret", "abababab"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("printed config shows %q: %s", secret, out)
 		}
@@ -192,12 +194,12 @@ func TestMaskedJSON_HidesSecrets(t *testing.T) {
 		t.Fatalf("round trip: %v", back)
 	}
 	// Fields in declaration order: http first, log last.
-	if !strings.HasPrefix(out, `{"http":{"listen"`) || !strings.HasSuffix(out, `"log":{"level":"info","format":"json"}}`) {
+	if !strings.HasPrefix(out, `{"http":{"listen"`) || !strings.HasSuffix(out, `"log":{"level":"info","format":"json"}}`) || !strings.Contains(out, `"masterKey":"******"`) {
 		t.Errorf("order: %s", out)
 	}
 }
 
-func TestMaskURL(t *testing.T) {
+func TestMaskURL_HidesPasswordsOnly(t *testing.T) {
 	cases := map[string]string{
 		"":                               "",
 		"postgres://u@h/db":              "postgres://u@h/db",
@@ -208,18 +210,18 @@ func TestMaskURL(t *testing.T) {
 		"postgres://%zz":                 mask,
 	}
 	for in, want := range cases {
-		if got := maskURL(in); got != want {
-			t.Errorf("maskURL(%q) = %q, want %q", in, got, want)
+		if got := MaskURL(in); got != want {
+			t.Errorf("MaskURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
 func TestRequire_NamesEveryWayToSet(t *testing.T) {
-	err := Default().Require("kaiban migrate", "database.url", "chain.endpoint")
+	err := Default().Require("kaiban migrate", "database.url", "chain.profiles")
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, w := range []string{"kaiban migrate needs database.url", "KAIBAN_DATABASE_URL or DATABASE_URL", "--database-url", "chain.endpoint"} {
+	for _, w := range []string{"kaiban migrate needs database.url", "KAIBAN_DATABASE_URL or DATABASE_URL", "--database-url", "chain.profiles"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("%q lacks %q", err, w)
 		}
@@ -233,9 +235,10 @@ func TestRequire_NamesEveryWayToSet(t *testing.T) {
 
 func TestFields_NamesDerivedFromPath(t *testing.T) {
 	want := map[string][2]string{
-		"http.maxBodyBytes":   {"http-max-body-bytes", "KAIBAN_HTTP_MAX_BODY_BYTES"},
-		"chain.mspId":         {"chain-msp-id", "KAIBAN_CHAIN_MSP_ID"},
-		"chain.devnet.listen": {"chain-devnet-listen", "KAIBAN_CHAIN_DEVNET_LISTEN"},
+		"http.maxBodyBytes":     {"http-max-body-bytes", "KAIBAN_HTTP_MAX_BODY_BYTES"},
+		"secrets.masterKeyFile": {"secrets-master-key-file", "KAIBAN_SECRETS_MASTER_KEY_FILE"},
+		"chain.devnet.tls":      {"chain-devnet-tls", "KAIBAN_CHAIN_DEVNET_TLS"},
+		"chain.devnet.listen":   {"chain-devnet-listen", "KAIBAN_CHAIN_DEVNET_LISTEN"},
 	}
 	for key, names := range want {
 		f, ok := fieldByKey(key)

@@ -145,7 +145,7 @@ func (f field) value(c Config) any {
 				return mask
 			}
 		case "url":
-			return maskURL(v.String())
+			return MaskURL(v.String())
 		}
 	}
 	return v.Interface()
@@ -156,10 +156,10 @@ const mask = "******"
 
 var dsnPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|\S+)`)
 
-// maskURL hides the password of a connection URL (user:password@ or a
+// MaskURL hides the password of a connection URL (user:password@ or a
 // password parameter) and keeps the rest, which is what an operator needs
 // to see. Anything it cannot parse is masked whole.
-func maskURL(s string) string {
+func MaskURL(s string) string {
 	if s == "" {
 		return ""
 	}

@@ -1,12 +1,12 @@
 package config
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,17 +64,6 @@ func (c Config) Validate() error {
 		bad("database.localPort", "must be a port number, not %d", c.Database.LocalPort)
 	}
 
-	if !channelName.MatchString(c.Chain.Channel) {
-		bad("chain.channel", "%q is not a Fabric channel name (lower-case letters, digits, '.', '-'; starting with a letter)", c.Chain.Channel)
-	}
-	if c.Chain.Endpoint != "" {
-		if _, _, err := net.SplitHostPort(c.Chain.Endpoint); err != nil {
-			bad("chain.endpoint", "%q is not host:port", c.Chain.Endpoint)
-		}
-	}
-	if (c.Chain.Cert == "") != (c.Chain.Key == "") {
-		bad("chain.cert", "chain.cert and chain.key go together")
-	}
 	checkAddr("chain.devnet.listen", c.Chain.Devnet.Listen)
 	if c.Chain.Devnet.Ops != "-" {
 		checkAddr("chain.devnet.ops", c.Chain.Devnet.Ops)
@@ -98,6 +87,15 @@ func (c Config) Validate() error {
 		bad("objects.kind", "must be %s or %s, not %q", ObjectsFS, ObjectsMinIO, c.Objects.Kind)
 	}
 
+	if k := c.Secrets.MasterKey; k != "" {
+		if b, err := hex.DecodeString(strings.TrimSpace(k)); err != nil || len(b) != MasterKeySize {
+			bad("secrets.masterKey", "must be %d hex digits", 2*MasterKeySize)
+		}
+	}
+	if c.Jobs.Workers < 1 {
+		bad("jobs.workers", "must be at least 1, not %d", c.Jobs.Workers)
+	}
+
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":
 	default:
@@ -110,9 +108,6 @@ func (c Config) Validate() error {
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return errors.Join(errs...)
 }
-
-// channelName is Fabric's rule for channel names.
-var channelName = regexp.MustCompile(`^[a-z][a-z0-9.-]{0,248}$`)
 
 func checkListen(addr string) error {
 	host, port, err := net.SplitHostPort(addr)
