@@ -8,6 +8,7 @@ package chaintest
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"testing"
@@ -16,6 +17,8 @@ import (
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
+	"github.com/kaiban-platform/kaiban/chaincode/asset"
+	"github.com/kaiban-platform/kaiban/chaincode/authorization"
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/chaincode/subject"
@@ -261,4 +264,81 @@ func Signed(key *sm2.PrivateKey, action string, request any) []string {
 		panic(err)
 	}
 	return []string{raw, base64.StdEncoding.EncodeToString(sig)}
+}
+
+// CodeAccess is an authorization code for one of the firm's licences and the
+// RecordAccess call with which the market department records a view under
+// it: a transaction whose record ID derives from its transaction ID, so that
+// every commit adds a record — the test of exactly-once submission.
+type CodeAccess struct {
+	Asset    string
+	AuthCode string
+	Code     []byte
+}
+
+// IssueCodeAccess issues a licence under business key key and an
+// authorization code for it, signed by the firm.
+func (k *Consortium) IssueCodeAccess(ctx context.Context, c *chain.Client, key string) (*CodeAccess, error) {
+	assets, err := c.Contract(Market, model.ChaincodeAsset)
+	if err != nil {
+		return nil, err
+	}
+	a, _, err := chain.SubmitJSON[model.Asset](ctx, assets, "IssueAsset", chain.WithArguments(Signed(k.MarketKey, asset.ActionIssueAsset, k.Licence(key))...))
+	if err != nil {
+		return nil, err
+	}
+	code := []byte("code-" + key + "-" + gm.Hex([]byte(key))[:16])
+	salt, err := gm.NewSalt()
+	if err != nil {
+		return nil, err
+	}
+	auth, err := c.Contract(Operator, model.ChaincodeAuthorization)
+	if err != nil {
+		return nil, err
+	}
+	ac, _, err := chain.SubmitJSON[model.AuthCode](ctx, auth, "IssueAuthCode", chain.WithArguments(Signed(k.FirmKey, authorization.ActionIssueAuthCode, &model.AuthCodeIssue{
+		Asset: a.ID, Owner: k.Firm, Scope: model.ScopeView, Purpose: "check the licence",
+		Salt: hex.EncodeToString(salt), Hash: gm.Commitment(salt, code), ExpiresAt: model.FormatTime(time.Now().Add(24 * time.Hour)),
+	})...))
+	if err != nil {
+		return nil, err
+	}
+	return &CodeAccess{Asset: a.ID, AuthCode: ac.ID, Code: code}, nil
+}
+
+// Args returns the RecordAccess arguments of a view by the market
+// department, for reason.
+func (a *CodeAccess) Args(reason string) []string {
+	return []string{Canonical(&model.AccessRecording{
+		Asset: a.Asset, Accessor: Market, Action: model.AccessView, Reason: reason, AuthCode: a.AuthCode,
+	}), ""}
+}
+
+// Transient returns the transient data presenting the code.
+func (a *CodeAccess) Transient() map[string][]byte {
+	return map[string][]byte{model.TransientAuthCode: a.Code}
+}
+
+// Records counts the access records of the asset with reason.
+func (a *CodeAccess) Records(ctx context.Context, c *chain.Client, reason string) (int, error) {
+	auth, err := c.Contract(Operator, model.ChaincodeAuthorization)
+	if err != nil {
+		return 0, err
+	}
+	n, bookmark := 0, ""
+	for {
+		page, err := chain.EvaluateJSON[model.AccessRecordPage](ctx, auth, "ListAccessRecords", chain.WithArguments(a.Asset, "200", bookmark))
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range page.Items {
+			if r.Reason == reason {
+				n++
+			}
+		}
+		if page.Bookmark == "" || len(page.Items) == 0 {
+			return n, nil
+		}
+		bookmark = page.Bookmark
+	}
 }
