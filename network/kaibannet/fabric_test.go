@@ -116,6 +116,13 @@ func TestFabric_AnnexA(t *testing.T) {
 	timed("member add TaxMSP", func() error {
 		return net.AddMember(ctx, consortium.NewOrg{MSPID: "TaxMSP", Name: "Taxation bureau", Domain: "tax.kaiban.local", Kind: "department", Department: model.DeptTax})
 	})
+	heights = channelHeights(t, net)
+	timed("member add TaxMSP again", func() error {
+		return net.AddMember(ctx, consortium.NewOrg{MSPID: "TaxMSP", Name: "Taxation bureau", Domain: "tax.kaiban.local", Kind: "department", Department: model.DeptTax})
+	})
+	if again := channelHeights(t, net); fmt.Sprint(again) != fmt.Sprint(heights) {
+		t.Errorf("repeating member add wrote blocks: %v → %v", heights, again)
+	}
 	taxMember, err := net.member(ctx, &net.Spec.Orgs[0], "kaiban", "TaxMSP")
 	if err != nil || taxMember == nil || taxMember.Status != model.StatusActive || taxMember.Department != model.DeptTax {
 		t.Fatalf("TaxMSP member record = %+v, %v", taxMember, err)

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"os"
 
 	adminid "github.com/hyperledger/fabric-admin-sdk/pkg/identity"
 	"github.com/hyperledger/fabric-config/configtx"
@@ -70,10 +69,4 @@ func (n *Network) adminTLS(o *consortium.Org) (tls.Certificate, error) {
 		return tls.Certificate{}, fmt.Errorf("TLS client certificate of the admin of %s: %w", o.MSPID, err)
 	}
 	return tls.X509KeyPair(t.CertPEM, t.KeyPEM)
-}
-
-// tlsCAFile is the PEM file of an organisation's TLS CA.
-func (n *Network) tlsCAPEM(o *consortium.Org) ([]byte, error) {
-	c := n.Layout.Crypto()
-	return os.ReadFile(c.TLSCADir(consortium.CryptoOrg(n.Spec, o)) + "/tlsca." + o.Domain + "-cert.pem")
 }

@@ -230,6 +230,9 @@ malformed line
 	if v, _ := s.sum("process_resident_memory_bytes"); formatMetric("process_resident_memory_bytes", v) != "160MB" {
 		t.Errorf("rss = %v", v)
 	}
+	if notes := s.channelNotes(); notes["kaiban"] != "leader" {
+		t.Errorf("channel notes = %v", notes)
+	}
 	if _, ok := s.sum("absent"); ok {
 		t.Error("sum of an absent metric")
 	}

@@ -150,18 +150,7 @@ func (n *Network) nodeStatus(ctx context.Context, r consortium.NodeRef) NodeStat
 		for ch, h := range samples.byChannel("ledger_blockchain_height") {
 			ns.Heights[ch] = uint64(h)
 		}
-		ns.Roles = map[string]string{}
-		notes := func(metric, format string, when func(float64) bool) {
-			for ch, v := range samples.byChannel(metric) {
-				if when(v) {
-					ns.Roles[ch] = strings.TrimPrefix(ns.Roles[ch]+", "+fmt.Sprintf(format, v), ", ")
-				}
-			}
-		}
-		notes("consensus_etcdraft_is_leader", "leader", func(v float64) bool { return v == 1 })
-		notes("consensus_etcdraft_cluster_size", "%.0f consenters", func(v float64) bool { return v > 0 })
-		notes("consensus_smartbft_cluster_size", "%.0f consenters", func(v float64) bool { return v > 0 })
-		notes("gossip_membership_total_peers_known", "%.0f peers known", func(float64) bool { return true })
+		ns.Roles = samples.channelNotes()
 	}
 	if r.IsOrderer() {
 		n.ordererChannels(ctx, r, &ns)
@@ -301,6 +290,32 @@ func (ss samples) byChannel(name string) map[string]float64 {
 			out[s.labels["channel"]] += s.value
 		}
 	}
+	return out
+}
+
+// channelNotes describes each channel from the per-channel gauges: Raft
+// leadership, consenter count, gossip membership.
+func (ss samples) channelNotes() map[string]string {
+	out := map[string]string{}
+	note := func(metric string, text func(float64) string) {
+		for ch, v := range ss.byChannel(metric) {
+			if t := text(v); t != "" {
+				out[ch] = strings.TrimPrefix(out[ch]+", "+t, ", ")
+			}
+		}
+	}
+	count := func(what string) func(float64) string {
+		return func(v float64) string { return fmt.Sprintf("%.0f %s", v, what) }
+	}
+	note("consensus_etcdraft_is_leader", func(v float64) string {
+		if v == 1 {
+			return "leader"
+		}
+		return ""
+	})
+	note("consensus_etcdraft_cluster_size", count("consenters"))
+	note("consensus_smartbft_cluster_size", count("consenters"))
+	note("gossip_membership_total_peers_known", count("peers known"))
 	return out
 }
 

@@ -31,21 +31,19 @@ func (n *Network) Up(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var toStart []nodeProcess
-	for _, p := range procs {
-		if _, ok := fabricproc.Running(p.PIDFile, p.Path); ok {
-			continue
-		}
-		for _, port := range p.ports {
-			if err := fabricproc.CheckPortFree(port, p.Name); err != nil {
-				return err
-			}
-		}
-		toStart = append(toStart, p)
+	if err := checkPorts(procs); err != nil {
+		return err
 	}
 	servers, err := n.serverProcesses()
 	if err != nil {
 		return err
+	}
+	for _, s := range servers {
+		if _, ok := fabricproc.Running(s.PIDFile, s.Path); !ok {
+			if err := fabricproc.CheckPortFree(n.Spec.ChaincodeListen(s.pkg), s.Name); err != nil {
+				return err
+			}
+		}
 	}
 	for _, p := range procs {
 		if err := n.startNode(ctx, p); err != nil {
@@ -56,9 +54,6 @@ func (n *Network) Up(ctx context.Context) error {
 		if err := n.startServer(s); err != nil {
 			return err
 		}
-	}
-	if len(toStart) == 0 && len(procs) > 0 {
-		n.Progress.Note("every node was running already")
 	}
 	return nil
 }
