@@ -44,7 +44,9 @@ func (n *Network) compose(ctx context.Context, args ...string) error {
 
 func (n *Network) dockerUp(ctx context.Context) error {
 	done := n.Progress.Step("docker compose up (%d nodes)", len(n.Spec.Nodes()))
-	err := n.compose(ctx, "up", "-d", "--remove-orphans")
+	// No --remove-orphans: the repository's docker-compose.yaml runs
+	// PostgreSQL, MinIO and kaiban in the same compose project.
+	err := n.compose(ctx, "up", "-d")
 	done("", err)
 	if err != nil {
 		return err
@@ -62,9 +64,16 @@ func (n *Network) dockerUp(ctx context.Context) error {
 	return nil
 }
 
-func (n *Network) dockerDown(ctx context.Context) error {
-	done := n.Progress.Step("docker compose down")
-	err := n.compose(ctx, "down", "--remove-orphans")
+// dockerDown stops the Fabric containers; with purge it also removes them.
+// Neither touches the project's network or the other services of the
+// repository's docker-compose.yaml.
+func (n *Network) dockerDown(ctx context.Context, purge bool) error {
+	args := []string{"stop"}
+	if purge {
+		args = []string{"rm", "--stop", "--force"}
+	}
+	done := n.Progress.Step("docker compose %s (the Fabric containers)", args[0])
+	err := n.compose(ctx, args...)
 	done("", err)
 	return err
 }

@@ -144,11 +144,9 @@ func (n *Network) RemoveNode(ctx context.Context, name string) error {
 			return err
 		}
 	}
-	if n.Spec.Runtime == consortium.Native {
-		if err := n.stop(name, n.Layout.PIDFile(name), ""); err != nil {
-			n.Spec = old
-			return err
-		}
+	if err := n.stopRemoved(ctx, name); err != nil {
+		n.Spec = old
+		return err
 	}
 	done := n.Progress.Step("remove %s from network.yaml and its configuration", name)
 	err = consortium.Save(n.Layout, n.Spec)
@@ -158,9 +156,18 @@ func (n *Network) RemoveNode(ctx context.Context, name string) error {
 	if err == nil {
 		err = consortium.Render(n.Layout, n.Spec)
 	}
-	if err == nil && n.Spec.Runtime == consortium.Docker {
-		err = n.compose(ctx, "up", "-d", "--remove-orphans")
+	done("", err)
+	return err
+}
+
+// stopRemoved stops a node being removed: its process, or its container
+// while the compose file still lists it.
+func (n *Network) stopRemoved(ctx context.Context, name string) error {
+	if n.Spec.Runtime == consortium.Native {
+		return n.stop(name, n.Layout.PIDFile(name), "")
 	}
+	done := n.Progress.Step("remove container %s", name)
+	err := n.compose(ctx, "rm", "--stop", "--force", name)
 	done("", err)
 	return err
 }

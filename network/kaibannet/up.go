@@ -152,7 +152,7 @@ func (n *Network) startNode(ctx context.Context, p nodeProcess) error {
 func (n *Network) Down(ctx context.Context, purge bool) error {
 	n.Progress.Phase("down (%s)", n.Spec.Runtime)
 	if n.Spec.Runtime == consortium.Docker {
-		if err := n.dockerDown(ctx); err != nil {
+		if err := n.dockerDown(ctx, purge); err != nil {
 			return err
 		}
 	} else {
