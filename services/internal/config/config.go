@@ -55,10 +55,19 @@ type Database struct {
 }
 
 // Chain configures the ledger: the embedded devnet of 'kaiban dev', or the
-// Fabric (or devnet) gateway peers that the other commands connect to.
+// gateway peer of a Fabric (or devnet) network that the other commands
+// connect to as one organisation. kaiban-net writes this section for each
+// organisation and channel (connection/<MSPID>.yaml), so such a file can be
+// given as --config as it is.
 type Chain struct {
-	Profiles []string `json:"profiles" doc:"connection profiles (written by kaiban-net), one per organisation the platform acts for; the first is the platform's own. 'kaiban dev' ignores them and uses its devnet"`
-	Devnet   Devnet   `json:"devnet"`
+	Channel     string `json:"channel" doc:"channel the Kaiban chaincodes are deployed on"`
+	Endpoint    string `json:"endpoint" doc:"gateway peer host:port; 'kaiban dev' ignores it and uses its own devnet"`
+	ServerName  string `json:"serverName" doc:"TLS server name of the gateway peer, when it differs from the endpoint's host"`
+	TLSRootCert string `json:"tlsRootCert" doc:"PEM file of the CA that issued the gateway peer's TLS certificate; empty connects without TLS (a devnet without TLS only)"`
+	MSPID       string `json:"mspId" doc:"MSP ID of the organisation the platform acts for"`
+	Cert        string `json:"cert" doc:"PEM file (or MSP signcerts folder) of the platform's Fabric signing certificate"`
+	Key         string `json:"key" doc:"PEM file (or MSP keystore folder) of the private key of cert"`
+	Devnet      Devnet `json:"devnet"`
 }
 
 // Devnet configures the embedded development network that 'kaiban dev' runs
@@ -121,6 +130,7 @@ func Default() Config {
 			LocalPort: 55431,
 		},
 		Chain: Chain{
+			Channel: "kaiban",
 			Devnet: Devnet{
 				Dir:    ".kaiban/devnet",
 				Listen: "127.0.0.1:7051",

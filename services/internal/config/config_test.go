@@ -134,6 +134,8 @@ func TestLoad_Errors(t *testing.T) {
 		},
 		{name: "minio needs its keys", args: []string{"--objects-kind", "minio"}, want: []string{"objects.endpoint", "objects.accessKey", "objects.secretKey"}},
 		{name: "database URL scheme", args: []string{"--database-url", "mysql://x"}, want: []string{"database.url"}},
+		{name: "cert without key", args: []string{"--chain-cert", "c.pem"}, want: []string{"chain.cert and chain.key"}},
+		{name: "bad channel and endpoint", args: []string{"--chain-channel", "Bad_Channel", "--chain-endpoint", "peer0"}, want: []string{"chain.channel", "chain.endpoint"}},
 		{name: "master key not hex", args: []string{"--secrets-master-key", "zz"}, want: []string{"secrets.masterKey", "64 hex digits"}},
 		{name: "master key short", env: map[string]string{"KAIBAN_SECRETS_MASTER_KEY": "abcd"}, want: []string{"secrets.masterKey"}},
 	}
@@ -217,11 +219,11 @@ func TestMaskURL_HidesPasswordsOnly(t *testing.T) {
 }
 
 func TestRequire_NamesEveryWayToSet(t *testing.T) {
-	err := Default().Require("kaiban migrate", "database.url", "chain.profiles")
+	err := Default().Require("kaiban migrate", "database.url", "chain.endpoint")
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, w := range []string{"kaiban migrate needs database.url", "KAIBAN_DATABASE_URL or DATABASE_URL", "--database-url", "chain.profiles"} {
+	for _, w := range []string{"kaiban migrate needs database.url", "KAIBAN_DATABASE_URL or DATABASE_URL", "--database-url", "chain.endpoint"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("%q lacks %q", err, w)
 		}
@@ -238,6 +240,7 @@ func TestFields_NamesDerivedFromPath(t *testing.T) {
 		"http.maxBodyBytes":     {"http-max-body-bytes", "KAIBAN_HTTP_MAX_BODY_BYTES"},
 		"secrets.masterKeyFile": {"secrets-master-key-file", "KAIBAN_SECRETS_MASTER_KEY_FILE"},
 		"chain.devnet.tls":      {"chain-devnet-tls", "KAIBAN_CHAIN_DEVNET_TLS"},
+		"chain.mspId":           {"chain-msp-id", "KAIBAN_CHAIN_MSP_ID"},
 		"chain.devnet.listen":   {"chain-devnet-listen", "KAIBAN_CHAIN_DEVNET_LISTEN"},
 	}
 	for key, names := range want {
@@ -251,5 +254,32 @@ func TestFields_NamesDerivedFromPath(t *testing.T) {
 	}
 	if !strings.Contains(Reference(), "| `database.url` | `KAIBAN_DATABASE_URL`, `DATABASE_URL` | `--database-url` |") {
 		t.Errorf("reference row for database.url missing:\n%s", Reference())
+	}
+}
+
+// TestLoad_KaibanNetProfileIsAConfigFile reads a profile as kaiban-net
+// writes it (network/consortium): a configuration file with only the chain
+// section, which must load as it is.
+func TestLoad_KaibanNetProfileIsAConfigFile(t *testing.T) {
+	file := writeFile(t, "OperatorMSP.yaml", `# kaiban configuration for this organisation on this channel, written by
+# kaiban-net from network.yaml.
+chain:
+  channel: kaiban
+  endpoint: peer0.operator.example.com:7051
+  serverName: peer0.operator.example.com
+  tlsRootCert: /net/crypto/tlsca-cert.pem
+  mspId: OperatorMSP
+  cert: /net/crypto/User1-cert.pem
+  key: /net/crypto/priv_sk
+`)
+	c, _, err := Load("serve", []string{"--config", file}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Chain{Channel: "kaiban", Endpoint: "peer0.operator.example.com:7051", ServerName: "peer0.operator.example.com",
+		TLSRootCert: "/net/crypto/tlsca-cert.pem", MSPID: "OperatorMSP", Cert: "/net/crypto/User1-cert.pem", Key: "/net/crypto/priv_sk",
+		Devnet: Default().Chain.Devnet}
+	if c.Chain != want {
+		t.Fatalf("chain = %+v", c.Chain)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +65,17 @@ func (c Config) Validate() error {
 		bad("database.localPort", "must be a port number, not %d", c.Database.LocalPort)
 	}
 
+	if !channelName.MatchString(c.Chain.Channel) {
+		bad("chain.channel", "%q is not a Fabric channel name (lower-case letters, digits, '.' and '-', starting with a letter)", c.Chain.Channel)
+	}
+	if c.Chain.Endpoint != "" {
+		if _, _, err := net.SplitHostPort(c.Chain.Endpoint); err != nil {
+			bad("chain.endpoint", "%q is not host:port", c.Chain.Endpoint)
+		}
+	}
+	if (c.Chain.Cert == "") != (c.Chain.Key == "") {
+		bad("chain.cert", "chain.cert and chain.key go together")
+	}
 	checkAddr("chain.devnet.listen", c.Chain.Devnet.Listen)
 	if c.Chain.Devnet.Ops != "-" {
 		checkAddr("chain.devnet.ops", c.Chain.Devnet.Ops)
@@ -122,6 +134,9 @@ func checkListen(addr string) error {
 	}
 	return nil
 }
+
+// channelName is Fabric's rule for channel names.
+var channelName = regexp.MustCompile(`^[a-z][a-z0-9.-]{0,248}$`)
 
 // Require reports the fields among keys (file keys such as "database.url")
 // that are empty, each with every way to set it, for commands that cannot
