@@ -6,6 +6,7 @@ package ledger
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -148,6 +149,15 @@ func Page(stub Stub, objectType string, attrs []string, pageSize int32, bookmark
 	// an unclassified error.
 	if !utf8.ValidString(bookmark) {
 		return "", model.Errorf(model.CodeInvalid, "bookmark is not valid UTF-8")
+	}
+	// Fabric lets the bookmark replace the range's start key, so a bookmark
+	// from outside this query's key prefix would walk other records' keys.
+	prefix, err := stub.CreateCompositeKey(objectType, attrs)
+	if err != nil {
+		return "", model.Errorf(model.CodeInvalid, "query %s: %v", objectType, err)
+	}
+	if bookmark != "" && !strings.HasPrefix(bookmark, prefix) {
+		return "", model.Errorf(model.CodeInvalid, "bookmark does not belong to this query")
 	}
 	switch {
 	case pageSize < 0:

@@ -206,3 +206,17 @@ func TestPage_RefusesNonUTF8Bookmark(t *testing.T) {
 		t.Fatalf("bookmark \\xff: %d %q", res.Status, res.Message)
 	}
 }
+
+// TestPage_RefusesForeignBookmark: Fabric starts the range at the bookmark,
+// so one from another query would list other records.
+func TestPage_RefusesForeignBookmark(t *testing.T) {
+	l, op := setup(t)
+	l.Submit(op, "probe", "Add", "g", "a")
+	l.Submit(op, "probe", "Add", "h", "b")
+	for _, bm := range []string{"\x00", "\x00item~group\x00h\x00b\x00", "zzz"} {
+		res := l.Evaluate(op, "probe", "Page", "g", "10", bm)
+		if e := model.ParseError(res.Message); e == nil || e.Code != model.CodeInvalid {
+			t.Fatalf("bookmark %q: %d %q %s", bm, res.Status, res.Message, res.Payload)
+		}
+	}
+}
