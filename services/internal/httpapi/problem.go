@@ -12,6 +12,7 @@ import (
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
+	"github.com/kaiban-platform/kaiban/services/internal/keys"
 )
 
 // This file is the one place where errors become HTTP responses: every
@@ -116,6 +117,18 @@ var sentinels = []struct {
 	{errTooLarge, kindTooLarge},
 	{errNoRoute, kindNotFound},
 	{errNoMethod, kindNoMethod},
+	// --- keys ---
+	{keys.ErrInvalid, kindInvalid},
+	{keys.ErrNotFound, kindNotFound},
+	{keys.ErrExists, kindConflict},
+	{keys.ErrBadPassword, kindDenied},
+	{keys.ErrLocked, kindRateLimited},
+	{keys.ErrConflict, kindConflict},
+	{keys.ErrBadShare, kindInvalid},
+	{keys.ErrRecoveryState, kindState},
+	{keys.ErrDecrypt, kindInvalid},
+	{keys.ErrBadSignature, kindSignature},
+	{errKeysOff, kindUnavailable},
 }
 
 // classify decides the kind of problem err is, and the detail shown to the

@@ -25,6 +25,7 @@ import (
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
+	"github.com/kaiban-platform/kaiban/services/internal/keys"
 )
 
 // Options configures a Server. The zero value of each field is usable
@@ -55,6 +56,10 @@ type Options struct {
 	// (SetClient) from the credentials the operation's Security allows, or
 	// ends the request with c.Error(ErrUnauthenticated) and c.Abort().
 	Authenticate gin.HandlerFunc
+
+	// Keys is the key service (keys.go); nil answers its operations with
+	// 503.
+	Keys *keys.Service
 }
 
 // Server serves the Kaiban API. It implements api.StrictServerInterface:
@@ -68,6 +73,7 @@ type Server struct {
 	readiness []Check
 	engine    *gin.Engine
 	docs      []byte
+	keys      *keys.Service
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -104,6 +110,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		log: o.Logger, registry: o.Registry, metrics: m, contract: ct,
 		version: o.Version, readiness: o.Readiness, docs: docs,
+		keys: o.Keys,
 	}
 
 	e, err := newEngine(s.log, m, o.TrustedProxies)

@@ -234,7 +234,7 @@ func (s *Service) guard(ctx context.Context, principal string, try func() error)
 		}
 	case errors.Is(err, ErrBadPassword):
 		if ferr := s.db.failed(ctx, principal, s.now(), s.lockout); ferr != nil {
-			return errors.Join(err, ferr)
+			return fmt.Errorf("record a wrong password: %w", ferr)
 		}
 	}
 	return err

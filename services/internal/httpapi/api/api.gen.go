@@ -8,9 +8,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for CheckState.
@@ -73,6 +77,102 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for KeyDigestAlgorithm.
+const (
+	Sm3 KeyDigestAlgorithm = "sm3"
+)
+
+// Valid indicates whether the value is a known member of the KeyDigestAlgorithm enum.
+func (e KeyDigestAlgorithm) Valid() bool {
+	switch e {
+	case Sm3:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KeyInfoStatus.
+const (
+	Active  KeyInfoStatus = "active"
+	Retired KeyInfoStatus = "retired"
+)
+
+// Valid indicates whether the value is a known member of the KeyInfoStatus enum.
+func (e KeyInfoStatus) Valid() bool {
+	switch e {
+	case Active:
+		return true
+	case Retired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KeyOwnerKind.
+const (
+	Department KeyOwnerKind = "department"
+	Subject    KeyOwnerKind = "subject"
+)
+
+// Valid indicates whether the value is a known member of the KeyOwnerKind enum.
+func (e KeyOwnerKind) Valid() bool {
+	switch e {
+	case Department:
+		return true
+	case Subject:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KeyRecoveryStatus.
+const (
+	Cancelled KeyRecoveryStatus = "cancelled"
+	Completed KeyRecoveryStatus = "completed"
+	Expired   KeyRecoveryStatus = "expired"
+	Open      KeyRecoveryStatus = "open"
+	Ready     KeyRecoveryStatus = "ready"
+)
+
+// Valid indicates whether the value is a known member of the KeyRecoveryStatus enum.
+func (e KeyRecoveryStatus) Valid() bool {
+	switch e {
+	case Cancelled:
+		return true
+	case Completed:
+		return true
+	case Expired:
+		return true
+	case Open:
+		return true
+	case Ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KeyWrapRequestMode.
+const (
+	KeyWrapRequestModeSm2 KeyWrapRequestMode = "sm2"
+	KeyWrapRequestModeSm4 KeyWrapRequestMode = "sm4"
+)
+
+// Valid indicates whether the value is a known member of the KeyWrapRequestMode enum.
+func (e KeyWrapRequestMode) Valid() bool {
+	switch e {
+	case KeyWrapRequestModeSm2:
+		return true
+	case KeyWrapRequestModeSm4:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReadinessStatus.
 const (
 	ReadinessStatusOk ReadinessStatus = "ok"
@@ -82,6 +182,24 @@ const (
 func (e ReadinessStatus) Valid() bool {
 	switch e {
 	case ReadinessStatusOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WrappedKeyMode.
+const (
+	WrappedKeyModeSm2 WrappedKeyMode = "sm2"
+	WrappedKeyModeSm4 WrappedKeyMode = "sm4"
+)
+
+// Valid indicates whether the value is a known member of the WrappedKeyMode enum.
+func (e WrappedKeyMode) Valid() bool {
+	switch e {
+	case WrappedKeyModeSm2:
+		return true
+	case WrappedKeyModeSm4:
 		return true
 	default:
 		return false
@@ -110,6 +228,262 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// KeyBackup defines model for KeyBackup.
+type KeyBackup struct {
+	CreatedAt time.Time   `json:"createdAt"`
+	Holders   []KeyHolder `json:"holders"`
+	Id        string      `json:"id"`
+	KeyIds    []string    `json:"keyIds"`
+	Owner     KeyOwner    `json:"owner"`
+	Threshold int         `json:"threshold"`
+}
+
+// KeyDataKey defines model for KeyDataKey.
+type KeyDataKey struct {
+	// DataKey Base64 of the SM4 data key.
+	DataKey []byte `json:"dataKey"`
+}
+
+// KeyDigest defines model for KeyDigest.
+type KeyDigest struct {
+	Algorithm KeyDigestAlgorithm `json:"algorithm"`
+
+	// Digest Lower-case hex.
+	Digest string `json:"digest"`
+
+	// Size Bytes digested.
+	Size int64 `json:"size"`
+}
+
+// KeyDigestAlgorithm defines model for KeyDigest.Algorithm.
+type KeyDigestAlgorithm string
+
+// KeyEncryptedShare defines model for KeyEncryptedShare.
+type KeyEncryptedShare struct {
+	// Ciphertext Base64 GM/T 0009 SM2 ciphertext of the share (index byte ‖ value).
+	Ciphertext []byte `json:"ciphertext"`
+	Department string `json:"department"`
+	Index      int    `json:"index"`
+	KeyId      string `json:"keyId"`
+}
+
+// KeyGenerateRequest defines model for KeyGenerateRequest.
+type KeyGenerateRequest struct {
+	// Password An unlock password being set; at least 8 characters.
+	Password *KeyNewPassword `json:"password,omitempty"`
+}
+
+// KeyHolder defines model for KeyHolder.
+type KeyHolder struct {
+	Department string `json:"department"`
+	Index      int    `json:"index"`
+
+	// KeyId The department key the share is encrypted to.
+	KeyId string `json:"keyId"`
+}
+
+// KeyInfo The public record of one key version; the private key never leaves custody.
+type KeyInfo struct {
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Fingerprint Hex SM3 of the DER SubjectPublicKeyInfo.
+	Fingerprint string `json:"fingerprint"`
+
+	// Id First 32 hex digits of the fingerprint.
+	Id    string   `json:"id"`
+	Owner KeyOwner `json:"owner"`
+
+	// PublicKey SM2 public key, PKIX PEM.
+	PublicKey string        `json:"publicKey"`
+	RetiredAt *time.Time    `json:"retiredAt,omitempty"`
+	Status    KeyInfoStatus `json:"status"`
+	Version   int           `json:"version"`
+}
+
+// KeyInfoStatus defines model for KeyInfo.Status.
+type KeyInfoStatus string
+
+// KeyList defines model for KeyList.
+type KeyList struct {
+	Items []KeyInfo `json:"items"`
+}
+
+// KeyNewPassword An unlock password being set; at least 8 characters.
+type KeyNewPassword = string
+
+// KeyOwner defines model for KeyOwner.
+type KeyOwner struct {
+	Id   string       `json:"id"`
+	Kind KeyOwnerKind `json:"kind"`
+}
+
+// KeyOwnerKind defines model for KeyOwnerKind.
+type KeyOwnerKind string
+
+// KeyPassword An unlock password offered (never logged, never returned).
+type KeyPassword = string
+
+// KeyPasswordChange defines model for KeyPasswordChange.
+type KeyPasswordChange struct {
+	// NewPassword An unlock password being set; at least 8 characters.
+	NewPassword *KeyNewPassword `json:"newPassword,omitempty"`
+
+	// OldPassword An unlock password offered (never logged, never returned).
+	OldPassword *KeyPassword `json:"oldPassword,omitempty"`
+}
+
+// KeyRecovery defines model for KeyRecovery.
+type KeyRecovery struct {
+	BackupId  string            `json:"backupId"`
+	ClosedAt  *time.Time        `json:"closedAt,omitempty"`
+	CreatedAt time.Time         `json:"createdAt"`
+	ExpiresAt time.Time         `json:"expiresAt"`
+	Holders   []KeyHolder       `json:"holders"`
+	Id        string            `json:"id"`
+	Owner     KeyOwner          `json:"owner"`
+	Status    KeyRecoveryStatus `json:"status"`
+
+	// Submitted Departments whose shares are in.
+	Submitted []string `json:"submitted"`
+	Threshold int      `json:"threshold"`
+}
+
+// KeyRecoveryStatus defines model for KeyRecovery.Status.
+type KeyRecoveryStatus string
+
+// KeyRecoveryCompletion defines model for KeyRecoveryCompletion.
+type KeyRecoveryCompletion struct {
+	// NewPassword An unlock password offered (never logged, never returned).
+	NewPassword *KeyPassword `json:"newPassword,omitempty"`
+}
+
+// KeyRecoveryStart defines model for KeyRecoveryStart.
+type KeyRecoveryStart struct {
+	// NewPassword An unlock password being set; at least 8 characters.
+	NewPassword *KeyNewPassword `json:"newPassword,omitempty"`
+}
+
+// KeyRotateRequest defines model for KeyRotateRequest.
+type KeyRotateRequest struct {
+	// Note Why, as the chain records it; required for a subject.
+	Note *string `json:"note,omitempty"`
+
+	// Password An unlock password offered (never logged, never returned).
+	Password *KeyPassword `json:"password,omitempty"`
+}
+
+// KeyRotation defines model for KeyRotation.
+type KeyRotation struct {
+	Backup *KeyBackup `json:"backup,omitempty"`
+
+	// Change The subject chaincode's ChangeSubjectKey(canonical, signature) that installs a subject's new key.
+	Change *KeySubjectKeyChange `json:"change,omitempty"`
+
+	// New The public record of one key version; the private key never leaves custody.
+	New KeyInfo `json:"new"`
+
+	// Old The public record of one key version; the private key never leaves custody.
+	Old KeyInfo `json:"old"`
+}
+
+// KeyShareSubmission defines model for KeyShareSubmission.
+type KeyShareSubmission struct {
+	// Password An unlock password offered (never logged, never returned).
+	Password *KeyPassword `json:"password,omitempty"`
+
+	// Share Base64 of the plain share (index byte ‖ value), decrypted by the department.
+	Share *[]byte `json:"share,omitempty"`
+}
+
+// KeySignRequest defines model for KeySignRequest.
+type KeySignRequest struct {
+	// Action A chain transaction, e.g. asset.IssueAsset; with canonical.
+	Action *string `json:"action,omitempty"`
+
+	// Canonical The canonical request (model.Canonical) the action carries.
+	Canonical *string `json:"canonical,omitempty"`
+
+	// Message Base64 of the message to sign as it is.
+	Message *[]byte `json:"message,omitempty"`
+
+	// Password An unlock password offered (never logged, never returned).
+	Password *KeyPassword `json:"password,omitempty"`
+}
+
+// KeySignature defines model for KeySignature.
+type KeySignature struct {
+	KeyId string `json:"keyId"`
+
+	// Signature Base64 GM/T 0009 DER SM2 signature, as chaincode arguments carry it.
+	Signature []byte `json:"signature"`
+}
+
+// KeySplitRequest defines model for KeySplitRequest.
+type KeySplitRequest struct {
+	Departments []string `json:"departments"`
+
+	// Password An unlock password offered (never logged, never returned).
+	Password  *KeyPassword `json:"password,omitempty"`
+	Threshold int          `json:"threshold"`
+}
+
+// KeySubjectKeyChange The subject chaincode's ChangeSubjectKey(canonical, signature) that installs a subject's new key.
+type KeySubjectKeyChange struct {
+	// Canonical model.Canonical of request, the first argument.
+	Canonical string `json:"canonical"`
+	OldKeyId  string `json:"oldKeyId"`
+	Request   struct {
+		Note      string `json:"note"`
+		PublicKey string `json:"publicKey"`
+		Subject   string `json:"subject"`
+	} `json:"request"`
+
+	// Signature Base64 DER SM2 signature by the old key over model.SigningMessage("subject.ChangeSubjectKey", canonical), the second argument.
+	Signature string `json:"signature"`
+}
+
+// KeyUnwrapRequest defines model for KeyUnwrapRequest.
+type KeyUnwrapRequest struct {
+	// AssetId Required in mode sm4.
+	AssetId *string `json:"assetId,omitempty"`
+
+	// Key An asset's SM4 data key wrapped for one recipient (chaincode/model WrappedKey).
+	Key WrappedKey `json:"key"`
+
+	// Password An unlock password offered (never logged, never returned).
+	Password *KeyPassword `json:"password,omitempty"`
+}
+
+// KeyVerification defines model for KeyVerification.
+type KeyVerification struct {
+	// KeyId The key that verifies.
+	KeyId string `json:"keyId"`
+}
+
+// KeyVerifyRequest defines model for KeyVerifyRequest.
+type KeyVerifyRequest struct {
+	Action    *string `json:"action,omitempty"`
+	Canonical *string `json:"canonical,omitempty"`
+	Message   *[]byte `json:"message,omitempty"`
+	Signature []byte  `json:"signature"`
+}
+
+// KeyWrapRequest defines model for KeyWrapRequest.
+type KeyWrapRequest struct {
+	// AssetId The asset the key belongs to; mode sm4 only.
+	AssetId *string `json:"assetId,omitempty"`
+
+	// DataKey Base64 of the 16-byte SM4 data key.
+	DataKey []byte             `json:"dataKey"`
+	Mode    KeyWrapRequestMode `json:"mode"`
+
+	// Password An unlock password offered (never logged, never returned).
+	Password *KeyPassword `json:"password,omitempty"`
+}
+
+// KeyWrapRequestMode defines model for KeyWrapRequest.Mode.
+type KeyWrapRequestMode string
 
 // Problem RFC 9457 problem details. `type` is a URN naming the kind of problem:
 // urn:kaiban:problem:invalid (400), unauthenticated (401), denied (403),
@@ -172,8 +546,28 @@ type Version struct {
 	Version string `json:"version"`
 }
 
+// WrappedKey An asset's SM4 data key wrapped for one recipient (chaincode/model WrappedKey).
+type WrappedKey struct {
+	// Key Base64 wrapped key.
+	Key       string         `json:"key"`
+	Mode      WrappedKeyMode `json:"mode"`
+	Recipient string         `json:"recipient"`
+}
+
+// WrappedKeyMode defines model for WrappedKey.Mode.
+type WrappedKeyMode string
+
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// KeyDepartment defines model for KeyDepartment.
+type KeyDepartment = string
+
+// KeyOwnerId defines model for KeyOwnerId.
+type KeyOwnerId = string
+
+// KeyRecoveryId defines model for KeyRecoveryId.
+type KeyRecoveryId = string
 
 // Limit defines model for Limit.
 type Limit = int
@@ -251,8 +645,92 @@ type UnprocessableContent = Problem
 // rate-limited (429), internal (500), unavailable (503).
 type UnsupportedMediaType = Problem
 
+// CompleteKeyRecoveryJSONRequestBody defines body for CompleteKeyRecovery for application/json ContentType.
+type CompleteKeyRecoveryJSONRequestBody = KeyRecoveryCompletion
+
+// SubmitKeyShareJSONRequestBody defines body for SubmitKeyShare for application/json ContentType.
+type SubmitKeyShareJSONRequestBody = KeyShareSubmission
+
+// GenerateKeyJSONRequestBody defines body for GenerateKey for application/json ContentType.
+type GenerateKeyJSONRequestBody = KeyGenerateRequest
+
+// SplitKeyJSONRequestBody defines body for SplitKey for application/json ContentType.
+type SplitKeyJSONRequestBody = KeySplitRequest
+
+// UnwrapDataKeyJSONRequestBody defines body for UnwrapDataKey for application/json ContentType.
+type UnwrapDataKeyJSONRequestBody = KeyUnwrapRequest
+
+// WrapDataKeyJSONRequestBody defines body for WrapDataKey for application/json ContentType.
+type WrapDataKeyJSONRequestBody = KeyWrapRequest
+
+// ChangeKeyPasswordJSONRequestBody defines body for ChangeKeyPassword for application/json ContentType.
+type ChangeKeyPasswordJSONRequestBody = KeyPasswordChange
+
+// StartKeyRecoveryJSONRequestBody defines body for StartKeyRecovery for application/json ContentType.
+type StartKeyRecoveryJSONRequestBody = KeyRecoveryStart
+
+// RotateKeyJSONRequestBody defines body for RotateKey for application/json ContentType.
+type RotateKeyJSONRequestBody = KeyRotateRequest
+
+// SignWithKeyJSONRequestBody defines body for SignWithKey for application/json ContentType.
+type SignWithKeyJSONRequestBody = KeySignRequest
+
+// VerifyWithKeyJSONRequestBody defines body for VerifyWithKey for application/json ContentType.
+type VerifyWithKeyJSONRequestBody = KeyVerifyRequest
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// DigestData SM3 digest of data (摘要服务)
+	// (POST /api/v1/digests)
+	DigestData(c *gin.Context)
+	// CancelKeyRecovery Cancel an open recovery
+	// (DELETE /api/v1/key-recoveries/{recoveryId})
+	CancelKeyRecovery(c *gin.Context, recoveryId KeyRecoveryId)
+	// GetKeyRecovery A recovery's state
+	// (GET /api/v1/key-recoveries/{recoveryId})
+	GetKeyRecovery(c *gin.Context, recoveryId KeyRecoveryId)
+	// CompleteKeyRecovery Complete a recovery
+	// (POST /api/v1/key-recoveries/{recoveryId}/completion)
+	CompleteKeyRecovery(c *gin.Context, recoveryId KeyRecoveryId)
+	// GetKeyShare A department's share, encrypted to its key
+	// (GET /api/v1/key-recoveries/{recoveryId}/shares/{department})
+	GetKeyShare(c *gin.Context, recoveryId KeyRecoveryId, department KeyDepartment)
+	// SubmitKeyShare Submit a department's share
+	// (PUT /api/v1/key-recoveries/{recoveryId}/shares/{department})
+	SubmitKeyShare(c *gin.Context, recoveryId KeyRecoveryId, department KeyDepartment)
+	// ListKeys An owner's keys
+	// (GET /api/v1/keys/{ownerKind}/{ownerId})
+	ListKeys(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// GenerateKey Generate the owner's key pair (密钥生成)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId})
+	GenerateKey(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// GetKeyBackup The owner's current k-of-n backup
+	// (GET /api/v1/keys/{ownerKind}/{ownerId}/backup)
+	GetKeyBackup(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// SplitKey Back up the owner's keys as k-of-n shares (密钥多方备份)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/backup)
+	SplitKey(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// UnwrapDataKey Unwrap an asset's data key (解密; 7.4.4 d 6)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/decrypt)
+	UnwrapDataKey(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// WrapDataKey Wrap an asset's data key for the owner (加密)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/encrypt)
+	WrapDataKey(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// ChangeKeyPassword Change the unlock password
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/password)
+	ChangeKeyPassword(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// StartKeyRecovery Start recovering the owner's keys (密钥找回)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/recoveries)
+	StartKeyRecovery(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// RotateKey Rotate the owner's key pair (密钥更换)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/rotation)
+	RotateKey(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// SignWithKey Sign with the owner's key (私钥签名)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/sign)
+	SignWithKey(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// VerifyWithKey Verify a signature by the owner (公钥验签)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/verify)
+	VerifyWithKey(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
 	// GetVersion Version of the running platform
 	// (GET /api/v1/version)
 	GetVersion(c *gin.Context)
@@ -272,6 +750,536 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(c *gin.Context)
+
+// DigestData operation middleware
+func (siw *ServerInterfaceWrapper) DigestData(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DigestData(c)
+}
+
+// CancelKeyRecovery operation middleware
+func (siw *ServerInterfaceWrapper) CancelKeyRecovery(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "recoveryId" -------------
+	var recoveryId KeyRecoveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "recoveryId", c.Param("recoveryId"), &recoveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter recoveryId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CancelKeyRecovery(c, recoveryId)
+}
+
+// GetKeyRecovery operation middleware
+func (siw *ServerInterfaceWrapper) GetKeyRecovery(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "recoveryId" -------------
+	var recoveryId KeyRecoveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "recoveryId", c.Param("recoveryId"), &recoveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter recoveryId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetKeyRecovery(c, recoveryId)
+}
+
+// CompleteKeyRecovery operation middleware
+func (siw *ServerInterfaceWrapper) CompleteKeyRecovery(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "recoveryId" -------------
+	var recoveryId KeyRecoveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "recoveryId", c.Param("recoveryId"), &recoveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter recoveryId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CompleteKeyRecovery(c, recoveryId)
+}
+
+// GetKeyShare operation middleware
+func (siw *ServerInterfaceWrapper) GetKeyShare(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "recoveryId" -------------
+	var recoveryId KeyRecoveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "recoveryId", c.Param("recoveryId"), &recoveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter recoveryId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "department" -------------
+	var department KeyDepartment
+
+	err = runtime.BindStyledParameterWithOptions("simple", "department", c.Param("department"), &department, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter department: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetKeyShare(c, recoveryId, department)
+}
+
+// SubmitKeyShare operation middleware
+func (siw *ServerInterfaceWrapper) SubmitKeyShare(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "recoveryId" -------------
+	var recoveryId KeyRecoveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "recoveryId", c.Param("recoveryId"), &recoveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter recoveryId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "department" -------------
+	var department KeyDepartment
+
+	err = runtime.BindStyledParameterWithOptions("simple", "department", c.Param("department"), &department, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter department: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SubmitKeyShare(c, recoveryId, department)
+}
+
+// ListKeys operation middleware
+func (siw *ServerInterfaceWrapper) ListKeys(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "ownerKind" -------------
+	var ownerKind KeyOwnerKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerKind", c.Param("ownerKind"), &ownerKind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerKind: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "ownerId" -------------
+	var ownerId KeyOwnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerId", c.Param("ownerId"), &ownerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListKeys(c, ownerKind, ownerId)
+}
+
+// GenerateKey operation middleware
+func (siw *ServerInterfaceWrapper) GenerateKey(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "ownerKind" -------------
+	var ownerKind KeyOwnerKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerKind", c.Param("ownerKind"), &ownerKind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerKind: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "ownerId" -------------
+	var ownerId KeyOwnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerId", c.Param("ownerId"), &ownerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GenerateKey(c, ownerKind, ownerId)
+}
+
+// GetKeyBackup operation middleware
+func (siw *ServerInterfaceWrapper) GetKeyBackup(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "ownerKind" -------------
+	var ownerKind KeyOwnerKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerKind", c.Param("ownerKind"), &ownerKind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerKind: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "ownerId" -------------
+	var ownerId KeyOwnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerId", c.Param("ownerId"), &ownerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetKeyBackup(c, ownerKind, ownerId)
+}
+
+// SplitKey operation middleware
+func (siw *ServerInterfaceWrapper) SplitKey(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "ownerKind" -------------
+	var ownerKind KeyOwnerKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerKind", c.Param("ownerKind"), &ownerKind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerKind: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "ownerId" -------------
+	var ownerId KeyOwnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerId", c.Param("ownerId"), &ownerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SplitKey(c, ownerKind, ownerId)
+}
+
+// UnwrapDataKey operation middleware
+func (siw *ServerInterfaceWrapper) UnwrapDataKey(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "ownerKind" -------------
+	var ownerKind KeyOwnerKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerKind", c.Param("ownerKind"), &ownerKind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerKind: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "ownerId" -------------
+	var ownerId KeyOwnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerId", c.Param("ownerId"), &ownerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UnwrapDataKey(c, ownerKind, ownerId)
+}
+
+// WrapDataKey operation middleware
+func (siw *ServerInterfaceWrapper) WrapDataKey(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "ownerKind" -------------
+	var ownerKind KeyOwnerKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerKind", c.Param("ownerKind"), &ownerKind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerKind: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "ownerId" -------------
+	var ownerId KeyOwnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerId", c.Param("ownerId"), &ownerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.WrapDataKey(c, ownerKind, ownerId)
+}
+
+// ChangeKeyPassword operation middleware
+func (siw *ServerInterfaceWrapper) ChangeKeyPassword(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "ownerKind" -------------
+	var ownerKind KeyOwnerKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerKind", c.Param("ownerKind"), &ownerKind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerKind: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "ownerId" -------------
+	var ownerId KeyOwnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerId", c.Param("ownerId"), &ownerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ChangeKeyPassword(c, ownerKind, ownerId)
+}
+
+// StartKeyRecovery operation middleware
+func (siw *ServerInterfaceWrapper) StartKeyRecovery(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "ownerKind" -------------
+	var ownerKind KeyOwnerKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerKind", c.Param("ownerKind"), &ownerKind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerKind: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "ownerId" -------------
+	var ownerId KeyOwnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerId", c.Param("ownerId"), &ownerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.StartKeyRecovery(c, ownerKind, ownerId)
+}
+
+// RotateKey operation middleware
+func (siw *ServerInterfaceWrapper) RotateKey(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "ownerKind" -------------
+	var ownerKind KeyOwnerKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerKind", c.Param("ownerKind"), &ownerKind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerKind: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "ownerId" -------------
+	var ownerId KeyOwnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerId", c.Param("ownerId"), &ownerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RotateKey(c, ownerKind, ownerId)
+}
+
+// SignWithKey operation middleware
+func (siw *ServerInterfaceWrapper) SignWithKey(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "ownerKind" -------------
+	var ownerKind KeyOwnerKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerKind", c.Param("ownerKind"), &ownerKind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerKind: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "ownerId" -------------
+	var ownerId KeyOwnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerId", c.Param("ownerId"), &ownerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SignWithKey(c, ownerKind, ownerId)
+}
+
+// VerifyWithKey operation middleware
+func (siw *ServerInterfaceWrapper) VerifyWithKey(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "ownerKind" -------------
+	var ownerKind KeyOwnerKind
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerKind", c.Param("ownerKind"), &ownerKind, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerKind: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "ownerId" -------------
+	var ownerId KeyOwnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "ownerId", c.Param("ownerId"), &ownerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ownerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.VerifyWithKey(c, ownerKind, ownerId)
+}
 
 // GetVersion operation middleware
 func (siw *ServerInterfaceWrapper) GetVersion(c *gin.Context) {
@@ -342,6 +1350,23 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness)
 	router.GET(options.BaseURL+"/api/v1/version", wrapper.GetVersion)
+	router.GET(options.BaseURL+"/api/v1/keys/:ownerKind/:ownerId", wrapper.ListKeys)
+	router.POST(options.BaseURL+"/api/v1/keys/:ownerKind/:ownerId", wrapper.GenerateKey)
+	router.POST(options.BaseURL+"/api/v1/keys/:ownerKind/:ownerId/password", wrapper.ChangeKeyPassword)
+	router.POST(options.BaseURL+"/api/v1/keys/:ownerKind/:ownerId/rotation", wrapper.RotateKey)
+	router.POST(options.BaseURL+"/api/v1/keys/:ownerKind/:ownerId/sign", wrapper.SignWithKey)
+	router.POST(options.BaseURL+"/api/v1/keys/:ownerKind/:ownerId/verify", wrapper.VerifyWithKey)
+	router.POST(options.BaseURL+"/api/v1/keys/:ownerKind/:ownerId/encrypt", wrapper.WrapDataKey)
+	router.POST(options.BaseURL+"/api/v1/keys/:ownerKind/:ownerId/decrypt", wrapper.UnwrapDataKey)
+	router.GET(options.BaseURL+"/api/v1/keys/:ownerKind/:ownerId/backup", wrapper.GetKeyBackup)
+	router.POST(options.BaseURL+"/api/v1/keys/:ownerKind/:ownerId/backup", wrapper.SplitKey)
+	router.POST(options.BaseURL+"/api/v1/keys/:ownerKind/:ownerId/recoveries", wrapper.StartKeyRecovery)
+	router.DELETE(options.BaseURL+"/api/v1/key-recoveries/:recoveryId", wrapper.CancelKeyRecovery)
+	router.GET(options.BaseURL+"/api/v1/key-recoveries/:recoveryId", wrapper.GetKeyRecovery)
+	router.GET(options.BaseURL+"/api/v1/key-recoveries/:recoveryId/shares/:department", wrapper.GetKeyShare)
+	router.PUT(options.BaseURL+"/api/v1/key-recoveries/:recoveryId/shares/:department", wrapper.SubmitKeyShare)
+	router.POST(options.BaseURL+"/api/v1/key-recoveries/:recoveryId/completion", wrapper.CompleteKeyRecovery)
+	router.POST(options.BaseURL+"/api/v1/digests", wrapper.DigestData)
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -370,6 +1395,1826 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 type UnprocessableContentApplicationProblemPlusJSONResponse Problem
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+
+type DigestDataRequestObject struct {
+	Body io.Reader
+}
+
+type DigestDataResponseObject interface {
+	VisitDigestDataResponse(w http.ResponseWriter) error
+}
+
+type DigestData200JSONResponse KeyDigest
+
+func (response DigestData200JSONResponse) VisitDigestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DigestData400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DigestData400ApplicationProblemPlusJSONResponse) VisitDigestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DigestData413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DigestData413ApplicationProblemPlusJSONResponse) VisitDigestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DigestData415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response DigestData415ApplicationProblemPlusJSONResponse) VisitDigestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DigestData429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DigestData429ApplicationProblemPlusJSONResponse) VisitDigestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DigestDatadefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DigestDatadefaultApplicationProblemPlusJSONResponse) VisitDigestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelKeyRecoveryRequestObject struct {
+	RecoveryId KeyRecoveryId `json:"recoveryId"`
+}
+
+type CancelKeyRecoveryResponseObject interface {
+	VisitCancelKeyRecoveryResponse(w http.ResponseWriter) error
+}
+
+type CancelKeyRecovery200JSONResponse KeyRecovery
+
+func (response CancelKeyRecovery200JSONResponse) VisitCancelKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelKeyRecovery400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CancelKeyRecovery400ApplicationProblemPlusJSONResponse) VisitCancelKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelKeyRecovery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CancelKeyRecovery404ApplicationProblemPlusJSONResponse) VisitCancelKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelKeyRecovery409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CancelKeyRecovery409ApplicationProblemPlusJSONResponse) VisitCancelKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelKeyRecovery429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CancelKeyRecovery429ApplicationProblemPlusJSONResponse) VisitCancelKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelKeyRecoverydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CancelKeyRecoverydefaultApplicationProblemPlusJSONResponse) VisitCancelKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyRecoveryRequestObject struct {
+	RecoveryId KeyRecoveryId `json:"recoveryId"`
+}
+
+type GetKeyRecoveryResponseObject interface {
+	VisitGetKeyRecoveryResponse(w http.ResponseWriter) error
+}
+
+type GetKeyRecovery200JSONResponse KeyRecovery
+
+func (response GetKeyRecovery200JSONResponse) VisitGetKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyRecovery400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetKeyRecovery400ApplicationProblemPlusJSONResponse) VisitGetKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyRecovery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetKeyRecovery404ApplicationProblemPlusJSONResponse) VisitGetKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyRecovery429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetKeyRecovery429ApplicationProblemPlusJSONResponse) VisitGetKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyRecoverydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetKeyRecoverydefaultApplicationProblemPlusJSONResponse) VisitGetKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteKeyRecoveryRequestObject struct {
+	RecoveryId KeyRecoveryId `json:"recoveryId"`
+	Body       *CompleteKeyRecoveryJSONRequestBody
+}
+
+type CompleteKeyRecoveryResponseObject interface {
+	VisitCompleteKeyRecoveryResponse(w http.ResponseWriter) error
+}
+
+type CompleteKeyRecovery200JSONResponse KeyList
+
+func (response CompleteKeyRecovery200JSONResponse) VisitCompleteKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteKeyRecovery400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteKeyRecovery400ApplicationProblemPlusJSONResponse) VisitCompleteKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteKeyRecovery403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteKeyRecovery403ApplicationProblemPlusJSONResponse) VisitCompleteKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteKeyRecovery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteKeyRecovery404ApplicationProblemPlusJSONResponse) VisitCompleteKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteKeyRecovery409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteKeyRecovery409ApplicationProblemPlusJSONResponse) VisitCompleteKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteKeyRecovery429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteKeyRecovery429ApplicationProblemPlusJSONResponse) VisitCompleteKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteKeyRecoverydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CompleteKeyRecoverydefaultApplicationProblemPlusJSONResponse) VisitCompleteKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyShareRequestObject struct {
+	RecoveryId KeyRecoveryId `json:"recoveryId"`
+	Department KeyDepartment `json:"department"`
+}
+
+type GetKeyShareResponseObject interface {
+	VisitGetKeyShareResponse(w http.ResponseWriter) error
+}
+
+type GetKeyShare200JSONResponse KeyEncryptedShare
+
+func (response GetKeyShare200JSONResponse) VisitGetKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyShare400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetKeyShare400ApplicationProblemPlusJSONResponse) VisitGetKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyShare404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetKeyShare404ApplicationProblemPlusJSONResponse) VisitGetKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyShare409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GetKeyShare409ApplicationProblemPlusJSONResponse) VisitGetKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyShare429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetKeyShare429ApplicationProblemPlusJSONResponse) VisitGetKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeySharedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetKeySharedefaultApplicationProblemPlusJSONResponse) VisitGetKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitKeyShareRequestObject struct {
+	RecoveryId KeyRecoveryId `json:"recoveryId"`
+	Department KeyDepartment `json:"department"`
+	Body       *SubmitKeyShareJSONRequestBody
+}
+
+type SubmitKeyShareResponseObject interface {
+	VisitSubmitKeyShareResponse(w http.ResponseWriter) error
+}
+
+type SubmitKeyShare200JSONResponse KeyRecovery
+
+func (response SubmitKeyShare200JSONResponse) VisitSubmitKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitKeyShare400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitKeyShare400ApplicationProblemPlusJSONResponse) VisitSubmitKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitKeyShare403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitKeyShare403ApplicationProblemPlusJSONResponse) VisitSubmitKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitKeyShare404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitKeyShare404ApplicationProblemPlusJSONResponse) VisitSubmitKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitKeyShare409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitKeyShare409ApplicationProblemPlusJSONResponse) VisitSubmitKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitKeyShare429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitKeyShare429ApplicationProblemPlusJSONResponse) VisitSubmitKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitKeySharedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SubmitKeySharedefaultApplicationProblemPlusJSONResponse) VisitSubmitKeyShareResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeysRequestObject struct {
+	OwnerKind KeyOwnerKind `json:"ownerKind"`
+	OwnerId   KeyOwnerId   `json:"ownerId"`
+}
+
+type ListKeysResponseObject interface {
+	VisitListKeysResponse(w http.ResponseWriter) error
+}
+
+type ListKeys200JSONResponse KeyList
+
+func (response ListKeys200JSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeys400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListKeys400ApplicationProblemPlusJSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeys404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListKeys404ApplicationProblemPlusJSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeys429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListKeys429ApplicationProblemPlusJSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListKeysdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListKeysdefaultApplicationProblemPlusJSONResponse) VisitListKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateKeyRequestObject struct {
+	OwnerKind KeyOwnerKind `json:"ownerKind"`
+	OwnerId   KeyOwnerId   `json:"ownerId"`
+	Body      *GenerateKeyJSONRequestBody
+}
+
+type GenerateKeyResponseObject interface {
+	VisitGenerateKeyResponse(w http.ResponseWriter) error
+}
+
+type GenerateKey201JSONResponse KeyInfo
+
+func (response GenerateKey201JSONResponse) VisitGenerateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateKey400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GenerateKey400ApplicationProblemPlusJSONResponse) VisitGenerateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateKey409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GenerateKey409ApplicationProblemPlusJSONResponse) VisitGenerateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GenerateKey429ApplicationProblemPlusJSONResponse) VisitGenerateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GenerateKeydefaultApplicationProblemPlusJSONResponse) VisitGenerateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyBackupRequestObject struct {
+	OwnerKind KeyOwnerKind `json:"ownerKind"`
+	OwnerId   KeyOwnerId   `json:"ownerId"`
+}
+
+type GetKeyBackupResponseObject interface {
+	VisitGetKeyBackupResponse(w http.ResponseWriter) error
+}
+
+type GetKeyBackup200JSONResponse KeyBackup
+
+func (response GetKeyBackup200JSONResponse) VisitGetKeyBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyBackup400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetKeyBackup400ApplicationProblemPlusJSONResponse) VisitGetKeyBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyBackup404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetKeyBackup404ApplicationProblemPlusJSONResponse) VisitGetKeyBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyBackup429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetKeyBackup429ApplicationProblemPlusJSONResponse) VisitGetKeyBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetKeyBackupdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetKeyBackupdefaultApplicationProblemPlusJSONResponse) VisitGetKeyBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitKeyRequestObject struct {
+	OwnerKind KeyOwnerKind `json:"ownerKind"`
+	OwnerId   KeyOwnerId   `json:"ownerId"`
+	Body      *SplitKeyJSONRequestBody
+}
+
+type SplitKeyResponseObject interface {
+	VisitSplitKeyResponse(w http.ResponseWriter) error
+}
+
+type SplitKey201JSONResponse KeyBackup
+
+func (response SplitKey201JSONResponse) VisitSplitKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitKey400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SplitKey400ApplicationProblemPlusJSONResponse) VisitSplitKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SplitKey403ApplicationProblemPlusJSONResponse) VisitSplitKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SplitKey404ApplicationProblemPlusJSONResponse) VisitSplitKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SplitKey429ApplicationProblemPlusJSONResponse) VisitSplitKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SplitKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SplitKeydefaultApplicationProblemPlusJSONResponse) VisitSplitKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnwrapDataKeyRequestObject struct {
+	OwnerKind KeyOwnerKind `json:"ownerKind"`
+	OwnerId   KeyOwnerId   `json:"ownerId"`
+	Body      *UnwrapDataKeyJSONRequestBody
+}
+
+type UnwrapDataKeyResponseObject interface {
+	VisitUnwrapDataKeyResponse(w http.ResponseWriter) error
+}
+
+type UnwrapDataKey200JSONResponse KeyDataKey
+
+func (response UnwrapDataKey200JSONResponse) VisitUnwrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnwrapDataKey400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UnwrapDataKey400ApplicationProblemPlusJSONResponse) VisitUnwrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnwrapDataKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UnwrapDataKey403ApplicationProblemPlusJSONResponse) VisitUnwrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnwrapDataKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UnwrapDataKey404ApplicationProblemPlusJSONResponse) VisitUnwrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnwrapDataKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UnwrapDataKey429ApplicationProblemPlusJSONResponse) VisitUnwrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnwrapDataKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UnwrapDataKeydefaultApplicationProblemPlusJSONResponse) VisitUnwrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WrapDataKeyRequestObject struct {
+	OwnerKind KeyOwnerKind `json:"ownerKind"`
+	OwnerId   KeyOwnerId   `json:"ownerId"`
+	Body      *WrapDataKeyJSONRequestBody
+}
+
+type WrapDataKeyResponseObject interface {
+	VisitWrapDataKeyResponse(w http.ResponseWriter) error
+}
+
+type WrapDataKey200JSONResponse WrappedKey
+
+func (response WrapDataKey200JSONResponse) VisitWrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WrapDataKey400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response WrapDataKey400ApplicationProblemPlusJSONResponse) VisitWrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WrapDataKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response WrapDataKey403ApplicationProblemPlusJSONResponse) VisitWrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WrapDataKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response WrapDataKey404ApplicationProblemPlusJSONResponse) VisitWrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WrapDataKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response WrapDataKey429ApplicationProblemPlusJSONResponse) VisitWrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WrapDataKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response WrapDataKeydefaultApplicationProblemPlusJSONResponse) VisitWrapDataKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangeKeyPasswordRequestObject struct {
+	OwnerKind KeyOwnerKind `json:"ownerKind"`
+	OwnerId   KeyOwnerId   `json:"ownerId"`
+	Body      *ChangeKeyPasswordJSONRequestBody
+}
+
+type ChangeKeyPasswordResponseObject interface {
+	VisitChangeKeyPasswordResponse(w http.ResponseWriter) error
+}
+
+type ChangeKeyPassword204Response struct {
+}
+
+func (response ChangeKeyPassword204Response) VisitChangeKeyPasswordResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ChangeKeyPassword400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeKeyPassword400ApplicationProblemPlusJSONResponse) VisitChangeKeyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangeKeyPassword403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeKeyPassword403ApplicationProblemPlusJSONResponse) VisitChangeKeyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangeKeyPassword404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeKeyPassword404ApplicationProblemPlusJSONResponse) VisitChangeKeyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangeKeyPassword409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeKeyPassword409ApplicationProblemPlusJSONResponse) VisitChangeKeyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangeKeyPassword429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ChangeKeyPassword429ApplicationProblemPlusJSONResponse) VisitChangeKeyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangeKeyPassworddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ChangeKeyPassworddefaultApplicationProblemPlusJSONResponse) VisitChangeKeyPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartKeyRecoveryRequestObject struct {
+	OwnerKind KeyOwnerKind `json:"ownerKind"`
+	OwnerId   KeyOwnerId   `json:"ownerId"`
+	Body      *StartKeyRecoveryJSONRequestBody
+}
+
+type StartKeyRecoveryResponseObject interface {
+	VisitStartKeyRecoveryResponse(w http.ResponseWriter) error
+}
+
+type StartKeyRecovery201JSONResponse KeyRecovery
+
+func (response StartKeyRecovery201JSONResponse) VisitStartKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartKeyRecovery400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response StartKeyRecovery400ApplicationProblemPlusJSONResponse) VisitStartKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartKeyRecovery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response StartKeyRecovery404ApplicationProblemPlusJSONResponse) VisitStartKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartKeyRecovery409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response StartKeyRecovery409ApplicationProblemPlusJSONResponse) VisitStartKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartKeyRecovery429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response StartKeyRecovery429ApplicationProblemPlusJSONResponse) VisitStartKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartKeyRecoverydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StartKeyRecoverydefaultApplicationProblemPlusJSONResponse) VisitStartKeyRecoveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateKeyRequestObject struct {
+	OwnerKind KeyOwnerKind `json:"ownerKind"`
+	OwnerId   KeyOwnerId   `json:"ownerId"`
+	Body      *RotateKeyJSONRequestBody
+}
+
+type RotateKeyResponseObject interface {
+	VisitRotateKeyResponse(w http.ResponseWriter) error
+}
+
+type RotateKey200JSONResponse KeyRotation
+
+func (response RotateKey200JSONResponse) VisitRotateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateKey400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RotateKey400ApplicationProblemPlusJSONResponse) VisitRotateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RotateKey403ApplicationProblemPlusJSONResponse) VisitRotateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RotateKey404ApplicationProblemPlusJSONResponse) VisitRotateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateKey409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RotateKey409ApplicationProblemPlusJSONResponse) VisitRotateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RotateKey429ApplicationProblemPlusJSONResponse) VisitRotateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RotateKeydefaultApplicationProblemPlusJSONResponse) VisitRotateKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignWithKeyRequestObject struct {
+	OwnerKind KeyOwnerKind `json:"ownerKind"`
+	OwnerId   KeyOwnerId   `json:"ownerId"`
+	Body      *SignWithKeyJSONRequestBody
+}
+
+type SignWithKeyResponseObject interface {
+	VisitSignWithKeyResponse(w http.ResponseWriter) error
+}
+
+type SignWithKey200JSONResponse KeySignature
+
+func (response SignWithKey200JSONResponse) VisitSignWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignWithKey400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SignWithKey400ApplicationProblemPlusJSONResponse) VisitSignWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignWithKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SignWithKey403ApplicationProblemPlusJSONResponse) VisitSignWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignWithKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SignWithKey404ApplicationProblemPlusJSONResponse) VisitSignWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignWithKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SignWithKey429ApplicationProblemPlusJSONResponse) VisitSignWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignWithKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SignWithKeydefaultApplicationProblemPlusJSONResponse) VisitSignWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyWithKeyRequestObject struct {
+	OwnerKind KeyOwnerKind `json:"ownerKind"`
+	OwnerId   KeyOwnerId   `json:"ownerId"`
+	Body      *VerifyWithKeyJSONRequestBody
+}
+
+type VerifyWithKeyResponseObject interface {
+	VisitVerifyWithKeyResponse(w http.ResponseWriter) error
+}
+
+type VerifyWithKey200JSONResponse KeyVerification
+
+func (response VerifyWithKey200JSONResponse) VisitVerifyWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyWithKey400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyWithKey400ApplicationProblemPlusJSONResponse) VisitVerifyWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyWithKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyWithKey404ApplicationProblemPlusJSONResponse) VisitVerifyWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyWithKey422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableContentApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyWithKey422ApplicationProblemPlusJSONResponse) VisitVerifyWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyWithKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyWithKey429ApplicationProblemPlusJSONResponse) VisitVerifyWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyWithKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response VerifyWithKeydefaultApplicationProblemPlusJSONResponse) VisitVerifyWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type GetVersionRequestObject struct {
 }
@@ -520,6 +3365,57 @@ func (response GetReadinessdefaultApplicationProblemPlusJSONResponse) VisitGetRe
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// DigestData SM3 digest of data (摘要服务)
+	// (POST /api/v1/digests)
+	DigestData(ctx context.Context, request DigestDataRequestObject) (DigestDataResponseObject, error)
+	// CancelKeyRecovery Cancel an open recovery
+	// (DELETE /api/v1/key-recoveries/{recoveryId})
+	CancelKeyRecovery(ctx context.Context, request CancelKeyRecoveryRequestObject) (CancelKeyRecoveryResponseObject, error)
+	// GetKeyRecovery A recovery's state
+	// (GET /api/v1/key-recoveries/{recoveryId})
+	GetKeyRecovery(ctx context.Context, request GetKeyRecoveryRequestObject) (GetKeyRecoveryResponseObject, error)
+	// CompleteKeyRecovery Complete a recovery
+	// (POST /api/v1/key-recoveries/{recoveryId}/completion)
+	CompleteKeyRecovery(ctx context.Context, request CompleteKeyRecoveryRequestObject) (CompleteKeyRecoveryResponseObject, error)
+	// GetKeyShare A department's share, encrypted to its key
+	// (GET /api/v1/key-recoveries/{recoveryId}/shares/{department})
+	GetKeyShare(ctx context.Context, request GetKeyShareRequestObject) (GetKeyShareResponseObject, error)
+	// SubmitKeyShare Submit a department's share
+	// (PUT /api/v1/key-recoveries/{recoveryId}/shares/{department})
+	SubmitKeyShare(ctx context.Context, request SubmitKeyShareRequestObject) (SubmitKeyShareResponseObject, error)
+	// ListKeys An owner's keys
+	// (GET /api/v1/keys/{ownerKind}/{ownerId})
+	ListKeys(ctx context.Context, request ListKeysRequestObject) (ListKeysResponseObject, error)
+	// GenerateKey Generate the owner's key pair (密钥生成)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId})
+	GenerateKey(ctx context.Context, request GenerateKeyRequestObject) (GenerateKeyResponseObject, error)
+	// GetKeyBackup The owner's current k-of-n backup
+	// (GET /api/v1/keys/{ownerKind}/{ownerId}/backup)
+	GetKeyBackup(ctx context.Context, request GetKeyBackupRequestObject) (GetKeyBackupResponseObject, error)
+	// SplitKey Back up the owner's keys as k-of-n shares (密钥多方备份)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/backup)
+	SplitKey(ctx context.Context, request SplitKeyRequestObject) (SplitKeyResponseObject, error)
+	// UnwrapDataKey Unwrap an asset's data key (解密; 7.4.4 d 6)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/decrypt)
+	UnwrapDataKey(ctx context.Context, request UnwrapDataKeyRequestObject) (UnwrapDataKeyResponseObject, error)
+	// WrapDataKey Wrap an asset's data key for the owner (加密)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/encrypt)
+	WrapDataKey(ctx context.Context, request WrapDataKeyRequestObject) (WrapDataKeyResponseObject, error)
+	// ChangeKeyPassword Change the unlock password
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/password)
+	ChangeKeyPassword(ctx context.Context, request ChangeKeyPasswordRequestObject) (ChangeKeyPasswordResponseObject, error)
+	// StartKeyRecovery Start recovering the owner's keys (密钥找回)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/recoveries)
+	StartKeyRecovery(ctx context.Context, request StartKeyRecoveryRequestObject) (StartKeyRecoveryResponseObject, error)
+	// RotateKey Rotate the owner's key pair (密钥更换)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/rotation)
+	RotateKey(ctx context.Context, request RotateKeyRequestObject) (RotateKeyResponseObject, error)
+	// SignWithKey Sign with the owner's key (私钥签名)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/sign)
+	SignWithKey(ctx context.Context, request SignWithKeyRequestObject) (SignWithKeyResponseObject, error)
+	// VerifyWithKey Verify a signature by the owner (公钥验签)
+	// (POST /api/v1/keys/{ownerKind}/{ownerId}/verify)
+	VerifyWithKey(ctx context.Context, request VerifyWithKeyRequestObject) (VerifyWithKeyResponseObject, error)
 	// GetVersion Version of the running platform
 	// (GET /api/v1/version)
 	GetVersion(ctx context.Context, request GetVersionRequestObject) (GetVersionResponseObject, error)
@@ -586,6 +3482,659 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictGinServerOptions
+}
+
+// DigestData operation middleware
+func (sh *strictHandler) DigestData(ctx *gin.Context) {
+	var request DigestDataRequestObject
+
+	request.Body = ctx.Request.Body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DigestData(ctx, request.(DigestDataRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DigestData")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DigestDataResponseObject); ok {
+		if err := validResponse.VisitDigestDataResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CancelKeyRecovery operation middleware
+func (sh *strictHandler) CancelKeyRecovery(ctx *gin.Context, recoveryId KeyRecoveryId) {
+	var request CancelKeyRecoveryRequestObject
+
+	request.RecoveryId = recoveryId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelKeyRecovery(ctx, request.(CancelKeyRecoveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelKeyRecovery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(CancelKeyRecoveryResponseObject); ok {
+		if err := validResponse.VisitCancelKeyRecoveryResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetKeyRecovery operation middleware
+func (sh *strictHandler) GetKeyRecovery(ctx *gin.Context, recoveryId KeyRecoveryId) {
+	var request GetKeyRecoveryRequestObject
+
+	request.RecoveryId = recoveryId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetKeyRecovery(ctx, request.(GetKeyRecoveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetKeyRecovery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetKeyRecoveryResponseObject); ok {
+		if err := validResponse.VisitGetKeyRecoveryResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CompleteKeyRecovery operation middleware
+func (sh *strictHandler) CompleteKeyRecovery(ctx *gin.Context, recoveryId KeyRecoveryId) {
+	var request CompleteKeyRecoveryRequestObject
+
+	request.RecoveryId = recoveryId
+
+	var body CompleteKeyRecoveryJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CompleteKeyRecovery(ctx, request.(CompleteKeyRecoveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompleteKeyRecovery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(CompleteKeyRecoveryResponseObject); ok {
+		if err := validResponse.VisitCompleteKeyRecoveryResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetKeyShare operation middleware
+func (sh *strictHandler) GetKeyShare(ctx *gin.Context, recoveryId KeyRecoveryId, department KeyDepartment) {
+	var request GetKeyShareRequestObject
+
+	request.RecoveryId = recoveryId
+	request.Department = department
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetKeyShare(ctx, request.(GetKeyShareRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetKeyShare")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetKeyShareResponseObject); ok {
+		if err := validResponse.VisitGetKeyShareResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SubmitKeyShare operation middleware
+func (sh *strictHandler) SubmitKeyShare(ctx *gin.Context, recoveryId KeyRecoveryId, department KeyDepartment) {
+	var request SubmitKeyShareRequestObject
+
+	request.RecoveryId = recoveryId
+	request.Department = department
+
+	var body SubmitKeyShareJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SubmitKeyShare(ctx, request.(SubmitKeyShareRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SubmitKeyShare")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SubmitKeyShareResponseObject); ok {
+		if err := validResponse.VisitSubmitKeyShareResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListKeys operation middleware
+func (sh *strictHandler) ListKeys(ctx *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId) {
+	var request ListKeysRequestObject
+
+	request.OwnerKind = ownerKind
+	request.OwnerId = ownerId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListKeys(ctx, request.(ListKeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListKeys")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListKeysResponseObject); ok {
+		if err := validResponse.VisitListKeysResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GenerateKey operation middleware
+func (sh *strictHandler) GenerateKey(ctx *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId) {
+	var request GenerateKeyRequestObject
+
+	request.OwnerKind = ownerKind
+	request.OwnerId = ownerId
+
+	var body GenerateKeyJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GenerateKey(ctx, request.(GenerateKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GenerateKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GenerateKeyResponseObject); ok {
+		if err := validResponse.VisitGenerateKeyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetKeyBackup operation middleware
+func (sh *strictHandler) GetKeyBackup(ctx *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId) {
+	var request GetKeyBackupRequestObject
+
+	request.OwnerKind = ownerKind
+	request.OwnerId = ownerId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetKeyBackup(ctx, request.(GetKeyBackupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetKeyBackup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetKeyBackupResponseObject); ok {
+		if err := validResponse.VisitGetKeyBackupResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SplitKey operation middleware
+func (sh *strictHandler) SplitKey(ctx *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId) {
+	var request SplitKeyRequestObject
+
+	request.OwnerKind = ownerKind
+	request.OwnerId = ownerId
+
+	var body SplitKeyJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SplitKey(ctx, request.(SplitKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SplitKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SplitKeyResponseObject); ok {
+		if err := validResponse.VisitSplitKeyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnwrapDataKey operation middleware
+func (sh *strictHandler) UnwrapDataKey(ctx *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId) {
+	var request UnwrapDataKeyRequestObject
+
+	request.OwnerKind = ownerKind
+	request.OwnerId = ownerId
+
+	var body UnwrapDataKeyJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UnwrapDataKey(ctx, request.(UnwrapDataKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnwrapDataKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(UnwrapDataKeyResponseObject); ok {
+		if err := validResponse.VisitUnwrapDataKeyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// WrapDataKey operation middleware
+func (sh *strictHandler) WrapDataKey(ctx *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId) {
+	var request WrapDataKeyRequestObject
+
+	request.OwnerKind = ownerKind
+	request.OwnerId = ownerId
+
+	var body WrapDataKeyJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.WrapDataKey(ctx, request.(WrapDataKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "WrapDataKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(WrapDataKeyResponseObject); ok {
+		if err := validResponse.VisitWrapDataKeyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ChangeKeyPassword operation middleware
+func (sh *strictHandler) ChangeKeyPassword(ctx *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId) {
+	var request ChangeKeyPasswordRequestObject
+
+	request.OwnerKind = ownerKind
+	request.OwnerId = ownerId
+
+	var body ChangeKeyPasswordJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ChangeKeyPassword(ctx, request.(ChangeKeyPasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ChangeKeyPassword")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ChangeKeyPasswordResponseObject); ok {
+		if err := validResponse.VisitChangeKeyPasswordResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StartKeyRecovery operation middleware
+func (sh *strictHandler) StartKeyRecovery(ctx *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId) {
+	var request StartKeyRecoveryRequestObject
+
+	request.OwnerKind = ownerKind
+	request.OwnerId = ownerId
+
+	var body StartKeyRecoveryJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.StartKeyRecovery(ctx, request.(StartKeyRecoveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartKeyRecovery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(StartKeyRecoveryResponseObject); ok {
+		if err := validResponse.VisitStartKeyRecoveryResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RotateKey operation middleware
+func (sh *strictHandler) RotateKey(ctx *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId) {
+	var request RotateKeyRequestObject
+
+	request.OwnerKind = ownerKind
+	request.OwnerId = ownerId
+
+	var body RotateKeyJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateKey(ctx, request.(RotateKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(RotateKeyResponseObject); ok {
+		if err := validResponse.VisitRotateKeyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SignWithKey operation middleware
+func (sh *strictHandler) SignWithKey(ctx *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId) {
+	var request SignWithKeyRequestObject
+
+	request.OwnerKind = ownerKind
+	request.OwnerId = ownerId
+
+	var body SignWithKeyJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SignWithKey(ctx, request.(SignWithKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SignWithKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SignWithKeyResponseObject); ok {
+		if err := validResponse.VisitSignWithKeyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyWithKey operation middleware
+func (sh *strictHandler) VerifyWithKey(ctx *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId) {
+	var request VerifyWithKeyRequestObject
+
+	request.OwnerKind = ownerKind
+	request.OwnerId = ownerId
+
+	var body VerifyWithKeyJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyWithKey(ctx, request.(VerifyWithKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyWithKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(VerifyWithKeyResponseObject); ok {
+		if err := validResponse.VisitVerifyWithKeyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // GetVersion operation middleware
