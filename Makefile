@@ -8,9 +8,9 @@ FUZZTIME ?= 1000x
 
 .PHONY: run test build vet bench fuzz generate clean
 
-## run: the whole platform on the embedded devnet (see README).
+## run: the whole platform on the embedded devnet (kaiban dev; ARGS="..." passes flags).
 run:
-	@scripts/run.sh
+	@scripts/run.sh $(ARGS)
 
 ## test: vet, every test with coverage gates, and a brief run of every fuzz target.
 test:
