@@ -31,10 +31,10 @@ bench:
 	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done
 
 ## generate: the code derived from api-spec/openapi.yaml (server interfaces and
-## models with oapi-codegen, the embedded copy of the contract); a test fails
-## when it is stale.
+## models with oapi-codegen, the embedded copy of the contract) and the config
+## reference of docs/services.md; a test fails when either is stale.
 generate:
-	cd services && $(GO) generate ./internal/httpapi/...
+	cd services && $(GO) generate ./internal/httpapi/... ./internal/config/...
 
 ## fuzz: every fuzz target for FUZZTIME each (default 1000x executions; try FUZZTIME=1m).
 fuzz:

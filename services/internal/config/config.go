@@ -15,6 +15,8 @@
 // wherever the configuration is printed.
 package config
 
+//go:generate go run ./gendoc ../../../docs/services.md
+
 import (
 	"time"
 )
@@ -36,7 +38,7 @@ type Config struct {
 // endpoints of the other services.
 type HTTP struct {
 	Listen            string        `json:"listen" doc:"address of the HTTP server: the REST API, /docs, /metrics, /healthz, /readyz"`
-	OpsListen         string        `json:"opsListen" doc:"address of /healthz, /readyz and /metrics for 'serve listener' and 'serve worker' (the api service serves them on listen)"`
+	OpsListen         string        `json:"opsListen" doc:"address of /healthz, /readyz and /metrics in a process without the api service (serve worker); the api serves them on listen"`
 	RateLimit         float64       `json:"rateLimit" doc:"sustained requests per second allowed to one client (authenticated client, else IP) on /api; 0 disables the limit"`
 	RateBurst         int           `json:"rateBurst" doc:"requests one client may send at once above the sustained rate"`
 	MaxBodyBytes      int64         `json:"maxBodyBytes" doc:"largest request body accepted; larger ones get 413"`
