@@ -241,7 +241,7 @@ func (s *Server) StartKeyRecovery(ctx context.Context, r api.StartKeyRecoveryReq
 	if err != nil {
 		return nil, err
 	}
-	rec, err := svc.StartRecovery(ctx, keyOwner(r.OwnerKind, r.OwnerId), deref(r.Body.NewPassword))
+	rec, err := svc.StartRecovery(ctx, keyOwner(r.OwnerKind, r.OwnerId), deref(r.Body.NewPassword), Client(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -362,8 +362,16 @@ func keyRecovery(r keys.Recovery) api.KeyRecovery {
 	return api.KeyRecovery{
 		Id: r.ID, Owner: api.KeyOwner{Kind: api.KeyOwnerKind(r.Owner.Kind), Id: r.Owner.ID}, BackupId: r.BackupID,
 		Threshold: r.Threshold, Status: api.KeyRecoveryStatus(r.Status), Holders: keyHolders(r.Holders),
+		RequestedBy: optionalString(r.RequestedBy),
 		Submitted: r.Submitted, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, ClosedAt: optionalTime(r.ClosedAt),
 	}
+}
+
+func optionalString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func optionalTime(t time.Time) *time.Time {

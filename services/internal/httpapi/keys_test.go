@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
@@ -36,7 +37,7 @@ func newKeysFixture(t *testing.T) *keysFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, logs := newServer(t, Options{Keys: svc})
+	s, logs := newServer(t, Options{Keys: svc, Authenticate: func(c *gin.Context) { SetClient(c, "window-clerk-7") }})
 	return &keysFixture{t: t, h: s, pool: pool, logs: logs}
 }
 
@@ -200,6 +201,9 @@ func TestKeys_EndpointsEndToEnd(t *testing.T) {
 	// Recovery: one department decrypts outside, one releases inside.
 	var r api.KeyRecovery
 	f.ok(201, "POST", keyPath+"/recoveries", map[string]any{"newPassword": "recovered password"}, &r)
+	if r.RequestedBy == nil || *r.RequestedBy != "window-clerk-7" || r.Status != "open" {
+		t.Fatalf("started %+v", r)
+	}
 	var share api.KeyEncryptedShare
 	f.ok(200, "GET", "/api/v1/key-recoveries/"+r.Id+"/shares/Dept1MSP", nil, &share)
 	plain := decryptWithDepartment(t, f.pool, share)

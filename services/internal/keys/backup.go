@@ -179,7 +179,11 @@ type Recovery struct {
 	BackupID  string         `json:"backupId"`
 	Threshold int            `json:"threshold"`
 	Status    RecoveryStatus `json:"status"`
-	Holders   []Holder       `json:"holders"`
+	// RequestedBy is who opened the recovery, as the caller named it (the
+	// authenticated client); a department checks it before releasing its
+	// share.
+	RequestedBy string   `json:"requestedBy,omitempty"`
+	Holders     []Holder `json:"holders"`
 	// Submitted lists the departments whose shares are in.
 	Submitted []string  `json:"submitted"`
 	CreatedAt time.Time `json:"createdAt"`
@@ -188,7 +192,7 @@ type Recovery struct {
 }
 
 func (r *recoveryRecord) view(now time.Time) Recovery {
-	v := Recovery{ID: r.ID, Owner: r.Owner, BackupID: r.backup.ID, Threshold: r.backup.Threshold, Status: r.Status,
+	v := Recovery{ID: r.ID, Owner: r.Owner, BackupID: r.backup.ID, Threshold: r.backup.Threshold, Status: r.Status, RequestedBy: r.RequestedBy,
 		Holders: r.backup.Holders, Submitted: []string{}, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, ClosedAt: r.ClosedAt}
 	for _, sh := range r.submitted {
 		v.Submitted = append(v.Submitted, sh.holder)
@@ -207,14 +211,18 @@ func (r *recoveryRecord) view(now time.Time) Recovery {
 // StartRecovery opens a recovery of owner's keys from its current backup.
 // newPassword is the password the keys will have; it also seals the
 // recovery's session key, to which submitted shares are encrypted, so that
-// only whoever started the recovery can complete it. One recovery per owner
-// is open at a time.
-func (s *Service) StartRecovery(ctx context.Context, owner Owner, newPassword string) (Recovery, error) {
+// only whoever started the recovery can complete it. requestedBy names who
+// asks (the authenticated client), for the departments to check before they
+// release their shares. One recovery per owner is open at a time.
+func (s *Service) StartRecovery(ctx context.Context, owner Owner, newPassword, requestedBy string) (Recovery, error) {
 	if err := owner.Validate(); err != nil {
 		return Recovery{}, err
 	}
 	if err := CheckNewPassword(newPassword); err != nil {
 		return Recovery{}, err
+	}
+	if len(requestedBy) > 256 {
+		return Recovery{}, fmt.Errorf("%w: requester name longer than 256 bytes", ErrInvalid)
 	}
 	b, err := s.db.currentBackup(ctx, owner)
 	if err != nil {
@@ -236,7 +244,7 @@ func (s *Service) StartRecovery(ctx context.Context, owner Owner, newPassword st
 		return Recovery{}, err
 	}
 	now := s.now()
-	r := &recoveryRecord{ID: newID(), Owner: owner, Status: RecoveryOpen, CreatedAt: now, ExpiresAt: now.Add(s.ttl),
+	r := &recoveryRecord{ID: newID(), Owner: owner, Status: RecoveryOpen, RequestedBy: requestedBy, CreatedAt: now, ExpiresAt: now.Add(s.ttl),
 		sessionPublic: string(pubPEM), backup: b}
 	if r.session, err = sealEnvelope(s.kdf, newPassword, plain, recoveryAAD(r.ID)); err != nil {
 		return Recovery{}, err

@@ -85,9 +85,9 @@ func TestService_SplitAndRecover_AnyThreeOfFive(t *testing.T) {
 			for c := b + 1; c < 5; c++ {
 				n++
 				next := fmt.Sprintf("new password %d", n)
-				rec, err := f.svc.StartRecovery(f.ctx, owner, next)
-				if err != nil {
-					t.Fatal(err)
+				rec, err := f.svc.StartRecovery(f.ctx, owner, next, "window clerk 7")
+				if err != nil || rec.RequestedBy != "window clerk 7" {
+					t.Fatalf("start: %+v, %v", rec, err)
 				}
 				// One department decrypts outside and submits; the others
 				// release with their passwords inside the service.
@@ -150,11 +150,11 @@ func TestService_Recovery_ClearsLockoutAndGuardsItsPassword(t *testing.T) {
 	if _, err := f.svc.Unlock(f.ctx, owner, "forgotten password"); !errors.Is(err, ErrLocked) {
 		t.Fatalf("owner not locked: %v", err)
 	}
-	rec, err := f.svc.StartRecovery(f.ctx, owner, "brand new password")
+	rec, err := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.StartRecovery(f.ctx, owner, "another new password"); !errors.Is(err, ErrRecoveryState) {
+	if _, err := f.svc.StartRecovery(f.ctx, owner, "another new password", "window clerk 7"); !errors.Is(err, ErrRecoveryState) {
 		t.Fatalf("second open recovery: %v", err)
 	}
 	for _, d := range depts[:2] {
@@ -195,8 +195,8 @@ func TestService_SubmitShare_Refusals(t *testing.T) {
 	f.generate(t, other, "other password")
 	f.svc.Split(f.ctx, owner, "owner password", 2, depts)
 	f.svc.Split(f.ctx, other, "other password", 2, depts)
-	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password")
-	otherRec, _ := f.svc.StartRecovery(f.ctx, other, "brand new password")
+	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
+	otherRec, _ := f.svc.StartRecovery(f.ctx, other, "brand new password", "window clerk 7")
 
 	good := f.decryptShare(t, rec.ID, depts[0])
 	foreign := f.decryptShare(t, otherRec.ID, depts[0]) // same department, other owner's backup
@@ -239,7 +239,7 @@ func TestService_SubmitShare_Refusals(t *testing.T) {
 	if _, err := f.svc.ReleaseShare(f.ctx, rec.ID, depts[1], deptPassword); !errors.Is(err, ErrRecoveryState) {
 		t.Fatalf("share after expiry: %v", err)
 	}
-	again, err := f.svc.StartRecovery(f.ctx, owner, "brand new password")
+	again, err := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestService_Split_BadInput(t *testing.T) {
 	if n := f.count(t, "key_backups"); n != 0 {
 		t.Fatalf("%d backups stored", n)
 	}
-	if _, err := f.svc.StartRecovery(f.ctx, owner, "brand new password"); !errors.Is(err, ErrNotFound) {
+	if _, err := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("recovery without backup: %v", err)
 	}
 }
@@ -303,7 +303,7 @@ func TestService_Split_ReplacesOldShares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password")
+	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
 	oldShare := f.decryptShare(t, rec.ID, depts[0])
 
 	rot, err := f.svc.Rotate(f.ctx, owner, "owner password", "rotation")
@@ -326,7 +326,7 @@ func TestService_Split_ReplacesOldShares(t *testing.T) {
 	if cur.ID != rot.Backup.ID {
 		t.Fatalf("current backup %s", cur.ID)
 	}
-	rec2, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password")
+	rec2, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
 	if _, err := f.svc.SubmitShare(f.ctx, rec2.ID, depts[0], oldShare); !errors.Is(err, ErrBadShare) {
 		t.Fatalf("old share into the new backup: %v", err)
 	}
@@ -350,7 +350,7 @@ func TestService_Recovery_HolderRotated(t *testing.T) {
 	if _, err := f.svc.Rotate(f.ctx, Owner{KindDepartment, depts[0]}, deptPassword, "rotation"); err != nil {
 		t.Fatal(err)
 	}
-	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password")
+	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
 	for _, d := range depts {
 		if _, err := f.svc.ReleaseShare(f.ctx, rec.ID, d, deptPassword); err != nil {
 			t.Fatalf("%s: %v", d, err)

@@ -109,6 +109,7 @@ type recoveryRecord struct {
 	ID            string
 	Owner         Owner
 	Status        RecoveryStatus // open, completed or cancelled as stored
+	RequestedBy   string
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
 	ClosedAt      time.Time
@@ -133,10 +134,10 @@ func (s *store) openRecovery(ctx context.Context, r *recoveryRecord) error {
 			return fmt.Errorf("cancel expired recoveries of %s: %w", r.Owner, err)
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO key_recoveries (recovery_id, backup_id, owner_kind, owner_id, status, session_public,
-			kdf_algorithm, kdf_iterations, kdf_salt, session_private, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $11)`,
+			kdf_algorithm, kdf_iterations, kdf_salt, session_private, created_at, expires_at, requested_by)
+			VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $11, $12)`,
 			r.ID, r.backup.ID, r.Owner.Kind, r.Owner.ID, r.sessionPublic,
-			r.session.KDF.Algorithm, r.session.KDF.Iterations, r.session.Salt, r.session.Sealed, r.CreatedAt, r.ExpiresAt)
+			r.session.KDF.Algorithm, r.session.KDF.Iterations, r.session.Salt, r.session.Sealed, r.CreatedAt, r.ExpiresAt, r.RequestedBy)
 		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: a recovery of %s is already open (cancel it first)", ErrRecoveryState, r.Owner)
 		}
@@ -155,10 +156,10 @@ func (s *store) recovery(ctx context.Context, id string) (*recoveryRecord, error
 		closed   *time.Time
 	)
 	err := s.pool.QueryRow(ctx, `SELECT recovery_id, backup_id, owner_kind, owner_id, status, session_public,
-		kdf_algorithm, kdf_iterations, kdf_salt, session_private, created_at, expires_at, closed_at
+		kdf_algorithm, kdf_iterations, kdf_salt, session_private, created_at, expires_at, closed_at, requested_by
 		FROM key_recoveries WHERE recovery_id = $1`, id).
 		Scan(&r.ID, &backupID, &r.Owner.Kind, &r.Owner.ID, &r.Status, &r.sessionPublic,
-			&r.session.KDF.Algorithm, &r.session.KDF.Iterations, &r.session.Salt, &r.session.Sealed, &r.CreatedAt, &r.ExpiresAt, &closed)
+			&r.session.KDF.Algorithm, &r.session.KDF.Iterations, &r.session.Salt, &r.session.Sealed, &r.CreatedAt, &r.ExpiresAt, &closed, &r.RequestedBy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("recovery %s: %w", id, ErrNotFound)
 	}

@@ -335,14 +335,17 @@ type KeyPasswordChange struct {
 
 // KeyRecovery defines model for KeyRecovery.
 type KeyRecovery struct {
-	BackupId  string            `json:"backupId"`
-	ClosedAt  *time.Time        `json:"closedAt,omitempty"`
-	CreatedAt time.Time         `json:"createdAt"`
-	ExpiresAt time.Time         `json:"expiresAt"`
-	Holders   []KeyHolder       `json:"holders"`
-	Id        string            `json:"id"`
-	Owner     KeyOwner          `json:"owner"`
-	Status    KeyRecoveryStatus `json:"status"`
+	BackupId  string      `json:"backupId"`
+	ClosedAt  *time.Time  `json:"closedAt,omitempty"`
+	CreatedAt time.Time   `json:"createdAt"`
+	ExpiresAt time.Time   `json:"expiresAt"`
+	Holders   []KeyHolder `json:"holders"`
+	Id        string      `json:"id"`
+	Owner     KeyOwner    `json:"owner"`
+
+	// RequestedBy The authenticated client that opened the recovery; departments check it before releasing their shares.
+	RequestedBy *string           `json:"requestedBy,omitempty"`
+	Status      KeyRecoveryStatus `json:"status"`
 
 	// Submitted Departments whose shares are in.
 	Submitted []string `json:"submitted"`
