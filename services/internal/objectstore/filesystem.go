@@ -230,6 +230,44 @@ func (s *FS) Delete(ctx context.Context, name string) error {
 	return nil
 }
 
+// List calls fn with every object, fan-out folder by fan-out folder. Files
+// that cannot be objects (temporary files, names that are not digests) are
+// passed over.
+func (s *FS) List(ctx context.Context, fn func(Info) error) error {
+	fans, err := os.ReadDir(s.dir)
+	if err != nil {
+		return fmt.Errorf("objectstore: list %s: %w", s.dir, err)
+	}
+	for _, fan := range fans {
+		if !fan.IsDir() || len(fan.Name()) != 2 {
+			continue
+		}
+		entries, err := os.ReadDir(filepath.Join(s.dir, fan.Name()))
+		if err != nil {
+			return fmt.Errorf("objectstore: list %s: %w", s.dir, err)
+		}
+		for _, e := range entries {
+			if checkName(e.Name()) != nil || e.Name()[:2] != fan.Name() || !e.Type().IsRegular() {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("objectstore: list %s: %w", s.dir, err)
+			}
+			info, err := e.Info()
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // deleted since the folder was read
+			}
+			if err != nil {
+				return fmt.Errorf("objectstore: list %s: %w", s.dir, err)
+			}
+			if err := fn(Info{Name: e.Name(), Size: info.Size(), Modified: info.ModTime()}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Check reports whether the store's folder is there and writable, by creating
 // and removing a temporary file.
 func (s *FS) Check(ctx context.Context) error {

@@ -34,6 +34,16 @@ func fsBackend() backend {
 				t.Fatal(err)
 			}
 		},
+		stray: func(t *testing.T, s objectstore.Store) {
+			dir, valid := fsOf(s).Dir(), gm.Hex([]byte("stray"))
+			os.MkdirAll(filepath.Join(dir, "ab"), 0o750)
+			os.MkdirAll(filepath.Join(dir, valid[:2]), 0o750)
+			for _, p := range []string{"README", "tmp/put-123", "ab/notes.txt", valid[:2] + "/" + valid + ".bak", "ab/" + valid} {
+				if err := os.WriteFile(filepath.Join(dir, p), []byte("x"), 0o640); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
 	}
 }
 

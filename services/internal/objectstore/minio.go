@@ -28,8 +28,8 @@ type MinIOConfig struct {
 
 // MinIO is a Store in a bucket of a MinIO server (a storage node of 7.2 c),
 // each object under its SM3 name. Whatever checksums the server keeps, every
-// Get recomputes the SM3 digest itself: the server is outside the trust
-// boundary the name on chain draws.
+// Get recomputes the SM3 digest itself: the server is not trusted, the name
+// recorded on chain is.
 type MinIO struct {
 	client  *minio.Client
 	bucket  string
@@ -159,6 +159,25 @@ func (s *MinIO) Delete(ctx context.Context, name string) error {
 	}
 	if err := s.client.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil {
 		return fmt.Errorf("objectstore: delete %s: %w", name, err)
+	}
+	return nil
+}
+
+// List calls fn with every object in the bucket. Keys that are not digests
+// (put there by something else) are passed over.
+func (s *MinIO) List(ctx context.Context, fn func(Info) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends minio-go's listing when fn stops early
+	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{}) {
+		if obj.Err != nil {
+			return fmt.Errorf("objectstore: list bucket %s: %w", s.bucket, obj.Err)
+		}
+		if checkName(obj.Key) != nil {
+			continue
+		}
+		if err := fn(Info{Name: obj.Key, Size: obj.Size, Modified: obj.LastModified}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

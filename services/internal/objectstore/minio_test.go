@@ -47,6 +47,15 @@ func minioBackend(srv *miniotest.Server) backend {
 				t.Fatal(err)
 			}
 		},
+		stray: func(t *testing.T, s objectstore.Store) {
+			for _, key := range []string{"notes.txt", "dir/" + objectstore.Name(nil)} {
+				_, err := srv.Client(t).PutObject(context.Background(), s.(*objectstore.MinIO).Bucket(), key,
+					bytes.NewReader([]byte("x")), 1, minio.PutObjectOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
 	}
 }
 

@@ -54,6 +54,13 @@ type Store interface {
 	// content no asset refers to. Deleting a missing object is not an error.
 	Delete(ctx context.Context, name string) error
 
+	// List calls fn with every object in the store, in no particular order,
+	// and stops at the first error fn returns, returning it. A collector
+	// that deletes what no asset refers to must spare objects younger than
+	// the time between a put and the record of the asset that refers to it
+	// (Info.Modified), or it races the issue in progress.
+	List(ctx context.Context, fn func(Info) error) error
+
 	// Check reports whether the store can serve requests (for /readyz).
 	Check(ctx context.Context) error
 }

@@ -14,12 +14,14 @@ import (
 )
 
 // backend is what the shared suite needs to run against one Store
-// implementation: a way to open a fresh, empty store and a way to change an
+// implementation: a way to open a fresh, empty store, a way to change an
 // object's bytes behind the store's back, as an intruder on the storage node
-// would.
+// would, and a way to leave things there that are not objects.
 type backend struct {
 	open   func(t *testing.T, opts ...objectstore.Option) objectstore.Store
 	tamper func(t *testing.T, s objectstore.Store, name string, data []byte)
+	// stray puts things beside the objects that List must pass over.
+	stray func(t *testing.T, s objectstore.Store)
 }
 
 // plainStore hides everything but the Store methods, so GetSealed takes its
@@ -177,6 +179,36 @@ func testStore(t *testing.T, b backend) {
 		}
 		if _, err := s.Get(ctx, name); !errors.Is(err, objectstore.ErrNotFound) {
 			t.Fatalf("get after delete = %v; want ErrNotFound", err)
+		}
+	})
+
+	t.Run("List", func(t *testing.T) {
+		s := b.open(t)
+		want := map[string]int64{}
+		for _, n := range []int{10, 20, 30} {
+			want[put(t, s, random(t, n))] = int64(n)
+		}
+		b.stray(t, s)
+		got := map[string]int64{}
+		err := s.List(ctx, func(info objectstore.Info) error {
+			got[info.Name] = info.Size
+			if time.Since(info.Modified) > time.Hour {
+				t.Errorf("%s modified %v", info.Name, info.Modified)
+			}
+			return nil
+		})
+		if err != nil || len(got) != len(want) {
+			t.Fatalf("list = %v, %v; want %v", got, err, want)
+		}
+		for name, size := range want {
+			if got[name] != size {
+				t.Fatalf("list = %v; want %v", got, want)
+			}
+		}
+		stop := errors.New("enough")
+		calls := 0
+		if err := s.List(ctx, func(objectstore.Info) error { calls++; return stop }); err != stop || calls != 1 {
+			t.Fatalf("list stopped by fn = %v after %d calls; want fn's error after 1", err, calls)
 		}
 	})
 
