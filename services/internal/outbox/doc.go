@@ -70,6 +70,8 @@
 // caller's transaction; the process that works the queue registers the worker
 // with Register. A job whose process died while running it is rescued by River
 // after jobs.Config.RescueAfter; the row tells the next attempt where the
-// write stands. Writes sharing a Lane reach the chain in enqueue order: a job
+// write stands. A job that River discarded while its write was unfinished
+// (its last attempt could not even record the failure) is replaced by
+// Reschedule, which a working process runs at start. Writes sharing a Lane reach the chain in enqueue order: a job
 // whose lane has an earlier unfinished write waits (snoozes) for it.
 package outbox

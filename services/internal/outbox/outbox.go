@@ -234,6 +234,39 @@ func (o *Outbox) insertJob(ctx context.Context, tx pgx.Tx, id int64) error {
 	return err
 }
 
+// Reschedule gives a new job to every unfinished write whose job has ended
+// without finishing it — River discards a job after its last attempt even
+// when that attempt could not reach the database to record the failure — and
+// returns how many it rescheduled. Run it when a process that works the queue
+// starts; it is cheap when there is nothing to do.
+func (o *Outbox) Reschedule(ctx context.Context) (int, error) {
+	tx, err := o.pool.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: reschedule: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	rows, err := tx.Query(ctx, `
+		SELECT o.id FROM chain_outbox o LEFT JOIN river_job j ON j.id = o.job_id
+		WHERE o.status IN ('pending', 'submitting') AND (j.id IS NULL OR j.state IN ('completed', 'cancelled', 'discarded'))
+		ORDER BY o.id FOR UPDATE OF o SKIP LOCKED`)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: reschedule: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("outbox: reschedule: %w", err)
+	}
+	for _, id := range ids {
+		if err := o.insertJob(ctx, tx, id); err != nil {
+			return 0, fmt.Errorf("outbox: reschedule write %d: %w", id, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("outbox: reschedule: %w", err)
+	}
+	return len(ids), nil
+}
+
 // Status is the state of a write.
 type Status string
 

@@ -345,3 +345,38 @@ func TestOutbox_ExhaustedThenRetried_Devnet(t *testing.T) {
 		t.Fatalf("after Retry: %+v", got)
 	}
 }
+
+// TestReschedule_Postgres: an unfinished write whose job River discarded gets
+// a new job; a write with a live job or a finished one does not.
+func TestReschedule_Postgres(t *testing.T) {
+	pool := migrated(t)
+	ob, err := outbox.New(pool, nil, outbox.Config{Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := outbox.Write{Identity: "MarketMSP", Chaincode: "asset", Function: "IssueAsset"}
+	w.Key = "orphan"
+	orphan := enqueue(t, pool, ob, w)[0]
+	w.Key = "live"
+	enqueue(t, pool, ob, w)
+	w.Key = "finished"
+	finishedID := enqueue(t, pool, ob, w)[0]
+	if _, err := pool.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now()
+		WHERE id IN (SELECT job_id FROM chain_outbox WHERE id = ANY($1))`, []int64{orphan, finishedID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE chain_outbox SET status = 'failed' WHERE id = $1`, finishedID); err != nil {
+		t.Fatal(err)
+	}
+	n, err := ob.Reschedule(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("rescheduled %d, %v; want 1", n, err)
+	}
+	var state string
+	if err := pool.QueryRow(ctx, `SELECT j.state FROM chain_outbox o JOIN river_job j ON j.id = o.job_id WHERE o.id = $1`, orphan).Scan(&state); err != nil || state != "available" {
+		t.Fatalf("the orphan's new job is %q, %v", state, err)
+	}
+	if n, err := ob.Reschedule(ctx); err != nil || n != 0 {
+		t.Fatalf("second reschedule: %d, %v", n, err)
+	}
+}

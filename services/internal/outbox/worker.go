@@ -105,7 +105,11 @@ func (o *Outbox) attempt(ctx context.Context, id int64, last bool) error {
 		return fmt.Errorf("outbox: write %d: %w", id, err)
 	}
 	if o.ledger == nil {
-		return fmt.Errorf("outbox: write %d: this process has no chain client", id)
+		err := fmt.Errorf("outbox: write %d: this process works the outbox queue without a chain client", id)
+		if last {
+			return o.fail(ctx, r, "", err, false)
+		}
+		return err
 	}
 	identity, err := o.ledger.Identity(r.identity)
 	if err != nil {
