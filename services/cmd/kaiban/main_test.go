@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"os"
@@ -15,8 +16,13 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/chaincode/subject"
+
 	"github.com/kaiban-platform/kaiban/network/devnet"
 	"github.com/kaiban-platform/kaiban/services/internal/chain"
+	"github.com/kaiban-platform/kaiban/services/internal/chain/chaintest"
+	"github.com/kaiban-platform/kaiban/services/internal/outbox"
 	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
 )
 
@@ -155,8 +161,8 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 // TestDev_SmokeIntegration starts `kaiban dev` in-process on free ports with
-// a fresh, empty database and checks that it migrated it and serves the
-// probes and the docs with every dependency ready.
+// a fresh, empty database and checks that it migrated it, serves the probes
+// and the docs with every dependency ready, and runs worker and listener.
 func TestDev_SmokeIntegration(t *testing.T) {
 	pool := pgtest.NewEmpty(t)
 	dir := t.TempDir()
@@ -193,13 +199,61 @@ func TestDev_SmokeIntegration(t *testing.T) {
 	if !strings.Contains(errs.String(), `"msg":"configuration"`) {
 		t.Fatalf("the configuration was not logged at start:\n%s", errs.String())
 	}
+
+	// The services are wired to each other: a chain write enqueued in the
+	// outbox (as a handler would) is submitted by the worker to the devnet,
+	// and the listener projects its event back into PostgreSQL.
+	key, err := os.ReadFile(filepath.Join(dir, "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &platform{}
+	if p.master, err = hex.DecodeString(strings.TrimSpace(string(key))); err != nil {
+		t.Fatal(err)
+	}
+	ob, err := outbox.New(pool, nil, outbox.Config{Key: p.key("outbox", 16)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opKey, opPub, err := chaintest.SM2Key()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := model.MemberApplication{ID: "OperatorMSP", Name: "Kaiban chain operator", Kind: model.MemberOperator, PublicKey: opPub}
+	ctx := context.Background()
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ob.Enqueue(ctx, tx, outbox.Write{
+		Key: "smoke/bootstrap", Identity: "OperatorMSP/Admin", Chaincode: model.ChaincodeSubject,
+		Function: "Bootstrap", Args: chaintest.Signed(opKey, subject.ActionBootstrap, &app),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var status string
+		err := pool.QueryRow(ctx, "SELECT status FROM ledger_members WHERE id = 'OperatorMSP'").Scan(&status)
+		if err == nil && status == model.StatusActive {
+			break
+		}
+		if time.Now().After(deadline) {
+			e, _ := ob.Get(ctx, "smoke/bootstrap")
+			t.Fatalf("the bootstrap did not reach the projection within 60s (outbox entry %+v, last read %v)", e, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
-// TestServe_APIAndWorkerIntegration runs `kaiban serve api` and `kaiban serve
-// worker` as production does: each in its own process (here: run), against
-// a chain reached through a kaiban-net connection profile used as the
-// configuration file, the worker with its own probes.
-func TestServe_APIAndWorkerIntegration(t *testing.T) {
+// TestServe_EachServiceIntegration runs `kaiban serve api`, `worker` and
+// `listener` as production does: each in its own process (here: run),
+// against a chain reached through a kaiban-net connection profile used as
+// the configuration file, the worker and the listener with their own probes.
+func TestServe_EachServiceIntegration(t *testing.T) {
 	pool := pgtest.New(t)
 	dir := t.TempDir()
 	ccs, err := devnet.KaibanChaincodes()
@@ -247,5 +301,9 @@ func TestServe_APIAndWorkerIntegration(t *testing.T) {
 	}
 	if st, body := get(t, ops+"/metrics"); st != 200 || !strings.Contains(body, "go_goroutines") {
 		t.Fatalf("worker metrics: %d", st)
+	}
+	lops, _ := started(t, []string{"serve", "listener", "--http-ops-listen", "127.0.0.1:0"}, vars, "probes")
+	if st, body := get(t, lops+"/readyz"); st != 200 || !strings.Contains(body, `"chain":"ok"`) {
+		t.Fatalf("listener readyz: %d %s", st, body)
 	}
 }

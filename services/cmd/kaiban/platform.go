@@ -28,6 +28,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi"
 	"github.com/kaiban-platform/kaiban/services/internal/jobs"
 	"github.com/kaiban-platform/kaiban/services/internal/objectstore"
+	"github.com/kaiban-platform/kaiban/services/internal/outbox"
 	"github.com/kaiban-platform/kaiban/services/internal/pgcluster"
 	"github.com/kaiban-platform/kaiban/services/internal/postgres"
 )
@@ -42,6 +43,7 @@ type platform struct {
 	pool     *pgxpool.Pool
 	chain    *chain.Client
 	store    objectstore.Store
+	outbox   *outbox.Outbox
 	master   []byte
 	// checks are the readiness checks of the services the process runs.
 	checks  []httpapi.Check
@@ -283,6 +285,20 @@ func (p *platform) connectChain(cfg chain.Config, where string) error {
 	p.chain = c
 	p.onClose(func() { _ = c.Close() })
 	p.started("chain client", fmt.Sprintf("%d identities of %d organisations via %s", len(c.Identities()), len(cfg.Orgs), where))
+	return nil
+}
+
+// openOutbox makes the chain outbox that the api enqueues into and the
+// worker submits from; its transient data is sealed under a derived key.
+func (p *platform) openOutbox() error {
+	if p.outbox != nil {
+		return nil
+	}
+	ob, err := outbox.New(p.pool, p.chain, outbox.Config{Key: p.key("outbox", 16)})
+	if err != nil {
+		return err
+	}
+	p.outbox = ob
 	return nil
 }
 

@@ -16,7 +16,9 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
 	"github.com/kaiban-platform/kaiban/services/internal/jobs"
+	"github.com/kaiban-platform/kaiban/services/internal/keys"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
+	"github.com/kaiban-platform/kaiban/services/internal/projection"
 )
 
 // service is one of the services a kaiban process runs: `kaiban dev` runs
@@ -54,6 +56,14 @@ var services = []service{
 			return []httpapi.Check{p.databaseCheck(), p.chainCheck()}
 		},
 	},
+	{
+		name:    "listener",
+		summary: "projects the chain's events into PostgreSQL, exactly once (run one per deployment); probes on http.opsListen",
+		open:    openListener,
+		checks: func(p *platform) []httpapi.Check {
+			return []httpapi.Check{p.databaseCheck(), p.chainCheck()}
+		},
+	},
 }
 
 func serviceNames() []string {
@@ -83,10 +93,12 @@ func buildVersion() api.Version {
 }
 
 // newHTTPServer makes the API server of the platform; its readiness checks
-// are those of every service in the process.
-func newHTTPServer(p *platform, checks []httpapi.Check) (*httpapi.Server, error) {
+// are those of every service in the process. Domain services are wired in
+// by the caller (openAPI); a server without them answers their operations
+// with 503, which is all a probe server needs.
+func newHTTPServer(p *platform, checks []httpapi.Check, domains func(*httpapi.Options)) (*httpapi.Server, error) {
 	h := p.cfg.HTTP
-	return httpapi.New(httpapi.Options{
+	o := httpapi.Options{
 		Logger:         p.log,
 		Registry:       p.registry,
 		Version:        buildVersion(),
@@ -95,11 +107,24 @@ func newHTTPServer(p *platform, checks []httpapi.Check) (*httpapi.Server, error)
 		RateBurst:      h.RateBurst,
 		MaxBodyBytes:   h.MaxBodyBytes,
 		TrustedProxies: h.TrustedProxies,
-	})
+	}
+	if domains != nil {
+		domains(&o)
+	}
+	return httpapi.New(o)
 }
 
 func openAPI(_ context.Context, p *platform) (*running, error) {
-	srv, err := newHTTPServer(p, p.checks)
+	if err := p.openOutbox(); err != nil {
+		return nil, err
+	}
+	keySvc, err := keys.New(p.pool, keys.Config{Logger: p.log, OnSubjectKeyChange: p.recordKeyChange})
+	if err != nil {
+		return nil, err
+	}
+	srv, err := newHTTPServer(p, p.checks, func(o *httpapi.Options) {
+		o.Keys = keySvc
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +143,7 @@ func openAPI(_ context.Context, p *platform) (*running, error) {
 // openOps serves /healthz, /readyz and /metrics on http.opsListen, for a
 // process that runs no API.
 func openOps(p *platform) (*running, error) {
-	srv, err := newHTTPServer(p, p.checks)
+	srv, err := newHTTPServer(p, p.checks, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -134,11 +159,10 @@ func openOps(p *platform) (*running, error) {
 
 func openWorker(_ context.Context, p *platform) (*running, error) {
 	workers := river.NewWorkers()
-	ob, err := outbox.New(p.pool, p.chain, outbox.Config{Key: p.key("outbox", 16)})
-	if err != nil {
+	if err := p.openOutbox(); err != nil {
 		return nil, err
 	}
-	ob.Register(workers)
+	p.outbox.Register(workers)
 	queues := map[string]int{outbox.Queue: p.cfg.Jobs.Workers}
 	rc, err := jobs.NewClient(p.pool, workers, jobs.Config{Queues: queues})
 	if err != nil {
@@ -165,6 +189,16 @@ func openWorker(_ context.Context, p *platform) (*running, error) {
 		}
 		return nil
 	}}, nil
+}
+
+func openListener(_ context.Context, p *platform) (*running, error) {
+	id, err := p.chain.Identity(p.chain.Identities()[0])
+	if err != nil {
+		return nil, err
+	}
+	pr := projection.New(p.pool, id, projection.WithLogger(p.log.With("component", "projection")))
+	p.started("listener", fmt.Sprintf("events of channel %s as %s into PostgreSQL, from the stored checkpoints", id.Channel(), id.Ref()))
+	return &running{run: pr.Run}, nil
 }
 
 // listen binds addr and returns the listener and the URL clients use; an
