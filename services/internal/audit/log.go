@@ -40,9 +40,10 @@ type Log struct {
 }
 
 type pending struct {
-	e    Entry
-	seq  uint64
-	done chan error // nil for Submit
+	e       Entry
+	seq     uint64
+	done    chan error // nil for Submit
+	barrier bool       // Flush's marker: no row, done once all before it are written
 }
 
 // Option configures a Log.
@@ -111,6 +112,20 @@ func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
 // write it is logged. It never drops an entry: when the queue is full it waits.
 func (l *Log) Submit(e Entry) error {
 	return l.enqueue(context.Background(), &pending{e: l.prepare(e)})
+}
+
+// Flush returns once every entry queued before it is committed (or failed).
+func (l *Log) Flush(ctx context.Context) error {
+	p := &pending{barrier: true, done: make(chan error, 1)}
+	if err := l.enqueue(ctx, p); err != nil {
+		return err
+	}
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("audit flush: %w", ctx.Err())
+	}
 }
 
 // Record fills e's actor, source and request ID from ctx where e leaves them
@@ -234,16 +249,19 @@ func (l *Log) write(ctx context.Context, batch []*pending) error {
 	if err != nil {
 		return err
 	}
-	rows := make([][]any, len(batch))
-	for i, p := range batch {
+	rows := make([][]any, 0, len(batch))
+	for _, p := range batch {
+		if p.barrier {
+			continue
+		}
 		seq++
 		h, err := chainHash(prev, seq, &p.e)
 		if err != nil {
 			return fmt.Errorf("audit append: head hash: %w", err)
 		}
 		e := &p.e
-		rows[i] = []any{int64(seq), e.Time, e.ActorKind, e.ActorID, e.ActorName, e.Action, e.Resource,
-			e.Result, e.Status, e.Source, e.RequestID, e.Detail, prev, h, rowMAC(l.mac, h)}
+		rows = append(rows, []any{int64(seq), e.Time, e.ActorKind, e.ActorID, e.ActorName, e.Action, e.Resource,
+			e.Result, e.Status, e.Source, e.RequestID, e.Detail, prev, h, rowMAC(l.mac, h)})
 		p.seq = seq
 		prev = h
 	}

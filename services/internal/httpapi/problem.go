@@ -12,6 +12,7 @@ import (
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
+	"github.com/kaiban-platform/kaiban/services/internal/identity"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 )
 
@@ -91,6 +92,9 @@ var (
 	kindRateLimited = kind{http.StatusTooManyRequests, "rate-limited", "Too many requests"}
 	kindInternal    = kind{http.StatusInternalServerError, "internal", "Internal error"}
 	kindUnavailable = kind{http.StatusServiceUnavailable, "unavailable", "Service unavailable"}
+	// --- identity ---
+	kindTOTPRequired   = kind{http.StatusUnauthorized, "totp-required", "One-time code required"}
+	kindPasswordChange = kind{http.StatusForbidden, "password-change-required", "Password change required"}
 )
 
 // modelKinds maps the chaincode model's error codes, which arrive from the
@@ -129,6 +133,24 @@ var sentinels = []struct {
 	{keys.ErrDecrypt, kindInvalid},
 	{keys.ErrBadSignature, kindSignature},
 	{errKeysOff, kindUnavailable},
+	// --- identity ---
+	{identity.ErrInvalid, kindInvalid},
+	{identity.ErrUnauthenticated, kindUnauth},
+	{identity.ErrInvalidCredentials, kindUnauth},
+	{identity.ErrReplay, kindUnauth},
+	{identity.ErrStaleRequest, kindUnauth},
+	{identity.ErrTOTPRequired, kindTOTPRequired},
+	{identity.ErrAccountLocked, kindRateLimited},
+	{identity.ErrSourceBlocked, kindRateLimited},
+	{identity.ErrPasswordChangeRequired, kindPasswordChange},
+	{identity.ErrForbidden, kindDenied},
+	{identity.ErrSelfAssignment, kindDenied},
+	{identity.ErrSeparationOfDuties, kindConflict},
+	{identity.ErrNotFound, kindNotFound},
+	{identity.ErrConflict, kindConflict},
+	{errNoIdentity, kindUnavailable},
+	// --- audit ---
+	{errNoAudit, kindUnavailable},
 }
 
 // classify decides the kind of problem err is, and the detail shown to the

@@ -60,6 +60,12 @@ type Options struct {
 	// Keys is the key service (keys.go); nil answers its operations with
 	// 503.
 	Keys *keys.Service
+
+	// Security wires identity (authentication, authorization, the identity
+	// operations; auth.go, identity.go) and audit (every request recorded,
+	// the audit operations; audit.go). Without Authenticate, the identity
+	// service's authenticator is used.
+	Security SecurityOptions
 }
 
 // Server serves the Kaiban API. It implements api.StrictServerInterface:
@@ -74,6 +80,7 @@ type Server struct {
 	engine    *gin.Engine
 	docs      []byte
 	keys      *keys.Service
+	sec       SecurityOptions
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -117,6 +124,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.mountSecurity(e, &o)
 	chain := apiChain(ct, o)
 	handler := api.NewStrictHandlerWithOptions(s, nil, api.StrictGinServerOptions{
 		RequestErrorHandlerFunc: func(c *gin.Context, err error) {

@@ -190,13 +190,19 @@ var (
 	ErrStaleRequest = errors.New("request timestamp outside the allowed window")
 )
 
-// InvalidError reports bad input: which field and why.
+// ErrInvalid matches every *InvalidError with errors.Is.
+var ErrInvalid = errors.New("invalid input")
+
+// InvalidError reports bad input: which field and why. Nothing was changed.
 type InvalidError struct {
 	Field  string
 	Reason string
 }
 
 func (e *InvalidError) Error() string { return e.Field + ": " + e.Reason }
+
+// Is makes errors.Is(err, ErrInvalid) true for every InvalidError.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
 
 func invalid(field, format string, args ...any) error {
 	return &InvalidError{Field: field, Reason: fmt.Sprintf(format, args...)}

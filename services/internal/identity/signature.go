@@ -21,8 +21,8 @@ import (
 
 // Signed requests. A department system signs each request with its API key:
 //
-//	X-Kaiban-Key:       the credential ID ("kbk_…")
-//	X-Kaiban-Timestamp: Unix seconds; within SignatureWindow of the server's clock
+//	X-Kaiban-Key-ID:    the credential ID ("kbk_…")
+//	X-Kaiban-Date:      Unix seconds; within SignatureWindow of the server's clock
 //	X-Kaiban-Nonce:     16-64 characters [A-Za-z0-9_-], never reused within the window
 //	X-Kaiban-Signature: base64 of HMAC-SM3(secret, S) or of the DER SM2 signature of S
 //
@@ -37,8 +37,8 @@ import (
 
 // Signature headers.
 const (
-	HeaderKey       = "X-Kaiban-Key"
-	HeaderTimestamp = "X-Kaiban-Timestamp"
+	HeaderKey       = "X-Kaiban-Key-ID"
+	HeaderTimestamp = "X-Kaiban-Date"
 	HeaderNonce     = "X-Kaiban-Nonce"
 	HeaderSignature = "X-Kaiban-Signature"
 )
