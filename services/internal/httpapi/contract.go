@@ -69,11 +69,13 @@ func ginPath(p string) string {
 }
 
 // operation finds the contract's operation for the matched Gin route and
-// keeps it on the context for the middleware after it.
+// keeps it on the context for the middleware after it. API responses may
+// carry personal data, so no cache (browser or proxy) may keep them.
 func (ct *contract) operation(c *gin.Context) {
 	if r := ct.routes[c.Request.Method+" "+c.FullPath()]; r != nil {
 		c.Set(ginRoute, r)
 	}
+	c.Header("Cache-Control", "no-store")
 	c.Next()
 }
 

@@ -88,7 +88,11 @@ func requestID(c *gin.Context) {
 	}
 	c.Set(ginRequestID, id)
 	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
-	c.Header(HeaderRequestID, id)
+	h := c.Writer.Header()
+	h.Set(HeaderRequestID, id)
+	// No response is to be sniffed into another type or framed by another site.
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
 	c.Next()
 }
 

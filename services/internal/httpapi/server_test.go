@@ -341,3 +341,38 @@ func TestNew_RejectsRateWithoutBurst(t *testing.T) {
 		t.Fatal("no error")
 	}
 }
+
+func TestSecurityHeaders(t *testing.T) {
+	s, _ := newServer(t, Options{})
+	rec := do(t, s.Handler(), "GET", "/api/v1/version", nil)
+	for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Cache-Control": "no-store"} {
+		if got := rec.Header().Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if csp := do(t, s.Handler(), "GET", "/docs", nil).Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("docs CSP %q", csp)
+	}
+}
+
+// TestClientIP_ForwardedOnlyFromTrustedProxies: a client cannot escape its
+// rate limit by claiming another address in X-Forwarded-For, unless the
+// header comes from a configured proxy.
+func TestClientIP_ForwardedOnlyFromTrustedProxies(t *testing.T) {
+	try := func(h http.Handler, remote, xff string) int {
+		req := httptest.NewRequest("GET", "/api/v1/version", nil)
+		req.RemoteAddr = remote
+		req.Header.Set("X-Forwarded-For", xff)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	s, _ := newServer(t, Options{RateLimit: 0.1, RateBurst: 1})
+	if try(s.Handler(), "203.0.113.9:1000", "10.0.0.1") != 200 || try(s.Handler(), "203.0.113.9:1000", "10.0.0.2") != 429 {
+		t.Fatal("an untrusted peer's X-Forwarded-For changed its rate-limit bucket")
+	}
+	s, _ = newServer(t, Options{RateLimit: 0.1, RateBurst: 1, TrustedProxies: []string{"192.0.2.0/24"}})
+	if try(s.Handler(), "192.0.2.5:1000", "10.0.0.1") != 200 || try(s.Handler(), "192.0.2.5:1000", "10.0.0.2") != 200 {
+		t.Fatal("clients behind a trusted proxy share its bucket")
+	}
+}
