@@ -122,8 +122,13 @@ func openAPI(_ context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
+	sec, _, err := p.openSecurity()
+	if err != nil {
+		return nil, err
+	}
 	srv, err := newHTTPServer(p, p.checks, func(o *httpapi.Options) {
 		o.Keys = keySvc
+		o.Security = sec
 	})
 	if err != nil {
 		return nil, err
@@ -222,6 +227,8 @@ func serveHTTP(ctx context.Context, p *platform, ln net.Listener, h http.Handler
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: c.ReadHeaderTimeout,
+		ReadTimeout:       c.ReadTimeout,
+		WriteTimeout:      c.WriteTimeout,
 		IdleTimeout:       c.IdleTimeout,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),

@@ -44,6 +44,8 @@ type HTTP struct {
 	MaxBodyBytes      int64         `json:"maxBodyBytes" doc:"largest request body accepted; larger ones get 413"`
 	TrustedProxies    []string      `json:"trustedProxies" doc:"proxy addresses or CIDRs whose X-Forwarded-For is believed when identifying a client; empty trusts none"`
 	ReadHeaderTimeout time.Duration `json:"readHeaderTimeout" doc:"longest time a client may take to send the request headers"`
+	ReadTimeout       time.Duration `json:"readTimeout" doc:"longest time a client may take to send a whole request, body included"`
+	WriteTimeout      time.Duration `json:"writeTimeout" doc:"longest time from the end of a request's headers to the end of its response"`
 	IdleTimeout       time.Duration `json:"idleTimeout" doc:"how long an idle keep-alive connection stays open"`
 	ShutdownTimeout   time.Duration `json:"shutdownTimeout" doc:"how long a stopping process waits for requests in flight before closing their connections"`
 }
@@ -124,6 +126,8 @@ func Default() Config {
 			RateBurst:         400,
 			MaxBodyBytes:      16 << 20,
 			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       time.Minute,
+			WriteTimeout:      2 * time.Minute,
 			IdleTimeout:       2 * time.Minute,
 			ShutdownTimeout:   15 * time.Second,
 		},

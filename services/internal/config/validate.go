@@ -46,6 +46,8 @@ func (c Config) Validate() error {
 	}
 	for key, d := range map[string]int64{
 		"http.readHeaderTimeout": int64(c.HTTP.ReadHeaderTimeout),
+		"http.readTimeout":       int64(c.HTTP.ReadTimeout),
+		"http.writeTimeout":      int64(c.HTTP.WriteTimeout),
 		"http.idleTimeout":       int64(c.HTTP.IdleTimeout),
 		"http.shutdownTimeout":   int64(c.HTTP.ShutdownTimeout),
 	} {
