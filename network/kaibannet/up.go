@@ -200,10 +200,10 @@ func (n *Network) stop(name, pidFile, path string) error {
 // checkPorts fails when a port of a node that is not running is taken.
 func checkPorts(procs []nodeProcess) error {
 	for _, p := range procs {
-		if p.Path != "" {
-			if _, ok := fabricproc.Running(p.PIDFile, p.Path); ok {
-				continue
-			}
+		// A node already running holds its own ports (p.Path may be empty:
+		// then any executable under the PID file counts).
+		if _, ok := fabricproc.Running(p.PIDFile, p.Path); ok {
+			continue
 		}
 		for _, port := range p.ports {
 			if err := fabricproc.CheckPortFree(port, p.Name); err != nil {
