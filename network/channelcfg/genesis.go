@@ -13,9 +13,9 @@ import (
 	"github.com/kaiban-platform/kaiban/network/cryptogen"
 )
 
-// Capabilities of a Fabric 3 channel.
+// Capabilities of the orderer and application groups; the channel's own
+// capability is Spec.ChannelCapability (V3_0 on Fabric 3).
 const (
-	ChannelCapability     = "V3_0"
 	OrdererCapability     = "V2_0"
 	ApplicationCapability = "V2_5"
 )
@@ -48,7 +48,7 @@ func Config(l consortium.Layout, s *consortium.Spec) (configtx.Channel, error) {
 		return configtx.Channel{}, err
 	}
 	return configtx.Channel{
-		Capabilities: []string{ChannelCapability},
+		Capabilities: []string{s.ChannelCapability},
 		Policies: map[string]configtx.Policy{
 			configtx.ReadersPolicyKey: implicit("ANY Readers"),
 			configtx.WritersPolicyKey: implicit("ANY Writers"),

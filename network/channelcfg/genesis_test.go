@@ -117,7 +117,7 @@ func TestGenesis_RaftChannel(t *testing.T) {
 
 	caps := &cb.Capabilities{}
 	unmarshal(t, root, "Capabilities", caps)
-	if _, ok := caps.Capabilities[ChannelCapability]; !ok {
+	if _, ok := caps.Capabilities["V3_0"]; !ok {
 		t.Errorf("channel capabilities = %v", keysOf(caps.Capabilities))
 	}
 	if rule, sub := implicitMeta(t, root, "Admins"); rule != cb.ImplicitMetaPolicy_MAJORITY || sub != "Admins" {
@@ -319,6 +319,22 @@ func checkBFTPolicy(t *testing.T, ord *cb.ConfigGroup, consenters []*cb.Consente
 		if id.PrincipalClassification != mspb.MSPPrincipal_IDENTITY || !bytes.Equal(si.IdBytes, consenters[i].Identity) {
 			t.Errorf("identity %d does not match consenter %d", i, consenters[i].Id)
 		}
+	}
+}
+
+func TestGenesis_Fabric25Capability(t *testing.T) {
+	opts := small(consortium.Raft)
+	opts.ChannelCapability = "V2_0"
+	s, l := newConsortium(t, opts)
+	block, err := Genesis(l, s, "kaiban")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := ConfigFromBlock(block)
+	caps := &cb.Capabilities{}
+	unmarshal(t, cfg.ChannelGroup, "Capabilities", caps)
+	if got := keysOf(caps.Capabilities); !slices.Equal(got, []string{"V2_0"}) {
+		t.Errorf("channel capabilities = %v, want [V2_0]", got)
 	}
 }
 

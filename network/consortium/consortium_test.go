@@ -63,6 +63,8 @@ func TestNew_InvalidOptions(t *testing.T) {
 		"same channels":           {Channel: "kaiban", TestChannel: "kaiban"},
 		"bad port":                {BasePort: 65530},
 		"bad runtime":             {Runtime: "k8s"},
+		"bad capability":          {ChannelCapability: "V1_4_3"},
+		"BFT on Fabric 2.5":       {Consensus: BFT, ChannelCapability: "V2_0"},
 	} {
 		if _, err := New(opts); err == nil {
 			t.Errorf("%s: New succeeded", name)

@@ -31,6 +31,8 @@ type Options struct {
 	// Departments are the department codes that become founding members;
 	// default all seven of model.Departments.
 	Departments []string
+	// ChannelCapability; default V3_0 (Fabric 3).
+	ChannelCapability string
 	// BatchTimeout; default 500ms.
 	BatchTimeout time.Duration
 	// TestChannel and Channel name the test and production channels; defaults
@@ -73,14 +75,15 @@ func New(opts Options) (*Spec, error) {
 		}
 	}
 	s := &Spec{
-		Name:            opts.Name,
-		Runtime:         opts.Runtime,
-		Host:            opts.Host,
-		Consensus:       opts.Consensus,
-		BatchTimeout:    Duration(opts.BatchTimeout),
-		MaxMessageCount: 500,
-		Channels:        []Channel{{Name: opts.TestChannel, Test: true}, {Name: opts.Channel}},
-		Chaincodes:      []string{model.ChaincodeSubject, model.ChaincodeAsset, model.ChaincodeAuthorization, model.ChaincodeApproval},
+		Name:              opts.Name,
+		Runtime:           opts.Runtime,
+		Host:              opts.Host,
+		Consensus:         opts.Consensus,
+		ChannelCapability: opts.ChannelCapability,
+		BatchTimeout:      Duration(opts.BatchTimeout),
+		MaxMessageCount:   500,
+		Channels:          []Channel{{Name: opts.TestChannel, Test: true}, {Name: opts.Channel}},
+		Chaincodes:        []string{model.ChaincodeSubject, model.ChaincodeAsset, model.ChaincodeAuthorization, model.ChaincodeApproval},
 		Images: Images{
 			Peer:      "hyperledger/fabric-peer:3.1",
 			Orderer:   "hyperledger/fabric-orderer:3.1",
@@ -132,6 +135,9 @@ func (o Options) withDefaults() Options {
 		if o.Consensus == BFT {
 			o.Orderers = 4
 		}
+	}
+	if o.ChannelCapability == "" {
+		o.ChannelCapability = "V3_0"
 	}
 	if o.PeersPerOrg == 0 {
 		o.PeersPerOrg = 1

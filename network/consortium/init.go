@@ -84,6 +84,7 @@ func (s *Spec) conflicts(want *Spec) string {
 	check("runtime", s.Runtime, want.Runtime)
 	check("host", s.Host, want.Host)
 	check("consensus", s.Consensus, want.Consensus)
+	check("channel capability", s.ChannelCapability, want.ChannelCapability)
 	check("channels", s.Channels, want.Channels)
 	for _, o := range want.Orgs {
 		if _, err := s.Org(o.MSPID); err != nil {

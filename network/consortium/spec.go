@@ -54,6 +54,9 @@ type Spec struct {
 	Host string `yaml:"host"`
 	// Consensus is etcdraft or BFT.
 	Consensus Consensus `yaml:"consensus"`
+	// ChannelCapability is the channel capability level of new channels: V3_0
+	// for Fabric 3 (required by BFT), V2_0 for a network of Fabric 2.5 nodes.
+	ChannelCapability string `yaml:"channelCapability"`
 	// BatchTimeout is how long an orderer waits before cutting a non-full block.
 	BatchTimeout Duration `yaml:"batchTimeout"`
 	// MaxMessageCount is the most transactions a block holds.
@@ -178,6 +181,12 @@ func (s *Spec) Validate() error {
 	}
 	if err := s.validateConsensus(); err != nil {
 		return err
+	}
+	switch {
+	case s.ChannelCapability != "V2_0" && s.ChannelCapability != "V3_0":
+		return fmt.Errorf("invalid channel capability %q (V3_0 for Fabric 3, V2_0 for Fabric 2.5)", s.ChannelCapability)
+	case s.Consensus == BFT && s.ChannelCapability != "V3_0":
+		return fmt.Errorf("BFT needs the V3_0 channel capability (Fabric 3)")
 	}
 	if s.BatchTimeout <= 0 || s.MaxMessageCount == 0 {
 		return fmt.Errorf("batchTimeout and maxMessageCount must be positive")

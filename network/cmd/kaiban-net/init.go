@@ -20,6 +20,7 @@ func runInit(args []string) error {
 	host := fs.String("host", "127.0.0.1", "address at which this machine reaches the nodes")
 	basePort := fs.Int("base-port", 17000, "first host port handed out to nodes and chaincode servers")
 	batchTimeout := fs.Duration("batch-timeout", 0, "block cutting timeout (default 500ms)")
+	capability := fs.String("channel-capability", "V3_0", "channel capability: V3_0 (Fabric 3) or V2_0 (Fabric 2.5 nodes; etcdraft only)")
 	channel := fs.String("channel", "kaiban", "production channel")
 	testChannel := fs.String("test-channel", "kaiban-test", "test channel (A.4)")
 	if err := fs.Parse(args); err != nil {
@@ -29,14 +30,15 @@ func runInit(args []string) error {
 		return err
 	}
 	opts := consortium.Options{
-		Consensus:    consortium.Consensus(*consensus),
-		Orderers:     *orderers,
-		PeersPerOrg:  *peers,
-		Host:         *host,
-		BasePort:     *basePort,
-		BatchTimeout: *batchTimeout,
-		Channel:      *channel,
-		TestChannel:  *testChannel,
+		Consensus:         consortium.Consensus(*consensus),
+		Orderers:          *orderers,
+		PeersPerOrg:       *peers,
+		Host:              *host,
+		BasePort:          *basePort,
+		BatchTimeout:      *batchTimeout,
+		ChannelCapability: *capability,
+		Channel:           *channel,
+		TestChannel:       *testChannel,
 	}
 	if *docker {
 		opts.Runtime = consortium.Docker
