@@ -46,6 +46,10 @@ func Parse(data []byte) (*Spec, error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, err
 	}
+	if s.ChannelCapability == "" {
+		// network.yaml files written before the setting existed are Fabric 3 ones.
+		s.ChannelCapability = "V3_0"
+	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
