@@ -129,7 +129,10 @@ func (e *Error) Transient() bool {
 	}
 	switch st.Code() {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted,
-		codes.Canceled, codes.Internal, codes.Unknown:
+		codes.Canceled, codes.Internal, codes.Unknown,
+		// Fabric's gateway answers FailedPrecondition when no peer of an
+		// endorsing organisation is available, as while peers restart.
+		codes.FailedPrecondition:
 		return true
 	}
 	return false
