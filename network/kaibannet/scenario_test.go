@@ -171,6 +171,12 @@ func canonical(t *testing.T, v any) string {
 // the seal department, the clerk starts the establishment process (licence,
 // then seal) and the market regulator approves its step with the licence as
 // output. It returns the process as the chain shows it afterwards.
+//
+// It talks to the chaincodes through fabric-gateway with the profiles, which
+// is what kaiban's chain client does underneath; kaiban's REST API does not
+// cover these steps yet (api-spec/openapi.yaml has identity and audit only),
+// and when it does this scenario is the one to drive through it: open the
+// locker, accept the application, issue, grant, start the process, decide.
 func establishment(t *testing.T, n *Network, channel, tag string) model.ProcessView {
 	t.Helper()
 	profile := func(msp string) string {
