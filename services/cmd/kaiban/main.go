@@ -48,7 +48,7 @@ func init() {
 		{"dev", "[flags]", "run everything locally: devnet, PostgreSQL, object store, migrations and every service", runDev},
 		{"serve", "[SERVICE] [flags]", "run one service (" + strings.Join(serviceNames(), ", ") + "), or all of them, against configured dependencies", runServe},
 		{"migrate", "[up|status] [flags]", "apply the database migrations, or list them", runMigrate},
-		{"admin", "create [flags] ROLE LOGIN NAME", "create an administrator (sysadmin, secadmin, auditadmin) with a one-time password", runAdmin},
+		{"admin", "create ROLE LOGIN NAME", "create an administrator (sysadmin, secadmin, auditadmin) with a one-time password", runAdmin},
 		{"audit", "verify [flags]", "verify the audit log: any altered, inserted or deleted record", runAudit},
 		{"version", "", "print the version", runVersion},
 		{"help", "[config]", "this help, or every configuration setting", runHelp},

@@ -19,14 +19,14 @@ import (
 
 // openSecurity opens the audit log and the identity service of the API.
 // Their keys derive from the master key, so none is stored in the database.
-func (p *platform) openSecurity() (httpapi.SecurityOptions, *audit.Log, error) {
+func (p *platform) openSecurity() (httpapi.SecurityOptions, error) {
 	lg, id, err := p.openIdentity()
 	if err != nil {
-		return httpapi.SecurityOptions{}, nil, err
+		return httpapi.SecurityOptions{}, err
 	}
 	// The cookie is Secure always: browsers accept Secure cookies from
 	// http://localhost, and anywhere else the portal must be on HTTPS.
-	return httpapi.SecurityOptions{Identity: id, Audit: lg, CookieSecure: true}, lg, nil
+	return httpapi.SecurityOptions{Identity: id, Audit: lg, CookieSecure: true}, nil
 }
 
 func (p *platform) openAudit() (*audit.Log, error) {
@@ -75,7 +75,8 @@ func (p *platform) openHostDatabase(ctx context.Context, what string) error {
 	return p.migrate(ctx)
 }
 
-// runAdmin runs `kaiban admin create [flags] ROLE LOGIN NAME`: it creates an
+// runAdmin runs `kaiban admin create [flags] ROLE LOGIN NAME` (configuration
+// flags first): it creates an
 // administrator account holding ROLE (sysadmin, secadmin or auditadmin) and
 // prints its one-time initial password, which must be changed at first
 // sign-in. It refuses when an enabled holder of ROLE exists, unless
@@ -89,7 +90,7 @@ func runAdmin(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if len(rest) != 3 {
-		return usagef("want ROLE LOGIN NAME after the flags")
+		return usagef("want ROLE LOGIN NAME, after any configuration flags")
 	}
 	role, login, name := rest[0], rest[1], rest[2]
 	if !slices.Contains(identity.AdminRoles, role) {

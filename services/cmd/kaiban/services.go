@@ -122,7 +122,7 @@ func openAPI(_ context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
-	sec, _, err := p.openSecurity()
+	sec, err := p.openSecurity()
 	if err != nil {
 		return nil, err
 	}
