@@ -461,3 +461,23 @@ func TestQuery_Filters(t *testing.T) {
 		}
 	}
 }
+
+func TestLog_FlushWaitsForQueuedEntries(t *testing.T) {
+	l, pool := newLog(t)
+	for i := range 100 {
+		if err := l.Submit(Entry{Action: "read", Resource: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_log").Scan(&n)
+	if n != 100 {
+		t.Fatalf("%d rows after Flush, want 100", n)
+	}
+	if rep := verify(t, l, nil); !rep.OK || rep.Rows != 100 {
+		t.Fatalf("a flush barrier left a trace: %+v", rep)
+	}
+}

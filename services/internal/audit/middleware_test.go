@@ -43,6 +43,10 @@ func TestMiddleware_RecordsEveryCall(t *testing.T) {
 	}
 	do("GET", "/api/v1/things/42?name=%E5%BC%A0%E4%B8%89", true)
 	do("POST", "/api/v1/things", true)
+	// A write's record is committed before its response leaves.
+	if recs, err := l.Query(context.Background(), Filter{Action: "POST /api/v1/things"}); err != nil || len(recs) != 1 {
+		t.Fatalf("write not recorded synchronously: %v %v", recs, err)
+	}
 	do("GET", "/api/v1/things/7", false)
 	do("GET", "/healthz", false)
 	do("GET", "/nowhere", false)
