@@ -12,10 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strconv"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/hyperledger/fabric-contract-api-go/v2/metadata"
+	"github.com/hyperledger/fabric-contract-api-go/v2/serializer"
 )
 
 // Environment variables read by Config.
@@ -86,7 +89,7 @@ func readFile(getenv func(string) string, name string, required bool) ([]byte, e
 // Run builds the chaincode from contract and serves it as cfg says; it
 // returns only when serving stops.
 func Run(contract contractapi.ContractInterface, cfg Config) error {
-	cc, err := contractapi.NewChaincode(contract)
+	cc, err := NewChaincode(contract)
 	if err != nil {
 		return fmt.Errorf("build chaincode: %w", err)
 	}
@@ -98,4 +101,31 @@ func Run(contract contractapi.ContractInterface, cfg Config) error {
 		return fmt.Errorf("serve chaincode %s on %s: %w", cfg.ID, cfg.Address, err)
 	}
 	return errors.New("chaincode server stopped")
+}
+
+// trustedSerializer is contractapi's JSON serializer without the JSON-schema
+// pass. Kaiban's contracts take their requests as strings that model.Decode
+// parses strictly, and return model structs, so the schema check would only
+// re-validate the contract's own output — at a cost of most of a
+// transaction's chaincode time (gojsonschema, once per call and once per
+// cross-chaincode call). The metadata, schemas included, is still published.
+type trustedSerializer struct{ serializer.JSONSerializer }
+
+func (s *trustedSerializer) FromString(param string, t reflect.Type, _ *metadata.ParameterMetadata, c *metadata.ComponentMetadata) (reflect.Value, error) {
+	return s.JSONSerializer.FromString(param, t, nil, c)
+}
+
+func (s *trustedSerializer) ToString(v reflect.Value, t reflect.Type, _ *metadata.ReturnMetadata, c *metadata.ComponentMetadata) (string, error) {
+	return s.JSONSerializer.ToString(v, t, nil, c)
+}
+
+// NewChaincode builds the chaincode of a Kaiban contract, as every
+// deployment and test must, with the serializer described above.
+func NewChaincode(contract contractapi.ContractInterface) (*contractapi.ContractChaincode, error) {
+	cc, err := contractapi.NewChaincode(contract)
+	if err != nil {
+		return nil, err
+	}
+	cc.TransactionSerializer = &trustedSerializer{}
+	return cc, nil
 }

@@ -3,6 +3,7 @@ package launch
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -85,5 +86,39 @@ func TestRun_UnusableAddress(t *testing.T) {
 	err := Run(&goodContract{}, Config{Address: "not-an-address", ID: "x", TLS: shim.TLSProperties{Disabled: true}})
 	if err == nil || !strings.Contains(err.Error(), "not-an-address") {
 		t.Fatalf("Run(bad address) = %v", err)
+	}
+}
+
+type record struct {
+	ID    string   `json:"id"`
+	Items []string `json:"items,omitempty" metadata:",optional"`
+}
+
+type recordContract struct{ contractapi.Contract }
+
+func (recordContract) Get(id string) (*record, error) { return &record{ID: id}, nil }
+
+// TestNewChaincode_SameBytesWithoutSchemaPass: the trusted serializer returns
+// exactly what contractapi's own returns, only without re-validating it.
+func TestNewChaincode_SameBytesWithoutSchemaPass(t *testing.T) {
+	plain, err := contractapi.NewChaincode(&recordContract{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusted, err := NewChaincode(&recordContract{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cc := range []*contractapi.ContractChaincode{plain, trusted} {
+		got, err := cc.TransactionSerializer.ToString(reflect.ValueOf(&record{ID: "a"}), reflect.TypeOf(&record{}), nil, nil)
+		if err != nil || got != `{"id":"a"}` {
+			t.Fatalf("%T: %q, %v", cc.TransactionSerializer, got, err)
+		}
+	}
+	if _, ok := trusted.TransactionSerializer.(*trustedSerializer); !ok {
+		t.Fatalf("NewChaincode serializer is %T", trusted.TransactionSerializer)
+	}
+	if _, err := NewChaincode(&badContract{}); err == nil {
+		t.Fatal("NewChaincode accepted an unserialisable contract")
 	}
 }

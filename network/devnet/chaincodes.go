@@ -9,6 +9,7 @@ import (
 	"github.com/kaiban-platform/kaiban/chaincode/approval"
 	"github.com/kaiban-platform/kaiban/chaincode/asset"
 	"github.com/kaiban-platform/kaiban/chaincode/authorization"
+	"github.com/kaiban-platform/kaiban/chaincode/launch"
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/chaincode/subject"
 )
@@ -23,7 +24,8 @@ func KaibanChaincodes() (map[string]shim.Chaincode, error) {
 	}
 	out := make(map[string]shim.Chaincode, len(contracts))
 	for name, c := range contracts {
-		cc, err := contractapi.NewChaincode(c)
+		// As deployed: launch builds every Kaiban chaincode the same way.
+		cc, err := launch.NewChaincode(c)
 		if err != nil {
 			return nil, fmt.Errorf("chaincode %s: %w", name, err)
 		}
