@@ -22,6 +22,10 @@ done
 if [[ " ${modules[*]} " == *" services "* ]]; then
 	step "PostgreSQL for the tests"
 	scripts/install-postgres.sh
+	# The storage tests run a real MinIO server, built once from the Go module
+	# proxy (about 7 minutes the first time) and cached under ~/.cache/kaiban.
+	step "MinIO server for the tests"
+	scripts/install-minio.sh
 fi
 
 step "go vet (${modules[*]})"
