@@ -67,45 +67,53 @@ func Middleware(l *Log, opts ...MiddlewareOption) gin.HandlerFunc {
 		start := time.Now()
 		req := &Request{Source: c.ClientIP()}
 		c.Request = c.Request.WithContext(WithRequest(c.Request.Context(), req))
-		c.Next()
-
-		req.ID = m.requestID(c)
-		route := c.FullPath()
-		if route == "" {
-			route = "(no route)"
-		}
-		status := c.Writer.Status()
-		detail, _ := json.Marshal(struct {
-			Params     []string `json:"params,omitempty"`
-			DurationMS int64    `json:"durationMs"`
-			Bytes      int      `json:"bytes"`
-			Error      string   `json:"error,omitempty"`
-		}{
-			Params:     paramNames(c),
-			DurationMS: time.Since(start).Milliseconds(),
-			Bytes:      max(c.Writer.Size(), 0),
-			Error:      firstError(c),
-		})
-		e := FromContext(c.Request.Context(), Entry{
-			Action:   c.Request.Method + " " + route,
-			Resource: c.Request.URL.Path,
-			Result:   resultOf(status),
-			Status:   status,
-			Detail:   string(detail),
-		})
-		switch c.Request.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
-			_ = l.Submit(e)
-		default:
-			if _, err := l.Append(c.Request.Context(), e); err != nil {
-				l.logger.Error("audit: request not recorded", "action", e.Action, "request_id", e.RequestID, "err", err)
+		defer func() {
+			// A panicking handler is recorded as the 500 the recovery
+			// middleware further out will answer, then the panic goes on.
+			if r := recover(); r != nil {
+				m.record(l, c, req, start, http.StatusInternalServerError, "panic")
+				panic(r)
 			}
+		}()
+		c.Next()
+		m.record(l, c, req, start, c.Writer.Status(), firstError(c))
+	}
+}
+
+func (m *middleware) record(l *Log, c *gin.Context, req *Request, start time.Time, status int, errText string) {
+	req.ID = m.requestID(c)
+	route := c.FullPath()
+	if route == "" {
+		route = "(no route)"
+	}
+	detail, _ := json.Marshal(struct {
+		Params     []string `json:"params,omitempty"`
+		DurationMS int64    `json:"durationMs"`
+		Bytes      int      `json:"bytes"`
+		Error      string   `json:"error,omitempty"`
+	}{
+		Params:     paramNames(c),
+		DurationMS: time.Since(start).Milliseconds(),
+		Bytes:      max(c.Writer.Size(), 0),
+		Error:      errText,
+	})
+	e := FromContext(c.Request.Context(), Entry{
+		Action:   c.Request.Method + " " + route,
+		Resource: c.Request.URL.Path,
+		Result:   resultOf(status),
+		Status:   status,
+		Detail:   string(detail),
+	})
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		_ = l.Submit(e)
+	default:
+		if _, err := l.Append(c.Request.Context(), e); err != nil {
+			l.logger.Error("audit: request not recorded", "action", e.Action, "request_id", e.RequestID, "err", err)
 		}
 	}
 }
 
-// paramNames lists the query parameters' names only: their values may be
-// personal data (a name searched for), which the audit log must not copy.
 func paramNames(c *gin.Context) []string {
 	q := c.Request.URL.Query()
 	if len(q) == 0 {

@@ -80,3 +80,21 @@ func TestMiddleware_RecordsEveryCall(t *testing.T) {
 		}
 	}
 }
+
+func TestMiddleware_RecordsAPanickingHandler(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	l, _ := newLog(t)
+	r := gin.New()
+	r.Use(gin.CustomRecovery(func(c *gin.Context, _ any) { c.AbortWithStatus(http.StatusInternalServerError) }))
+	r.Use(Middleware(l))
+	r.POST("/api/v1/boom", func(*gin.Context) { panic("boom") })
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/boom", nil))
+	if rec.Code != 500 {
+		t.Fatalf("status %d", rec.Code)
+	}
+	recs, err := l.Query(context.Background(), Filter{Action: "POST /api/v1/boom"})
+	if err != nil || len(recs) != 1 || recs[0].Status != 500 || recs[0].Result != ResultError || !strings.Contains(recs[0].Detail, "panic") {
+		t.Fatalf("panicking call recorded as %+v, %v", recs, err)
+	}
+}
