@@ -32,6 +32,7 @@ type LoginRequest struct {
 // ErrInvalidCredentials. Every attempt is recorded in the audit log.
 func (s *Service) Login(ctx context.Context, r LoginRequest) (Session, error) {
 	login := strings.ToLower(strings.TrimSpace(r.Login))
+	s.maybeSweep(ctx)
 	ev := func(result, userID, reason string) audit.Entry {
 		e := audit.Entry{ActorKind: audit.ActorAnonymous, ActorName: clip(login, 64), Action: "identity.login",
 			Resource: "login:" + clip(login, 64), Result: result, Source: r.Source}

@@ -260,3 +260,30 @@ func TestSession_LogoutAndTokenAtRest(t *testing.T) {
 		wantErr(t, func() error { _, err := e.svc.Authenticate(ctx, bad); return err }(), ErrUnauthenticated)
 	}
 }
+
+func TestSweep_DeletesWhatStoppedMattering(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.user(t, "alice")
+	_, s := e.login(t, "alice")
+	e.svc.Logout(ctx, s.Token)
+	e.login(t, "alice") // a live session
+	e.svc.Login(ctx, LoginRequest{Login: "nobody", Password: "Wrong-Horse-99", Source: "203.0.113.1"})
+	e.db.Exec(ctx, "INSERT INTO identity_nonces VALUES ('k', 'n', $1)", e.clock.now().Add(time.Minute))
+	count := func(table string) (n int) {
+		e.db.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n)
+		return n
+	}
+	e.clock.advance(8 * 24 * time.Hour)
+	if _, err := e.svc.Authenticate(ctx, s.Token); err != ErrUnauthenticated {
+		t.Fatal(err)
+	}
+	if err := e.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"identity_sessions", "identity_nonces", "identity_login_sources"} {
+		if n := count(table); n != 0 {
+			t.Errorf("%s: %d rows left", table, n)
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
@@ -96,9 +95,6 @@ func SignRequest(req *http.Request, body []byte, keyID string, sign Signer, now 
 	return nil
 }
 
-// lastNonceSweep is when expired nonces were last deleted (Unix seconds).
-var lastNonceSweep atomic.Int64
-
 // AuthenticateSigned checks a signed request and returns the client behind
 // it: ErrStaleRequest for a timestamp outside the window, ErrReplay for a
 // nonce already seen, ErrUnauthenticated for anything else wrong (unknown,
@@ -164,10 +160,7 @@ func (s *Service) AuthenticateSigned(ctx context.Context, r SignedRequest) (*Pri
 	}
 	// The nonce is stored only for a valid signature, so that nobody fills
 	// the table without a key.
-	if now.Unix()-lastNonceSweep.Load() > 60 {
-		lastNonceSweep.Store(now.Unix())
-		s.db.Exec(ctx, "DELETE FROM identity_nonces WHERE expires_at < $1", now)
-	}
+	s.maybeSweep(ctx)
 	tag, err := s.db.Exec(ctx, `INSERT INTO identity_nonces (credential_id, nonce, expires_at) VALUES ($1, $2, $3)
 		ON CONFLICT DO NOTHING`, r.KeyID, r.Nonce, time.Unix(ts, 0).Add(2*s.cfg.SignatureWindow))
 	if err != nil {
