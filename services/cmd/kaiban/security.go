@@ -19,10 +19,18 @@ import (
 
 // openSecurity opens the audit log and the identity service of the API.
 // Their keys derive from the master key, so none is stored in the database.
-func (p *platform) openSecurity() (httpapi.SecurityOptions, error) {
+func (p *platform) openSecurity(ctx context.Context) (httpapi.SecurityOptions, error) {
 	lg, id, err := p.openIdentity()
 	if err != nil {
 		return httpapi.SecurityOptions{}, err
+	}
+	p.started("audit", "every API call recorded, SM3-chained (kaiban audit verify); anchoring needs the ledger's Anchorer")
+	missing, err := id.MissingAdmins(ctx)
+	if err != nil {
+		return httpapi.SecurityOptions{}, err
+	}
+	if len(missing) > 0 {
+		p.started("administrators", "missing "+strings.Join(missing, ", ")+": kaiban admin create ROLE LOGIN NAME")
 	}
 	// The cookie is Secure always: browsers accept Secure cookies from
 	// http://localhost, and anywhere else the portal must be on HTTPS.

@@ -114,7 +114,7 @@ func newHTTPServer(p *platform, checks []httpapi.Check, domains func(*httpapi.Op
 	return httpapi.New(o)
 }
 
-func openAPI(_ context.Context, p *platform) (*running, error) {
+func openAPI(ctx context.Context, p *platform) (*running, error) {
 	if err := p.openOutbox(); err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func openAPI(_ context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
-	sec, err := p.openSecurity()
+	sec, err := p.openSecurity(ctx)
 	if err != nil {
 		return nil, err
 	}

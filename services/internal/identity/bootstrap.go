@@ -67,3 +67,16 @@ func GeneratePassword(login string) (string, error) {
 		}
 	}
 }
+
+// MissingAdmins lists the administrator roles no enabled user holds, for a
+// starting process to say which `kaiban admin create` is still to run.
+func (s *Service) MissingAdmins(ctx context.Context) ([]string, error) {
+	var missing []string
+	err := s.db.QueryRow(ctx, `SELECT coalesce(array_agg(r ORDER BY r), '{}') FROM unnest($1::text[]) r
+		WHERE NOT EXISTS (SELECT 1 FROM identity_user_roles ur JOIN identity_users u ON u.id = ur.user_id
+		                  WHERE ur.role = r AND NOT u.disabled)`, AdminRoles).Scan(&missing)
+	if err != nil {
+		return nil, fmt.Errorf("administrators: %w", err)
+	}
+	return missing, nil
+}

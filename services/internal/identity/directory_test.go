@@ -111,9 +111,15 @@ func TestUsers_PositionsNamesAndUpdates(t *testing.T) {
 func TestCreateAdmin_Bootstrap(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
+	if missing, err := e.svc.MissingAdmins(ctx); err != nil || len(missing) != 3 {
+		t.Fatalf("missing on a fresh platform: %v %v", missing, err)
+	}
 	u, pw, err := e.svc.CreateAdmin(ctx, "root", "系统管理员", RoleSystemAdmin, false)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if missing, _ := e.svc.MissingAdmins(ctx); len(missing) != 2 || missing[0] != RoleAuditAdmin || missing[1] != RoleSecurityAdmin {
+		t.Fatalf("missing after the sysadmin: %v", missing)
 	}
 	if u.Department != "operator" || len(u.Roles) != 1 || u.Roles[0] != RoleSystemAdmin || !u.MustChangePassword {
 		t.Fatalf("admin %+v", u)
