@@ -1,0 +1,156 @@
+package locker_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/kaiban-platform/kaiban/chaincode/gm"
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/chain"
+	"github.com/kaiban-platform/kaiban/services/internal/chain/chaintest"
+	"github.com/kaiban-platform/kaiban/services/internal/jobs"
+	"github.com/kaiban-platform/kaiban/services/internal/keys"
+	"github.com/kaiban-platform/kaiban/services/internal/locker"
+	"github.com/kaiban-platform/kaiban/services/internal/objectstore"
+	"github.com/kaiban-platform/kaiban/services/internal/outbox"
+	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
+)
+
+var ctx = context.Background()
+
+// env is a devnet with the fixture consortium, a migrated database, the key
+// service, a filesystem object store, an outbox worked by River, and the
+// locker service over them.
+type env struct {
+	chain  *chain.Client
+	k      *chaintest.Consortium
+	pool   *pgxpool.Pool
+	keys   *keys.Service
+	store  *objectstore.FS
+	ob     *outbox.Outbox
+	locker *locker.Service
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	e := &env{pool: pgtest.New(t)}
+	if _, err := jobs.Migrate(ctx, e.pool); err != nil {
+		t.Fatal(err)
+	}
+	net := chaintest.Start(t, chaintest.Options{})
+	e.chain = net.Connect(t)
+	e.k = chaintest.MustFound(t, e.chain)
+	var err error
+	if e.keys, err = keys.New(e.pool, keys.Config{KDF: keys.KDF{Algorithm: keys.KDFPBKDF2SM3, Iterations: keys.MinIterations}}); err != nil {
+		t.Fatal(err)
+	}
+	if e.store, err = objectstore.NewFS(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	if e.ob, err = outbox.New(e.pool, e.chain, outbox.Config{Key: []byte("0123456789abcdef"), RetryBase: 50 * time.Millisecond, LaneWait: 20 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	e.ob.Register(workers)
+	rc, err := jobs.NewClient(e.pool, workers, jobs.Config{Queues: map[string]int{outbox.Queue: 4}, FetchPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		rc.Stop(stop)
+	})
+	if e.locker, err = locker.New(locker.Config{Pool: e.pool, Store: e.store, Keys: e.keys, Outbox: e.ob}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// sm2Signer is a keys.Signer over a fixture key.
+type sm2Signer struct{ k *sm2.PrivateKey }
+
+func (s sm2Signer) Public() *ecdsa.PublicKey         { return &s.k.PublicKey }
+func (s sm2Signer) Sign(msg []byte) ([]byte, error) { return gm.Sign(s.k, msg) }
+
+// subjectWithKeys opens an active enterprise subject on chain whose key is in
+// the key service under password, directly through the chain client.
+func (e *env) subjectWithKeys(t testing.TB, name, password string) string {
+	t.Helper()
+	salt, err := gm.NewSalt()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := model.SubjectApplication{Kind: model.SubjectEnterprise, Commitments: map[string]string{
+		model.CommitIdentity: gm.Commitment(salt, []byte(name)),
+		model.CommitLegalRep: gm.Commitment(salt, []byte(name+" legal representative")),
+	}}
+	id := model.SubjectID(app.Kind, app.Commitments[model.CommitIdentity])
+	key, err := e.keys.Generate(ctx, keys.Owner{Kind: keys.KindSubject, ID: id}, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.PublicKey = key.PublicKeyPEM
+	canonical := chaintest.Canonical(&app)
+	sig, err := e.keys.Sign(ctx, keys.Owner{Kind: keys.KindSubject, ID: id}, password, model.SigningMessage("subject.ApplySubject", []byte(canonical)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := e.chain.Contract(chaintest.Operator, model.ChaincodeSubject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ct.Submit(ctx, "ApplySubject", chain.WithArguments(canonical, keys.EncodeSignature(sig.Value))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ct.Submit(ctx, "ReviewSubject", chain.WithArguments(chaintest.Canonical(&model.SubjectReview{
+		Subject: id, Approve: true, Permissions: []model.Permission{model.PermTransact},
+	}))); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// inTx runs fn in a committed transaction.
+func (e *env) inTx(t testing.TB, fn func(tx pgx.Tx) error) error {
+	t.Helper()
+	tx, err := e.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// finished waits until the outbox write under key is done or failed.
+func (e *env) finished(t testing.TB, key string) *outbox.Entry {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		en, err := e.ob.Get(ctx, key)
+		if err != nil && !errors.Is(err, outbox.ErrNotFound) {
+			t.Fatal(err)
+		}
+		if en != nil && (en.Status == outbox.StatusDone || en.Status == outbox.StatusFailed) {
+			return en
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("write %s not finished: %+v", key, en)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
