@@ -151,6 +151,8 @@ var sentinels = []struct {
 	{errNoIdentity, kindUnavailable},
 	// --- audit ---
 	{errNoAudit, kindUnavailable},
+	// --- workflow ---
+	{errWorkflowOff, kindUnavailable},
 }
 
 // classify decides the kind of problem err is, and the detail shown to the

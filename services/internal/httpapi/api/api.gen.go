@@ -63,6 +63,27 @@ func (e ApiCredentialKind) Valid() bool {
 	}
 }
 
+// Defines values for ApplicationStatus.
+const (
+	ApplicationStatusAccepted ApplicationStatus = "accepted"
+	ApplicationStatusFailed   ApplicationStatus = "failed"
+	ApplicationStatusStarted  ApplicationStatus = "started"
+)
+
+// Valid indicates whether the value is a known member of the ApplicationStatus enum.
+func (e ApplicationStatus) Valid() bool {
+	switch e {
+	case ApplicationStatusAccepted:
+		return true
+	case ApplicationStatusFailed:
+		return true
+	case ApplicationStatusStarted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuditProblemKind.
 const (
 	Altered        AuditProblemKind = "altered"
@@ -165,6 +186,24 @@ func (e CheckState) Valid() bool {
 	}
 }
 
+// Defines values for DefinitionInputIssuance.
+const (
+	None    DefinitionInputIssuance = "none"
+	Unified DefinitionInputIssuance = "unified"
+)
+
+// Valid indicates whether the value is a known member of the DefinitionInputIssuance enum.
+func (e DefinitionInputIssuance) Valid() bool {
+	switch e {
+	case None:
+		return true
+	case Unified:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DepartmentKind.
 const (
 	DepartmentKindDepartment DepartmentKind = "department"
@@ -180,6 +219,33 @@ func (e DepartmentKind) Valid() bool {
 	case DepartmentKindOperator:
 		return true
 	case DepartmentKindOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EnterpriseType.
+const (
+	JointStock         EnterpriseType = "joint-stock"
+	Llc                EnterpriseType = "llc"
+	Partnership        EnterpriseType = "partnership"
+	SoleLlc            EnterpriseType = "sole-llc"
+	SoleProprietorship EnterpriseType = "sole-proprietorship"
+)
+
+// Valid indicates whether the value is a known member of the EnterpriseType enum.
+func (e EnterpriseType) Valid() bool {
+	switch e {
+	case JointStock:
+		return true
+	case Llc:
+		return true
+	case Partnership:
+		return true
+	case SoleLlc:
+		return true
+	case SoleProprietorship:
 		return true
 	default:
 		return false
@@ -222,6 +288,33 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case HealthStatusOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ItemKind.
+const (
+	ItemKindConfirmation  ItemKind = "confirmation"
+	ItemKindLicensing     ItemKind = "licensing"
+	ItemKindOther         ItemKind = "other"
+	ItemKindPublicService ItemKind = "public-service"
+	ItemKindRegistration  ItemKind = "registration"
+)
+
+// Valid indicates whether the value is a known member of the ItemKind enum.
+func (e ItemKind) Valid() bool {
+	switch e {
+	case ItemKindConfirmation:
+		return true
+	case ItemKindLicensing:
+		return true
+	case ItemKindOther:
+		return true
+	case ItemKindPublicService:
+		return true
+	case ItemKindRegistration:
 		return true
 	default:
 		return false
@@ -402,6 +495,48 @@ func (e RoleAdminKind) Valid() bool {
 	}
 }
 
+// Defines values for ShareholderInputKind.
+const (
+	Enterprise ShareholderInputKind = "enterprise"
+	Person     ShareholderInputKind = "person"
+)
+
+// Valid indicates whether the value is a known member of the ShareholderInputKind enum.
+func (e ShareholderInputKind) Valid() bool {
+	switch e {
+	case Enterprise:
+		return true
+	case Person:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskStatus.
+const (
+	TaskStatusApproved TaskStatus = "approved"
+	TaskStatusPending  TaskStatus = "pending"
+	TaskStatusRejected TaskStatus = "rejected"
+	TaskStatusSkipped  TaskStatus = "skipped"
+)
+
+// Valid indicates whether the value is a known member of the TaskStatus enum.
+func (e TaskStatus) Valid() bool {
+	switch e {
+	case TaskStatusApproved:
+		return true
+	case TaskStatusPending:
+		return true
+	case TaskStatusRejected:
+		return true
+	case TaskStatusSkipped:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WrappedKeyMode.
 const (
 	WrappedKeyModeSm2 WrappedKeyMode = "sm2"
@@ -496,6 +631,85 @@ type ApiCredentialRequest struct {
 	PublicKey *string `json:"publicKey,omitempty"`
 }
 
+// Application defines model for Application.
+type Application struct {
+	AcceptedBy string `json:"acceptedBy"`
+	Address    struct {
+		Detail   string `json:"detail"`
+		Division string `json:"division"`
+	} `json:"address"`
+	Applicant         string    `json:"applicant"`
+	BusinessScope     string    `json:"businessScope"`
+	CreatedAt         time.Time `json:"createdAt"`
+	DefinitionDigest  string    `json:"definitionDigest"`
+	DefinitionVersion int       `json:"definitionVersion"`
+
+	// EnterpriseType Organisational form of the enterprise.
+	EnterpriseType EnterpriseType `json:"enterpriseType"`
+
+	// Id Application ID = process ID on chain.
+	Id                  string `json:"id"`
+	Item                string `json:"item"`
+	LegalRepresentative struct {
+		// IdNumber Masked.
+		IdNumber string `json:"idNumber"`
+
+		// Name Masked.
+		Name string `json:"name"`
+
+		// Phone Masked.
+		Phone *string `json:"phone,omitempty"`
+	} `json:"legalRepresentative"`
+	Materials []ApplicationMaterial `json:"materials"`
+	Name      string                `json:"name"`
+
+	// ProcessStatus The process's status on chain once projected.
+	ProcessStatus *string `json:"processStatus,omitempty"`
+
+	// ProcessWrite Outbox key of approval.StartProcess.
+	ProcessWrite      string   `json:"processWrite"`
+	RegisteredCapital string   `json:"registeredCapital"`
+	Services          []string `json:"services"`
+	Shareholders      []struct {
+		Contribution string `json:"contribution"`
+
+		// IdNumber Masked for persons.
+		IdNumber string `json:"idNumber"`
+		Kind     string `json:"kind"`
+		Name     string `json:"name"`
+	} `json:"shareholders"`
+	Status ApplicationStatus `json:"status"`
+
+	// Steps The process's steps as started on chain.
+	Steps []struct {
+		Department   string    `json:"department"`
+		DependsOn    *[]string `json:"dependsOn,omitempty"`
+		Key          string    `json:"key"`
+		LimitSeconds int64     `json:"limitSeconds"`
+		Member       string    `json:"member"`
+	} `json:"steps"`
+}
+
+// ApplicationStatus defines model for Application.Status.
+type ApplicationStatus string
+
+// ApplicationList defines model for ApplicationList.
+type ApplicationList struct {
+	Items []Application `json:"items"`
+	Next  *string       `json:"next,omitempty"`
+}
+
+// ApplicationMaterial defines model for ApplicationMaterial.
+type ApplicationMaterial struct {
+	Asset       string   `json:"asset"`
+	Departments []string `json:"departments"`
+
+	// Grant `recorded`: the reference is kept and the departments' grants are to be created through the locker.
+	Grant    string `json:"grant"`
+	Material string `json:"material"`
+	Type     string `json:"type"`
+}
+
 // AuditAnchor defines model for AuditAnchor.
 type AuditAnchor struct {
 	AnchoredAt time.Time `json:"anchoredAt"`
@@ -575,11 +789,59 @@ type AuditReport struct {
 // AuditResult defines model for AuditResult.
 type AuditResult string
 
+// ChainID An on-chain ID (process, step key, asset).
+type ChainID = string
+
 // CheckState defines model for CheckState.
 type CheckState string
 
 // CurrentPassword defines model for CurrentPassword.
 type CurrentPassword = string
+
+// DefinitionInput defines model for DefinitionInput.
+type DefinitionInput struct {
+	// Issuance The terminal unified issuance (统一发证) after every step, done by the platform (approval.IssueBundle); `unified` or `none`.
+	Issuance *DefinitionInputIssuance `json:"issuance,omitempty"`
+	Steps    []DefinitionStep         `json:"steps"`
+}
+
+// DefinitionInputIssuance The terminal unified issuance (统一发证) after every step, done by the platform (approval.IssueBundle); `unified` or `none`.
+type DefinitionInputIssuance string
+
+// DefinitionList defines model for DefinitionList.
+type DefinitionList struct {
+	Items []ProcessDefinition `json:"items"`
+}
+
+// DefinitionStep defines model for DefinitionStep.
+type DefinitionStep struct {
+	// Accumulated Information accumulated for later steps.
+	Accumulated *[]string `json:"accumulated,omitempty"`
+
+	// Department Code of an item, a department or a follow-up service.
+	Department RegistryCode    `json:"department"`
+	DependsOn  *[]RegistryCode `json:"dependsOn,omitempty"`
+
+	// Inputs Materials the step reads.
+	Inputs *[]string `json:"inputs,omitempty"`
+
+	// Key Code of an item, a department or a follow-up service.
+	Key          RegistryCode `json:"key"`
+	LimitSeconds int64        `json:"limitSeconds"`
+	Name         *string      `json:"name,omitempty"`
+
+	// Outputs Asset types the step issues.
+	Outputs *[]string `json:"outputs,omitempty"`
+
+	// Pushed Information pushed to the department when the step becomes ready.
+	Pushed *[]string `json:"pushed,omitempty"`
+
+	// Service The follow-up service this step provides; a step with a service runs only when the applicant chose it.
+	Service *RegistryCode `json:"service,omitempty"`
+
+	// Shared Information shared with the parallel steps.
+	Shared *[]string `json:"shared,omitempty"`
+}
 
 // Department defines model for Department.
 type Department struct {
@@ -617,6 +879,40 @@ type DepartmentUpdate struct {
 	Name     *IdentityTitle `json:"name,omitempty"`
 }
 
+// EnterpriseType Organisational form of the enterprise.
+type EnterpriseType string
+
+// EstablishmentForm defines model for EstablishmentForm.
+type EstablishmentForm struct {
+	Address struct {
+		Detail string `json:"detail"`
+
+		// Division Six-digit administrative division code (GB/T 2260).
+		Division string `json:"division"`
+	} `json:"address"`
+
+	// Applicant The applicant's subject ID (its locker), 32 lower-case hex digits.
+	Applicant     string `json:"applicant"`
+	BusinessScope string `json:"businessScope"`
+
+	// EnterpriseType Organisational form of the enterprise.
+	EnterpriseType EnterpriseType `json:"enterpriseType"`
+
+	// Item Code of an item, a department or a follow-up service.
+	Item                *RegistryCode `json:"item,omitempty"`
+	LegalRepresentative PersonInput   `json:"legalRepresentative"`
+
+	// Name Enterprise name: division + trade name + industry + organisational form.
+	Name string `json:"name"`
+
+	// RegisteredCapital In yuan, up to two decimals.
+	RegisteredCapital string `json:"registeredCapital"`
+
+	// Services Chosen follow-up services (seal, social, medical, housing-fund, bank, tax).
+	Services     []string           `json:"services"`
+	Shareholders []ShareholderInput `json:"shareholders"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	Detail string `json:"detail"`
@@ -650,6 +946,73 @@ type IssuedApiCredential struct {
 
 	// Secret hmac-sm3: the base64 secret, shown this once.
 	Secret *string `json:"secret,omitempty"`
+}
+
+// Item defines model for Item.
+type Item struct {
+	// Code Code of an item, a department or a follow-up service.
+	Code RegistryCode `json:"code"`
+
+	// CurrentVersion The current process definition's version (absent when none).
+	CurrentVersion *int `json:"currentVersion,omitempty"`
+
+	// Department Code of an item, a department or a follow-up service.
+	Department RegistryCode `json:"department"`
+
+	// Kind 事项类型 of DB37/T 3448.4.
+	Kind ItemKind `json:"kind"`
+
+	// LegalBasis 设定依据
+	LegalBasis string         `json:"legalBasis"`
+	Materials  []ItemMaterial `json:"materials"`
+
+	// Name 事项名称
+	Name string `json:"name"`
+
+	// TimeLimitDays 承诺办结时限 (working days)
+	TimeLimitDays int       `json:"timeLimitDays"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+}
+
+// ItemInput defines model for ItemInput.
+type ItemInput struct {
+	// Department Code of an item, a department or a follow-up service.
+	Department RegistryCode `json:"department"`
+
+	// Kind 事项类型 of DB37/T 3448.4.
+	Kind ItemKind `json:"kind"`
+
+	// LegalBasis 设定依据
+	LegalBasis string         `json:"legalBasis"`
+	Materials  []ItemMaterial `json:"materials"`
+
+	// Name 事项名称
+	Name string `json:"name"`
+
+	// TimeLimitDays 承诺办结时限 (working days)
+	TimeLimitDays int `json:"timeLimitDays"`
+}
+
+// ItemKind 事项类型 of DB37/T 3448.4.
+type ItemKind string
+
+// ItemList defines model for ItemList.
+type ItemList struct {
+	Items []Item `json:"items"`
+}
+
+// ItemMaterial 申请材料 — one material of the item.
+type ItemMaterial struct {
+	// AssetType The on-chain asset type that satisfies it, pulled from the applicant's locker when present (7.1 c).
+	AssetType *string `json:"assetType,omitempty"`
+
+	// Code Code of an item, a department or a follow-up service.
+	Code RegistryCode `json:"code"`
+
+	// Departments Departments whose steps need this material (grants are requested for them).
+	Departments *[]RegistryCode `json:"departments,omitempty"`
+	Name        string          `json:"name"`
+	Required    bool            `json:"required"`
 }
 
 // KeyBackup defines model for KeyBackup.
@@ -957,6 +1320,14 @@ type PermissionList struct {
 	Permissions []Permission `json:"permissions"`
 }
 
+// PersonInput defines model for PersonInput.
+type PersonInput struct {
+	// IdNumber Resident ID number (GB 11643-1999, 18 characters).
+	IdNumber string  `json:"idNumber"`
+	Name     string  `json:"name"`
+	Phone    *string `json:"phone,omitempty"`
+}
+
 // Position defines model for Position.
 type Position struct {
 	Code       string             `json:"code"`
@@ -1033,6 +1404,21 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// ProcessDefinition defines model for ProcessDefinition.
+type ProcessDefinition struct {
+	CreatedAt time.Time `json:"createdAt"`
+	CreatedBy string    `json:"createdBy"`
+
+	// Digest SM3 (hex) of the definition's canonical JSON — model.ProcessStart.DefinitionDigest.
+	Digest   string `json:"digest"`
+	Issuance string `json:"issuance"`
+
+	// Item Code of an item, a department or a follow-up service.
+	Item    RegistryCode     `json:"item"`
+	Steps   []DefinitionStep `json:"steps"`
+	Version int              `json:"version"`
+}
+
 // Readiness defines model for Readiness.
 type Readiness struct {
 	Checks map[string]CheckState `json:"checks"`
@@ -1047,6 +1433,9 @@ type RecoveryCodes struct {
 	// RecoveryCodes Single-use codes for signing in without the device; shown once.
 	RecoveryCodes []string `json:"recoveryCodes"`
 }
+
+// RegistryCode Code of an item, a department or a follow-up service.
+type RegistryCode = string
 
 // Role defines model for Role.
 type Role struct {
@@ -1089,6 +1478,128 @@ type Session struct {
 	Token  string             `json:"token"`
 	UserId openapi_types.UUID `json:"userId"`
 }
+
+// ShareholderInput defines model for ShareholderInput.
+type ShareholderInput struct {
+	// Contribution Subscribed capital in yuan, e.g. "300000.00".
+	Contribution string `json:"contribution"`
+
+	// IdNumber Resident ID (person) or USCC (enterprise, GB 32100-2015).
+	IdNumber string               `json:"idNumber"`
+	Kind     ShareholderInputKind `json:"kind"`
+	Name     string               `json:"name"`
+}
+
+// ShareholderInputKind defines model for ShareholderInput.Kind.
+type ShareholderInputKind string
+
+// Task defines model for Task.
+type Task struct {
+	// Applicant The applicant's subject ID.
+	Applicant       string     `json:"applicant"`
+	Deadline        *time.Time `json:"deadline,omitempty"`
+	DecidedAt       *time.Time `json:"decidedAt,omitempty"`
+	DecisionOutputs *[]string  `json:"decisionOutputs,omitempty"`
+
+	// Department Department code.
+	Department     string         `json:"department"`
+	DependsOn      *[]string      `json:"dependsOn,omitempty"`
+	EnterpriseName *string        `json:"enterpriseName,omitempty"`
+	EnterpriseType *string        `json:"enterpriseType,omitempty"`
+	Inputs         *[]string      `json:"inputs,omitempty"`
+	Item           string         `json:"item"`
+	LimitSeconds   int64          `json:"limitSeconds"`
+	Materials      []TaskMaterial `json:"materials"`
+
+	// Member The department's chain member (MSP ID).
+	Member  string  `json:"member"`
+	Opinion *string `json:"opinion,omitempty"`
+
+	// Outputs Asset types the step is expected to issue.
+	Outputs *[]string `json:"outputs,omitempty"`
+	Overdue bool      `json:"overdue"`
+
+	// Process Process ID = application ID.
+	Process string     `json:"process"`
+	Pushed  *[]string  `json:"pushed,omitempty"`
+	Ready   bool       `json:"ready"`
+	ReadyAt *time.Time `json:"readyAt,omitempty"`
+	Status  TaskStatus `json:"status"`
+	Step    string     `json:"step"`
+}
+
+// TaskDecision defines model for TaskDecision.
+type TaskDecision struct {
+	Approve bool `json:"approve"`
+
+	// Decision The canonical model.StepDecision JSON that was signed.
+	Decision string `json:"decision"`
+	Process  string `json:"process"`
+
+	// Queued The outbox key of the chain write.
+	Queued    string `json:"queued"`
+	Signature string `json:"signature"`
+	Step      string `json:"step"`
+}
+
+// TaskDecisionRequest defines model for TaskDecisionRequest.
+type TaskDecisionRequest struct {
+	Approve bool `json:"approve"`
+
+	// Approver Pseudonymous ID of the person who decided.
+	Approver string `json:"approver"`
+	Opinion  string `json:"opinion"`
+
+	// Outputs Asset IDs the step issued to the applicant.
+	Outputs *[]ChainID `json:"outputs,omitempty"`
+
+	// Password Unlock password of the department's key in custody (sign in the service).
+	Password *string `json:"password,omitempty"`
+
+	// Signature Base64 SM2 signature made by the department system itself (instead of password).
+	Signature *string `json:"signature,omitempty"`
+}
+
+// TaskList defines model for TaskList.
+type TaskList struct {
+	Items []Task  `json:"items"`
+	Next  *string `json:"next,omitempty"`
+}
+
+// TaskMaterial defines model for TaskMaterial.
+type TaskMaterial struct {
+	Asset         string  `json:"asset"`
+	ContentDigest *string `json:"contentDigest,omitempty"`
+
+	// Granted Whether the department holds an active grant for it (content readable).
+	Granted bool `json:"granted"`
+
+	// Material The item material it satisfies.
+	Material *string `json:"material,omitempty"`
+	Type     string  `json:"type"`
+}
+
+// TaskMaterialContent defines model for TaskMaterialContent.
+type TaskMaterialContent struct {
+	Asset string `json:"asset"`
+
+	// Content The plaintext, base64.
+	Content       []byte `json:"content"`
+	ContentDigest string `json:"contentDigest"`
+	Type          string `json:"type"`
+}
+
+// TaskMaterialRequest defines model for TaskMaterialRequest.
+type TaskMaterialRequest struct {
+	// Password Unlock password of the department's key.
+	Password *string `json:"password,omitempty"`
+
+	// Reason Why the department reads it (recorded).
+	Reason string `json:"reason"`
+}
+
+// TaskStatus defines model for TaskStatus.
+type TaskStatus string
 
 // TotpConfirmation defines model for TotpConfirmation.
 type TotpConfirmation struct {
@@ -1293,6 +1804,12 @@ type ListApiClientsParams struct {
 	Status *ApiClientStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
+// ListApplicationsParams defines parameters for ListApplications.
+type ListApplicationsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListAuditAnchorsParams defines parameters for ListAuditAnchors.
 type ListAuditAnchorsParams struct {
 	// Limit Most items in one page.
@@ -1327,6 +1844,16 @@ type ListPositionsParams struct {
 	Department *IdentityCode `form:"department,omitempty" json:"department,omitempty"`
 }
 
+// ListTasksParams defines parameters for ListTasks.
+type ListTasksParams struct {
+	// Department Department code (market, seal, …); a department system's own is implied.
+	Department *RegistryCode `form:"department,omitempty" json:"department,omitempty"`
+	Status     *TaskStatus   `form:"status,omitempty" json:"status,omitempty"`
+	Ready      *bool         `form:"ready,omitempty" json:"ready,omitempty"`
+	Limit      *int          `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor     *string       `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
 	Department *IdentityCode `form:"department,omitempty" json:"department,omitempty"`
@@ -1351,11 +1878,20 @@ type ReviewApiClientJSONRequestBody = ApiClientReview
 // RevokeApiClientJSONRequestBody defines body for RevokeApiClient for application/json ContentType.
 type RevokeApiClientJSONRequestBody = ApiClientRevocation
 
+// AcceptApplicationJSONRequestBody defines body for AcceptApplication for application/json ContentType.
+type AcceptApplicationJSONRequestBody = EstablishmentForm
+
 // CreateDepartmentJSONRequestBody defines body for CreateDepartment for application/json ContentType.
 type CreateDepartmentJSONRequestBody = DepartmentCreate
 
 // UpdateDepartmentJSONRequestBody defines body for UpdateDepartment for application/json ContentType.
 type UpdateDepartmentJSONRequestBody = DepartmentUpdate
+
+// PutItemJSONRequestBody defines body for PutItem for application/json ContentType.
+type PutItemJSONRequestBody = ItemInput
+
+// CreateDefinitionJSONRequestBody defines body for CreateDefinition for application/json ContentType.
+type CreateDefinitionJSONRequestBody = DefinitionInput
 
 // CompleteKeyRecoveryJSONRequestBody defines body for CompleteKeyRecovery for application/json ContentType.
 type CompleteKeyRecoveryJSONRequestBody = KeyRecoveryCompletion
@@ -1411,6 +1947,12 @@ type SetRolePermissionsJSONRequestBody = PermissionList
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
+// DecideTaskJSONRequestBody defines body for DecideTask for application/json ContentType.
+type DecideTaskJSONRequestBody = TaskDecisionRequest
+
+// ReadTaskMaterialJSONRequestBody defines body for ReadTaskMaterial for application/json ContentType.
+type ReadTaskMaterialJSONRequestBody = TaskMaterialRequest
+
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserCreate
 
@@ -1443,6 +1985,15 @@ type ServerInterface interface {
 	// RevokeApiClient Revoke a client and all its credentials
 	// (POST /api/v1/api-clients/{clientId}/revocation)
 	RevokeApiClient(c *gin.Context, clientId ClientId)
+	// ListApplications Accepted establishment applications, newest first
+	// (GET /api/v1/applications)
+	ListApplications(c *gin.Context, params ListApplicationsParams)
+	// AcceptApplication Accept an establishment application at the window (一表申请, 7.6.1)
+	// (POST /api/v1/applications)
+	AcceptApplication(c *gin.Context)
+	// GetApplication One application, with its process start
+	// (GET /api/v1/applications/{applicationId})
+	GetApplication(c *gin.Context, applicationId ChainID)
 	// ListAuditAnchors Chain heads anchored on the ledger, newest last
 	// (GET /api/v1/audit/anchors)
 	ListAuditAnchors(c *gin.Context, params ListAuditAnchorsParams)
@@ -1464,6 +2015,24 @@ type ServerInterface interface {
 	// DigestData SM3 digest of data (摘要服务)
 	// (POST /api/v1/digests)
 	DigestData(c *gin.Context)
+	// ListItems The item list (事项清单)
+	// (GET /api/v1/items)
+	ListItems(c *gin.Context)
+	// GetItem One item of the list
+	// (GET /api/v1/items/{itemCode})
+	GetItem(c *gin.Context, itemCode RegistryCode)
+	// PutItem Create or update an item's elements
+	// (PUT /api/v1/items/{itemCode})
+	PutItem(c *gin.Context, itemCode RegistryCode)
+	// ListDefinitions Every version of an item's process definition, newest first
+	// (GET /api/v1/items/{itemCode}/definitions)
+	ListDefinitions(c *gin.Context, itemCode RegistryCode)
+	// CreateDefinition A new version of the item's process definition (流程定义)
+	// (POST /api/v1/items/{itemCode}/definitions)
+	CreateDefinition(c *gin.Context, itemCode RegistryCode)
+	// GetDefinition One version of an item's process definition
+	// (GET /api/v1/items/{itemCode}/definitions/{version})
+	GetDefinition(c *gin.Context, itemCode RegistryCode, version int)
 	// CancelKeyRecovery Cancel an open recovery
 	// (DELETE /api/v1/key-recoveries/{recoveryId})
 	CancelKeyRecovery(c *gin.Context, recoveryId KeyRecoveryId)
@@ -1554,6 +2123,18 @@ type ServerInterface interface {
 	// Logout Sign out
 	// (DELETE /api/v1/sessions/current)
 	Logout(c *gin.Context)
+	// ListTasks A department's tasks (its queue of process steps)
+	// (GET /api/v1/tasks)
+	ListTasks(c *gin.Context, params ListTasksParams)
+	// GetTask One task with the application and its materials
+	// (GET /api/v1/tasks/{processId}/{stepKey})
+	GetTask(c *gin.Context, processId ChainID, stepKey ChainID)
+	// DecideTask Approve or reject a step (审批), with its outputs
+	// (POST /api/v1/tasks/{processId}/{stepKey}/decision)
+	DecideTask(c *gin.Context, processId ChainID, stepKey ChainID)
+	// ReadTaskMaterial A granted material's content, decrypted for the department
+	// (POST /api/v1/tasks/{processId}/{stepKey}/materials/{assetId})
+	ReadTaskMaterial(c *gin.Context, processId ChainID, stepKey ChainID, assetId ChainID)
 	// ListUsers Users (人员)
 	// (GET /api/v1/users)
 	ListUsers(c *gin.Context, params ListUsersParams)
@@ -1778,6 +2359,79 @@ func (siw *ServerInterfaceWrapper) RevokeApiClient(c *gin.Context) {
 	siw.Handler.RevokeApiClient(c, clientId)
 }
 
+// ListApplications operation middleware
+func (siw *ServerInterfaceWrapper) ListApplications(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListApplicationsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListApplications(c, params)
+}
+
+// AcceptApplication operation middleware
+func (siw *ServerInterfaceWrapper) AcceptApplication(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.AcceptApplication(c)
+}
+
+// GetApplication operation middleware
+func (siw *ServerInterfaceWrapper) GetApplication(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "applicationId" -------------
+	var applicationId ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "applicationId", c.Param("applicationId"), &applicationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter applicationId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetApplication(c, applicationId)
+}
+
 // ListAuditAnchors operation middleware
 func (siw *ServerInterfaceWrapper) ListAuditAnchors(c *gin.Context) {
 
@@ -1963,6 +2617,153 @@ func (siw *ServerInterfaceWrapper) DigestData(c *gin.Context) {
 	}
 
 	siw.Handler.DigestData(c)
+}
+
+// ListItems operation middleware
+func (siw *ServerInterfaceWrapper) ListItems(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListItems(c)
+}
+
+// GetItem operation middleware
+func (siw *ServerInterfaceWrapper) GetItem(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "itemCode" -------------
+	var itemCode RegistryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "itemCode", c.Param("itemCode"), &itemCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter itemCode: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetItem(c, itemCode)
+}
+
+// PutItem operation middleware
+func (siw *ServerInterfaceWrapper) PutItem(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "itemCode" -------------
+	var itemCode RegistryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "itemCode", c.Param("itemCode"), &itemCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter itemCode: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutItem(c, itemCode)
+}
+
+// ListDefinitions operation middleware
+func (siw *ServerInterfaceWrapper) ListDefinitions(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "itemCode" -------------
+	var itemCode RegistryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "itemCode", c.Param("itemCode"), &itemCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter itemCode: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListDefinitions(c, itemCode)
+}
+
+// CreateDefinition operation middleware
+func (siw *ServerInterfaceWrapper) CreateDefinition(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "itemCode" -------------
+	var itemCode RegistryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "itemCode", c.Param("itemCode"), &itemCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter itemCode: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateDefinition(c, itemCode)
+}
+
+// GetDefinition operation middleware
+func (siw *ServerInterfaceWrapper) GetDefinition(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "itemCode" -------------
+	var itemCode RegistryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "itemCode", c.Param("itemCode"), &itemCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter itemCode: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "version" -------------
+	var version int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "version", c.Param("version"), &version, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter version: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetDefinition(c, itemCode, version)
 }
 
 // CancelKeyRecovery operation middleware
@@ -2714,6 +3515,176 @@ func (siw *ServerInterfaceWrapper) Logout(c *gin.Context) {
 	siw.Handler.Logout(c)
 }
 
+// ListTasks operation middleware
+func (siw *ServerInterfaceWrapper) ListTasks(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListTasksParams
+
+	// ------------- Optional query parameter "department" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "department", c.Request.URL.Query(), &params.Department, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter department: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", c.Request.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter status: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "ready" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ready", c.Request.URL.Query(), &params.Ready, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter ready: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListTasks(c, params)
+}
+
+// GetTask operation middleware
+func (siw *ServerInterfaceWrapper) GetTask(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "processId" -------------
+	var processId ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "processId", c.Param("processId"), &processId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter processId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "stepKey" -------------
+	var stepKey ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "stepKey", c.Param("stepKey"), &stepKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter stepKey: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetTask(c, processId, stepKey)
+}
+
+// DecideTask operation middleware
+func (siw *ServerInterfaceWrapper) DecideTask(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "processId" -------------
+	var processId ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "processId", c.Param("processId"), &processId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter processId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "stepKey" -------------
+	var stepKey ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "stepKey", c.Param("stepKey"), &stepKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter stepKey: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DecideTask(c, processId, stepKey)
+}
+
+// ReadTaskMaterial operation middleware
+func (siw *ServerInterfaceWrapper) ReadTaskMaterial(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "processId" -------------
+	var processId ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "processId", c.Param("processId"), &processId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter processId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "stepKey" -------------
+	var stepKey ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "stepKey", c.Param("stepKey"), &stepKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter stepKey: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ReadTaskMaterial(c, processId, stepKey, assetId)
+}
+
 // ListUsers operation middleware
 func (siw *ServerInterfaceWrapper) ListUsers(c *gin.Context) {
 
@@ -3119,6 +4090,19 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/v1/audit/records", wrapper.ListAuditRecords)
 	router.POST(options.BaseURL+"/api/v1/audit/verification", wrapper.VerifyAudit)
 	router.GET(options.BaseURL+"/api/v1/audit/anchors", wrapper.ListAuditAnchors)
+	router.GET(options.BaseURL+"/api/v1/items", wrapper.ListItems)
+	router.GET(options.BaseURL+"/api/v1/items/:itemCode", wrapper.GetItem)
+	router.PUT(options.BaseURL+"/api/v1/items/:itemCode", wrapper.PutItem)
+	router.GET(options.BaseURL+"/api/v1/items/:itemCode/definitions", wrapper.ListDefinitions)
+	router.POST(options.BaseURL+"/api/v1/items/:itemCode/definitions", wrapper.CreateDefinition)
+	router.GET(options.BaseURL+"/api/v1/items/:itemCode/definitions/:version", wrapper.GetDefinition)
+	router.GET(options.BaseURL+"/api/v1/tasks", wrapper.ListTasks)
+	router.GET(options.BaseURL+"/api/v1/tasks/:processId/:stepKey", wrapper.GetTask)
+	router.POST(options.BaseURL+"/api/v1/tasks/:processId/:stepKey/materials/:assetId", wrapper.ReadTaskMaterial)
+	router.POST(options.BaseURL+"/api/v1/tasks/:processId/:stepKey/decision", wrapper.DecideTask)
+	router.GET(options.BaseURL+"/api/v1/applications", wrapper.ListApplications)
+	router.POST(options.BaseURL+"/api/v1/applications", wrapper.AcceptApplication)
+	router.GET(options.BaseURL+"/api/v1/applications/:applicationId", wrapper.GetApplication)
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -3861,6 +4845,315 @@ func (response RevokeApiClientdefaultApplicationProblemPlusJSONResponse) VisitRe
 	return err
 }
 
+type ListApplicationsRequestObject struct {
+	Params ListApplicationsParams
+}
+
+type ListApplicationsResponseObject interface {
+	VisitListApplicationsResponse(w http.ResponseWriter) error
+}
+
+type ListApplications200JSONResponse ApplicationList
+
+func (response ListApplications200JSONResponse) VisitListApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApplications400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListApplications400ApplicationProblemPlusJSONResponse) VisitListApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApplications401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListApplications401ApplicationProblemPlusJSONResponse) VisitListApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApplications403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListApplications403ApplicationProblemPlusJSONResponse) VisitListApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApplicationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListApplicationsdefaultApplicationProblemPlusJSONResponse) VisitListApplicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptApplicationRequestObject struct {
+	Body *AcceptApplicationJSONRequestBody
+}
+
+type AcceptApplicationResponseObject interface {
+	VisitAcceptApplicationResponse(w http.ResponseWriter) error
+}
+
+type AcceptApplication201JSONResponse Application
+
+func (response AcceptApplication201JSONResponse) VisitAcceptApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptApplication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptApplication400ApplicationProblemPlusJSONResponse) VisitAcceptApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptApplication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptApplication401ApplicationProblemPlusJSONResponse) VisitAcceptApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptApplication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptApplication403ApplicationProblemPlusJSONResponse) VisitAcceptApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptApplication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptApplication404ApplicationProblemPlusJSONResponse) VisitAcceptApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptApplication409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcceptApplication409ApplicationProblemPlusJSONResponse) VisitAcceptApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptApplicationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AcceptApplicationdefaultApplicationProblemPlusJSONResponse) VisitAcceptApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApplicationRequestObject struct {
+	ApplicationId ChainID `json:"applicationId"`
+}
+
+type GetApplicationResponseObject interface {
+	VisitGetApplicationResponse(w http.ResponseWriter) error
+}
+
+type GetApplication200JSONResponse Application
+
+func (response GetApplication200JSONResponse) VisitGetApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApplication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplication400ApplicationProblemPlusJSONResponse) VisitGetApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApplication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplication401ApplicationProblemPlusJSONResponse) VisitGetApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApplication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplication403ApplicationProblemPlusJSONResponse) VisitGetApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApplication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetApplication404ApplicationProblemPlusJSONResponse) VisitGetApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApplicationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetApplicationdefaultApplicationProblemPlusJSONResponse) VisitGetApplicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListAuditAnchorsRequestObject struct {
 	Params ListAuditAnchorsParams
 }
@@ -4477,6 +5770,578 @@ type DigestDatadefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DigestDatadefaultApplicationProblemPlusJSONResponse) VisitDigestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListItemsRequestObject struct {
+}
+
+type ListItemsResponseObject interface {
+	VisitListItemsResponse(w http.ResponseWriter) error
+}
+
+type ListItems200JSONResponse ItemList
+
+func (response ListItems200JSONResponse) VisitListItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListItems401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListItems401ApplicationProblemPlusJSONResponse) VisitListItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListItems403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListItems403ApplicationProblemPlusJSONResponse) VisitListItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListItemsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListItemsdefaultApplicationProblemPlusJSONResponse) VisitListItemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetItemRequestObject struct {
+	ItemCode RegistryCode `json:"itemCode"`
+}
+
+type GetItemResponseObject interface {
+	VisitGetItemResponse(w http.ResponseWriter) error
+}
+
+type GetItem200JSONResponse Item
+
+func (response GetItem200JSONResponse) VisitGetItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetItem400ApplicationProblemPlusJSONResponse) VisitGetItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetItem401ApplicationProblemPlusJSONResponse) VisitGetItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetItem403ApplicationProblemPlusJSONResponse) VisitGetItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetItem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetItem404ApplicationProblemPlusJSONResponse) VisitGetItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetItemdefaultApplicationProblemPlusJSONResponse) VisitGetItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutItemRequestObject struct {
+	ItemCode RegistryCode `json:"itemCode"`
+	Body     *PutItemJSONRequestBody
+}
+
+type PutItemResponseObject interface {
+	VisitPutItemResponse(w http.ResponseWriter) error
+}
+
+type PutItem200JSONResponse Item
+
+func (response PutItem200JSONResponse) VisitPutItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutItem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutItem400ApplicationProblemPlusJSONResponse) VisitPutItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutItem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutItem401ApplicationProblemPlusJSONResponse) VisitPutItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutItem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutItem403ApplicationProblemPlusJSONResponse) VisitPutItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutItemdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutItemdefaultApplicationProblemPlusJSONResponse) VisitPutItemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDefinitionsRequestObject struct {
+	ItemCode RegistryCode `json:"itemCode"`
+}
+
+type ListDefinitionsResponseObject interface {
+	VisitListDefinitionsResponse(w http.ResponseWriter) error
+}
+
+type ListDefinitions200JSONResponse DefinitionList
+
+func (response ListDefinitions200JSONResponse) VisitListDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDefinitions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListDefinitions400ApplicationProblemPlusJSONResponse) VisitListDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDefinitions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListDefinitions401ApplicationProblemPlusJSONResponse) VisitListDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDefinitions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListDefinitions403ApplicationProblemPlusJSONResponse) VisitListDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDefinitions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListDefinitions404ApplicationProblemPlusJSONResponse) VisitListDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDefinitionsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListDefinitionsdefaultApplicationProblemPlusJSONResponse) VisitListDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDefinitionRequestObject struct {
+	ItemCode RegistryCode `json:"itemCode"`
+	Body     *CreateDefinitionJSONRequestBody
+}
+
+type CreateDefinitionResponseObject interface {
+	VisitCreateDefinitionResponse(w http.ResponseWriter) error
+}
+
+type CreateDefinition201JSONResponse ProcessDefinition
+
+func (response CreateDefinition201JSONResponse) VisitCreateDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDefinition400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDefinition400ApplicationProblemPlusJSONResponse) VisitCreateDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDefinition401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDefinition401ApplicationProblemPlusJSONResponse) VisitCreateDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDefinition403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDefinition403ApplicationProblemPlusJSONResponse) VisitCreateDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDefinition404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDefinition404ApplicationProblemPlusJSONResponse) VisitCreateDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDefinitiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateDefinitiondefaultApplicationProblemPlusJSONResponse) VisitCreateDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDefinitionRequestObject struct {
+	ItemCode RegistryCode `json:"itemCode"`
+	Version  int          `json:"version"`
+}
+
+type GetDefinitionResponseObject interface {
+	VisitGetDefinitionResponse(w http.ResponseWriter) error
+}
+
+type GetDefinition200JSONResponse ProcessDefinition
+
+func (response GetDefinition200JSONResponse) VisitGetDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDefinition400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetDefinition400ApplicationProblemPlusJSONResponse) VisitGetDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDefinition401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetDefinition401ApplicationProblemPlusJSONResponse) VisitGetDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDefinition403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetDefinition403ApplicationProblemPlusJSONResponse) VisitGetDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDefinition404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetDefinition404ApplicationProblemPlusJSONResponse) VisitGetDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDefinitiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetDefinitiondefaultApplicationProblemPlusJSONResponse) VisitGetDefinitionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -7396,6 +9261,440 @@ func (response LogoutdefaultApplicationProblemPlusJSONResponse) VisitLogoutRespo
 	return err
 }
 
+type ListTasksRequestObject struct {
+	Params ListTasksParams
+}
+
+type ListTasksResponseObject interface {
+	VisitListTasksResponse(w http.ResponseWriter) error
+}
+
+type ListTasks200JSONResponse TaskList
+
+func (response ListTasks200JSONResponse) VisitListTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTasks400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListTasks400ApplicationProblemPlusJSONResponse) VisitListTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTasks401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListTasks401ApplicationProblemPlusJSONResponse) VisitListTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTasks403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListTasks403ApplicationProblemPlusJSONResponse) VisitListTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTasksdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListTasksdefaultApplicationProblemPlusJSONResponse) VisitListTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTaskRequestObject struct {
+	ProcessId ChainID `json:"processId"`
+	StepKey   ChainID `json:"stepKey"`
+}
+
+type GetTaskResponseObject interface {
+	VisitGetTaskResponse(w http.ResponseWriter) error
+}
+
+type GetTask200JSONResponse Task
+
+func (response GetTask200JSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTask400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetTask400ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTask401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetTask401ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTask403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetTask403ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTask404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetTask404ApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTaskdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetTaskdefaultApplicationProblemPlusJSONResponse) VisitGetTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTaskRequestObject struct {
+	ProcessId ChainID `json:"processId"`
+	StepKey   ChainID `json:"stepKey"`
+	Body      *DecideTaskJSONRequestBody
+}
+
+type DecideTaskResponseObject interface {
+	VisitDecideTaskResponse(w http.ResponseWriter) error
+}
+
+type DecideTask202JSONResponse TaskDecision
+
+func (response DecideTask202JSONResponse) VisitDecideTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTask400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DecideTask400ApplicationProblemPlusJSONResponse) VisitDecideTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTask401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DecideTask401ApplicationProblemPlusJSONResponse) VisitDecideTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTask403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DecideTask403ApplicationProblemPlusJSONResponse) VisitDecideTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTask404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DecideTask404ApplicationProblemPlusJSONResponse) VisitDecideTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTask409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DecideTask409ApplicationProblemPlusJSONResponse) VisitDecideTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTask422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableContentApplicationProblemPlusJSONResponse
+}
+
+func (response DecideTask422ApplicationProblemPlusJSONResponse) VisitDecideTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTaskdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DecideTaskdefaultApplicationProblemPlusJSONResponse) VisitDecideTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReadTaskMaterialRequestObject struct {
+	ProcessId ChainID `json:"processId"`
+	StepKey   ChainID `json:"stepKey"`
+	AssetId   ChainID `json:"assetId"`
+	Body      *ReadTaskMaterialJSONRequestBody
+}
+
+type ReadTaskMaterialResponseObject interface {
+	VisitReadTaskMaterialResponse(w http.ResponseWriter) error
+}
+
+type ReadTaskMaterial200JSONResponse TaskMaterialContent
+
+func (response ReadTaskMaterial200JSONResponse) VisitReadTaskMaterialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReadTaskMaterial400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReadTaskMaterial400ApplicationProblemPlusJSONResponse) VisitReadTaskMaterialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReadTaskMaterial401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReadTaskMaterial401ApplicationProblemPlusJSONResponse) VisitReadTaskMaterialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReadTaskMaterial403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReadTaskMaterial403ApplicationProblemPlusJSONResponse) VisitReadTaskMaterialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReadTaskMaterial404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReadTaskMaterial404ApplicationProblemPlusJSONResponse) VisitReadTaskMaterialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReadTaskMaterialdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReadTaskMaterialdefaultApplicationProblemPlusJSONResponse) VisitReadTaskMaterialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersRequestObject struct {
 	Params ListUsersParams
 }
@@ -8612,6 +10911,15 @@ type StrictServerInterface interface {
 	// RevokeApiClient Revoke a client and all its credentials
 	// (POST /api/v1/api-clients/{clientId}/revocation)
 	RevokeApiClient(ctx context.Context, request RevokeApiClientRequestObject) (RevokeApiClientResponseObject, error)
+	// ListApplications Accepted establishment applications, newest first
+	// (GET /api/v1/applications)
+	ListApplications(ctx context.Context, request ListApplicationsRequestObject) (ListApplicationsResponseObject, error)
+	// AcceptApplication Accept an establishment application at the window (一表申请, 7.6.1)
+	// (POST /api/v1/applications)
+	AcceptApplication(ctx context.Context, request AcceptApplicationRequestObject) (AcceptApplicationResponseObject, error)
+	// GetApplication One application, with its process start
+	// (GET /api/v1/applications/{applicationId})
+	GetApplication(ctx context.Context, request GetApplicationRequestObject) (GetApplicationResponseObject, error)
 	// ListAuditAnchors Chain heads anchored on the ledger, newest last
 	// (GET /api/v1/audit/anchors)
 	ListAuditAnchors(ctx context.Context, request ListAuditAnchorsRequestObject) (ListAuditAnchorsResponseObject, error)
@@ -8633,6 +10941,24 @@ type StrictServerInterface interface {
 	// DigestData SM3 digest of data (摘要服务)
 	// (POST /api/v1/digests)
 	DigestData(ctx context.Context, request DigestDataRequestObject) (DigestDataResponseObject, error)
+	// ListItems The item list (事项清单)
+	// (GET /api/v1/items)
+	ListItems(ctx context.Context, request ListItemsRequestObject) (ListItemsResponseObject, error)
+	// GetItem One item of the list
+	// (GET /api/v1/items/{itemCode})
+	GetItem(ctx context.Context, request GetItemRequestObject) (GetItemResponseObject, error)
+	// PutItem Create or update an item's elements
+	// (PUT /api/v1/items/{itemCode})
+	PutItem(ctx context.Context, request PutItemRequestObject) (PutItemResponseObject, error)
+	// ListDefinitions Every version of an item's process definition, newest first
+	// (GET /api/v1/items/{itemCode}/definitions)
+	ListDefinitions(ctx context.Context, request ListDefinitionsRequestObject) (ListDefinitionsResponseObject, error)
+	// CreateDefinition A new version of the item's process definition (流程定义)
+	// (POST /api/v1/items/{itemCode}/definitions)
+	CreateDefinition(ctx context.Context, request CreateDefinitionRequestObject) (CreateDefinitionResponseObject, error)
+	// GetDefinition One version of an item's process definition
+	// (GET /api/v1/items/{itemCode}/definitions/{version})
+	GetDefinition(ctx context.Context, request GetDefinitionRequestObject) (GetDefinitionResponseObject, error)
 	// CancelKeyRecovery Cancel an open recovery
 	// (DELETE /api/v1/key-recoveries/{recoveryId})
 	CancelKeyRecovery(ctx context.Context, request CancelKeyRecoveryRequestObject) (CancelKeyRecoveryResponseObject, error)
@@ -8723,6 +11049,18 @@ type StrictServerInterface interface {
 	// Logout Sign out
 	// (DELETE /api/v1/sessions/current)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// ListTasks A department's tasks (its queue of process steps)
+	// (GET /api/v1/tasks)
+	ListTasks(ctx context.Context, request ListTasksRequestObject) (ListTasksResponseObject, error)
+	// GetTask One task with the application and its materials
+	// (GET /api/v1/tasks/{processId}/{stepKey})
+	GetTask(ctx context.Context, request GetTaskRequestObject) (GetTaskResponseObject, error)
+	// DecideTask Approve or reject a step (审批), with its outputs
+	// (POST /api/v1/tasks/{processId}/{stepKey}/decision)
+	DecideTask(ctx context.Context, request DecideTaskRequestObject) (DecideTaskResponseObject, error)
+	// ReadTaskMaterial A granted material's content, decrypted for the department
+	// (POST /api/v1/tasks/{processId}/{stepKey}/materials/{assetId})
+	ReadTaskMaterial(ctx context.Context, request ReadTaskMaterialRequestObject) (ReadTaskMaterialResponseObject, error)
 	// ListUsers Users (人员)
 	// (GET /api/v1/users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -9074,6 +11412,100 @@ func (sh *strictHandler) RevokeApiClient(ctx *gin.Context, clientId ClientId) {
 	}
 }
 
+// ListApplications operation middleware
+func (sh *strictHandler) ListApplications(ctx *gin.Context, params ListApplicationsParams) {
+	var request ListApplicationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListApplications(ctx, request.(ListApplicationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListApplications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListApplicationsResponseObject); ok {
+		if err := validResponse.VisitListApplicationsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AcceptApplication operation middleware
+func (sh *strictHandler) AcceptApplication(ctx *gin.Context) {
+	var request AcceptApplicationRequestObject
+
+	var body AcceptApplicationJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptApplication(ctx, request.(AcceptApplicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptApplication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(AcceptApplicationResponseObject); ok {
+		if err := validResponse.VisitAcceptApplicationResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetApplication operation middleware
+func (sh *strictHandler) GetApplication(ctx *gin.Context, applicationId ChainID) {
+	var request GetApplicationRequestObject
+
+	request.ApplicationId = applicationId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApplication(ctx, request.(GetApplicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApplication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetApplicationResponseObject); ok {
+		if err := validResponse.VisitGetApplicationResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListAuditAnchors operation middleware
 func (sh *strictHandler) ListAuditAnchors(ctx *gin.Context, params ListAuditAnchorsParams) {
 	var request ListAuditAnchorsRequestObject
@@ -9279,6 +11711,197 @@ func (sh *strictHandler) DigestData(ctx *gin.Context) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(DigestDataResponseObject); ok {
 		if err := validResponse.VisitDigestDataResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListItems operation middleware
+func (sh *strictHandler) ListItems(ctx *gin.Context) {
+	var request ListItemsRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListItems(ctx, request.(ListItemsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListItems")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListItemsResponseObject); ok {
+		if err := validResponse.VisitListItemsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetItem operation middleware
+func (sh *strictHandler) GetItem(ctx *gin.Context, itemCode RegistryCode) {
+	var request GetItemRequestObject
+
+	request.ItemCode = itemCode
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetItem(ctx, request.(GetItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetItemResponseObject); ok {
+		if err := validResponse.VisitGetItemResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PutItem operation middleware
+func (sh *strictHandler) PutItem(ctx *gin.Context, itemCode RegistryCode) {
+	var request PutItemRequestObject
+
+	request.ItemCode = itemCode
+
+	var body PutItemJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutItem(ctx, request.(PutItemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutItem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(PutItemResponseObject); ok {
+		if err := validResponse.VisitPutItemResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListDefinitions operation middleware
+func (sh *strictHandler) ListDefinitions(ctx *gin.Context, itemCode RegistryCode) {
+	var request ListDefinitionsRequestObject
+
+	request.ItemCode = itemCode
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDefinitions(ctx, request.(ListDefinitionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDefinitions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListDefinitionsResponseObject); ok {
+		if err := validResponse.VisitListDefinitionsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateDefinition operation middleware
+func (sh *strictHandler) CreateDefinition(ctx *gin.Context, itemCode RegistryCode) {
+	var request CreateDefinitionRequestObject
+
+	request.ItemCode = itemCode
+
+	var body CreateDefinitionJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateDefinition(ctx, request.(CreateDefinitionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateDefinition")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(CreateDefinitionResponseObject); ok {
+		if err := validResponse.VisitCreateDefinitionResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDefinition operation middleware
+func (sh *strictHandler) GetDefinition(ctx *gin.Context, itemCode RegistryCode, version int) {
+	var request GetDefinitionRequestObject
+
+	request.ItemCode = itemCode
+	request.Version = version
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDefinition(ctx, request.(GetDefinitionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDefinition")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetDefinitionResponseObject); ok {
+		if err := validResponse.VisitGetDefinitionResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
@@ -10376,6 +12999,150 @@ func (sh *strictHandler) Logout(ctx *gin.Context) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(LogoutResponseObject); ok {
 		if err := validResponse.VisitLogoutResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListTasks operation middleware
+func (sh *strictHandler) ListTasks(ctx *gin.Context, params ListTasksParams) {
+	var request ListTasksRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListTasks(ctx, request.(ListTasksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListTasks")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListTasksResponseObject); ok {
+		if err := validResponse.VisitListTasksResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetTask operation middleware
+func (sh *strictHandler) GetTask(ctx *gin.Context, processId ChainID, stepKey ChainID) {
+	var request GetTaskRequestObject
+
+	request.ProcessId = processId
+	request.StepKey = stepKey
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTask(ctx, request.(GetTaskRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTask")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetTaskResponseObject); ok {
+		if err := validResponse.VisitGetTaskResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DecideTask operation middleware
+func (sh *strictHandler) DecideTask(ctx *gin.Context, processId ChainID, stepKey ChainID) {
+	var request DecideTaskRequestObject
+
+	request.ProcessId = processId
+	request.StepKey = stepKey
+
+	var body DecideTaskJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideTask(ctx, request.(DecideTaskRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideTask")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DecideTaskResponseObject); ok {
+		if err := validResponse.VisitDecideTaskResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReadTaskMaterial operation middleware
+func (sh *strictHandler) ReadTaskMaterial(ctx *gin.Context, processId ChainID, stepKey ChainID, assetId ChainID) {
+	var request ReadTaskMaterialRequestObject
+
+	request.ProcessId = processId
+	request.StepKey = stepKey
+	request.AssetId = assetId
+
+	var body ReadTaskMaterialJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReadTaskMaterial(ctx, request.(ReadTaskMaterialRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReadTaskMaterial")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ReadTaskMaterialResponseObject); ok {
+		if err := validResponse.VisitReadTaskMaterialResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
