@@ -6,10 +6,10 @@ MODULES  := chaincode network services
 BIN      := $(CURDIR)/bin
 FUZZTIME ?= 1000x
 
-.PHONY: run test build vet bench fuzz generate clean
+.PHONY: run test build vet bench fuzz generate portal clean
 
 ## run: the whole platform on the embedded devnet (kaiban dev; ARGS="..." passes flags).
-run:
+run: portal
 	@scripts/run.sh $(ARGS)
 
 ## test: vet, every test with coverage gates, and a brief run of every fuzz target.
@@ -17,7 +17,7 @@ test:
 	@FUZZTIME=$(FUZZTIME) scripts/test.sh
 
 ## build: every binary into ./bin.
-build:
+build: portal
 	@mkdir -p $(BIN)
 	cd chaincode && $(GO) build -o $(BIN)/ ./cmd/...
 	@if [ -d network/cmd ]; then cd network && $(GO) build -o $(BIN)/ ./cmd/...; fi
@@ -39,6 +39,16 @@ generate:
 ## fuzz: every fuzz target for FUZZTIME each (default 1000x executions; try FUZZTIME=1m).
 fuzz:
 	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+## portal: the web portal (services/web, npm) built into
+## services/internal/portal/dist, which the kaiban binary embeds. The Go
+## build does not need it: without it kaiban serves a page saying so.
+WEB := services/web
+portal: $(WEB)/node_modules/.package-lock.json
+	cd $(WEB) && npm run build
+
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
 
 clean:
 	rm -rf $(BIN) coverage

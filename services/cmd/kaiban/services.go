@@ -18,6 +18,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/jobs"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
+	"github.com/kaiban-platform/kaiban/services/internal/portal"
 	"github.com/kaiban-platform/kaiban/services/internal/projection"
 )
 
@@ -140,8 +141,9 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	p.started("API", base+"/api/v1")
 	p.started("docs", base+"/docs  (contract "+base+"/api-spec/openapi.yaml)")
 	p.started("probes", base+"/healthz  "+base+"/readyz  "+base+"/metrics")
+	p.started("portal", portalStatus(base))
 	return &running{run: func(ctx context.Context) error {
-		return serveHTTP(ctx, p, ln, srv.Handler())
+		return serveHTTP(ctx, p, ln, portal.With(srv.Handler()))
 	}}, nil
 }
 
@@ -283,4 +285,12 @@ func runAll(ctx context.Context, rs []*running) error {
 		g.Go(func() error { return r.run(gctx) })
 	}
 	return g.Wait()
+}
+
+// portalStatus is the summary line of the web portal.
+func portalStatus(base string) string {
+	if portal.Built() {
+		return base + "/"
+	}
+	return base + "/  (not built into this binary: make portal)"
 }

@@ -1,0 +1,77 @@
+// The portal's pages. Each page that needs a permission names it in
+// meta.permission: the menu leaves out what the user may not use, and the
+// layout shows the no-permission state instead of the page if they open it
+// anyway (the API refuses its calls regardless). A page in the menu names
+// its group and icon in meta.menu.
+//
+// Adding a view: one entry here (path, component, title, permission, menu),
+// its texts in i18n/zh-CN.ts and en.ts, and its API calls typed by
+// schema.gen.ts.
+import type { Component } from 'vue'
+import type { RouteRecordRaw } from 'vue-router'
+import { House, Setting } from '@element-plus/icons-vue'
+
+export interface MenuMeta {
+  /** Icon component (from @element-plus/icons-vue). */
+  icon: Component
+  /** i18n key of the group the entry sits in; none for a top-level entry. */
+  group?: string
+  order: number
+}
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** i18n key of the page title. */
+    title: string
+    /** Shown without signing in. */
+    public?: boolean
+    /** The permission ("resource:action") the page needs. */
+    permission?: string
+    menu?: MenuMeta
+  }
+}
+
+/** Menu groups: i18n key and icon. */
+export const menuGroups: Record<string, { icon: Component; order: number }> = {
+  'nav.admin': { icon: Setting, order: 90 },
+}
+
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/LoginView.vue'),
+    meta: { title: 'login.title', public: true },
+  },
+  {
+    path: '/verify',
+    name: 'verify',
+    component: () => import('@/views/VerifyView.vue'),
+    meta: { title: 'verify.title', public: true },
+  },
+  {
+    path: '/',
+    component: () => import('@/layouts/AppLayout.vue'),
+    meta: { title: 'app.title' },
+    children: [
+      {
+        path: '',
+        name: 'home',
+        component: () => import('@/views/HomeView.vue'),
+        meta: { title: 'nav.home', menu: { icon: House, order: 0 } },
+      },
+      {
+        path: 'password',
+        name: 'password',
+        component: () => import('@/views/PasswordView.vue'),
+        meta: { title: 'password.title' },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/NotFoundView.vue'),
+        meta: { title: 'state.notFoundTitle' },
+      },
+    ],
+  },
+]
