@@ -17,6 +17,9 @@ if [ -z "${DATABASE_URL:-}" ] && [ -z "${KAIBAN_DATABASE_URL:-}" ]; then
 	scripts/install-postgres.sh >/dev/null
 fi
 
+# Unified issuance renders documents with a CJK font.
+scripts/install-fonts.sh >/dev/null
+
 echo "building kaiban ..."
 (cd services && go build -o ../bin/kaiban ./cmd/kaiban)
 exec bin/kaiban dev "$@"

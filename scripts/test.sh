@@ -26,6 +26,9 @@ if [[ " ${modules[*]} " == *" services "* ]]; then
 	# proxy (about 7 minutes the first time) and cached under ~/.cache/kaiban.
 	step "MinIO server for the tests"
 	scripts/install-minio.sh
+	# Unified issuance renders PDFs with a CJK font; its tests read them back.
+	step "Document fonts for the tests"
+	scripts/install-fonts.sh
 fi
 
 step "go vet (${modules[*]})"

@@ -1,0 +1,325 @@
+package issuance
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"os"
+	"strings"
+
+	"github.com/boombuler/barcode"
+	"github.com/boombuler/barcode/qr"
+	"github.com/signintech/gopdf"
+
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+)
+
+// FontCandidates are the CJK TrueType fonts NewRenderer tries, in order,
+// when no path is given. scripts/install-fonts.sh installs the first (Debian
+// fonts-droid-fallback). A font must be a single TrueType file (.ttf): the
+// PDF library embeds a subset of its glyphs and cannot read collections (.ttc)
+// or CFF-outline OpenType.
+var FontCandidates = []string{
+	"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+	"/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf",
+	"/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf",
+}
+
+// LatinFontCandidates are the TrueType fonts tried for Latin letters and
+// digits, which the CJK fallback fonts lack (Debian fonts-dejavu-core,
+// fonts-liberation).
+var LatinFontCandidates = []string{
+	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+	"/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+}
+
+// ErrFontMissing is returned by NewRenderer when no CJK font is found.
+var ErrFontMissing = errors.New("no CJK TrueType font for rendering documents: run scripts/install-fonts.sh (Debian fonts-droid-fallback, fonts-dejavu-core) or give a font path")
+
+// Renderer renders documents as PDF with a CJK font, and a Latin font for
+// the letters and digits the CJK font lacks.
+type Renderer struct {
+	font, latin         []byte
+	fontPath, latinPath string
+}
+
+// NewRenderer loads the CJK TrueType font at path, or the first of
+// FontCandidates that exists when path is empty, and the first of
+// LatinFontCandidates.
+func NewRenderer(path string) (*Renderer, error) {
+	paths := FontCandidates
+	if path != "" {
+		paths = []string{path}
+	}
+	r, err := loadFont(paths)
+	if err != nil {
+		return nil, err
+	}
+	latin, err := loadFont(LatinFontCandidates)
+	if err != nil {
+		return nil, err
+	}
+	r.latin, r.latinPath = latin.font, latin.fontPath
+	return r, nil
+}
+
+func loadFont(paths []string) (*Renderer, error) {
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read font %s: %w", p, err)
+		}
+		if len(b) < 12 || string(b[:4]) == "ttcf" || string(b[:4]) == "OTTO" {
+			return nil, fmt.Errorf("font %s is not a single TrueType font (.ttf)", p)
+		}
+		return &Renderer{font: b, fontPath: p}, nil
+	}
+	return nil, fmt.Errorf("%w (looked for %s)", ErrFontMissing, strings.Join(paths, ", "))
+}
+
+// FontPath returns the path of the font in use.
+func (r *Renderer) FontPath() string { return r.fontPath }
+
+// A4 in points, and the page's margins.
+const (
+	pageW  = 595.28
+	pageH  = 841.89
+	margin = 56.0
+	labelW = 110.0
+)
+
+// Render returns the PDF of d with its verification payload as a QR code.
+// The output depends only on its inputs (the PDF's dates are the issue
+// time), so rendering the same document again yields the same bytes and the
+// same digest.
+func (r *Renderer) Render(d Document, p Payload) ([]byte, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	code, err := p.Encode()
+	if err != nil {
+		return nil, err
+	}
+	var pdf gopdf.GoPdf
+	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
+	pdf.SetInfo(gopdf.PdfInfo{
+		Title:        d.Kind.Title() + " " + d.CompanyName,
+		Subject:      string(d.Kind) + " " + d.Asset,
+		Author:       d.IssuerName,
+		Creator:      "Kaiban unified issuance (DB37/T 4431-2021 7.6.7)",
+		Producer:     "Kaiban",
+		CreationDate: d.IssuedAt,
+	})
+	if err := pdf.AddTTFFontData(fontCJK, r.font); err != nil {
+		return nil, fmt.Errorf("load font %s: %w", r.fontPath, err)
+	}
+	if err := pdf.AddTTFFontData(fontLatin, r.latin); err != nil {
+		return nil, fmt.Errorf("load font %s: %w", r.latinPath, err)
+	}
+	pdf.AddPage()
+	pen := &pen{pdf: &pdf}
+
+	// Frame and title.
+	pdf.SetLineWidth(1.5)
+	pdf.SetStrokeColor(160, 30, 30)
+	pdf.RectFromUpperLeft(margin/2, margin/2, pageW-margin, pageH-margin)
+	pdf.SetTextColor(160, 30, 30)
+	pen.size = 30
+	if len([]rune(d.Kind.Title())) > 4 {
+		pen.size = 22
+	}
+	if err := pen.centered(d.Kind.Title(), margin+10); err != nil {
+		return nil, err
+	}
+	pdf.SetTextColor(0, 0, 0)
+	pen.size = 12
+	if err := pen.centered("统一社会信用代码 "+d.USCC, margin+56); err != nil {
+		return nil, err
+	}
+
+	// QR code of the payload, top right.
+	qrImg, err := qr.Encode(code, qr.M, qr.Auto)
+	if err != nil {
+		return nil, fmt.Errorf("encode QR payload: %w", err)
+	}
+	scaled, err := barcode.Scale(qrImg, qrImg.Bounds().Dx()*4, qrImg.Bounds().Dy()*4)
+	if err != nil {
+		return nil, fmt.Errorf("scale QR code: %w", err)
+	}
+	// An 8-bit grey image: the PDF library embeds no 16-bit PNGs.
+	grey := image.NewGray(scaled.Bounds())
+	draw.Draw(grey, grey.Bounds(), scaled, scaled.Bounds().Min, draw.Src)
+	const qrSize = 96.0
+	if err := pdf.ImageFrom(grey, pageW-margin-qrSize, margin, &gopdf.Rect{W: qrSize, H: qrSize}); err != nil {
+		return nil, fmt.Errorf("draw QR code: %w", err)
+	}
+
+	// Fields: label, then the value wrapped in the remaining width.
+	y := margin + 120
+	valueW := pageW - 2*margin - labelW
+	for _, f := range d.Fields {
+		lines, err := pen.wrap(f.Value, valueW)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", f.Key, err)
+		}
+		if err := pen.write(margin, y, f.Label); err != nil {
+			return nil, fmt.Errorf("field %s: %w", f.Key, err)
+		}
+		for _, line := range lines {
+			if err := pen.write(margin+labelW, y, line); err != nil {
+				return nil, fmt.Errorf("field %s: %w", f.Key, err)
+			}
+			y += 18
+		}
+		y += 8
+		if y > pageH-220 {
+			return nil, fmt.Errorf("%w: fields do not fit on one page", ErrInvalid)
+		}
+	}
+
+	// Issuer and date, bottom right, under the place of the seal.
+	pen.size = 14
+	pdf.SetStrokeColor(200, 40, 40)
+	pdf.SetLineWidth(2)
+	cx, cy := pageW-margin-90, pageH-margin-120
+	pdf.Oval(cx-45, cy-45, cx+45, cy+45)
+	name := "发证机关  " + d.IssuerName
+	w, err := pen.width(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := pen.write(pageW-margin-20-w, pageH-margin-130, name); err != nil {
+		return nil, err
+	}
+	date := chineseDate(d.IssuedAt)
+	if w, err = pen.width(date); err != nil {
+		return nil, err
+	}
+	if err := pen.write(pageW-margin-20-w, pageH-margin-108, date); err != nil {
+		return nil, err
+	}
+
+	// Footer: what the document is and how to check it.
+	pen.size = 8
+	pdf.SetTextColor(90, 90, 90)
+	footer := []string{
+		"本文件由基于区块链的企业开办可信服务平台统一出件，经发证部门 SM2 签名，存证于区块链。",
+		"扫描二维码或上传本文件至验证服务即可核验真伪及状态。",
+		"资产编号 " + d.Asset,
+		"签发时间 " + model.FormatTime(d.IssuedAt) + "  发证部门 " + d.Issuer,
+	}
+	for i, line := range footer {
+		if err := pen.write(margin, pageH-margin-40+float64(i)*11, line); err != nil {
+			return nil, err
+		}
+	}
+	out, err := pdf.GetBytesPdfReturnErr()
+	if err != nil {
+		return nil, fmt.Errorf("write PDF: %w", err)
+	}
+	return out, nil
+}
+
+// The two embedded fonts.
+const (
+	fontCJK   = "cjk"
+	fontLatin = "latin"
+)
+
+// pen writes text of one size, switching between the CJK font and the
+// Latin font run by run.
+type pen struct {
+	pdf  *gopdf.GoPdf
+	size float64
+}
+
+func latin(r rune) bool { return r < 0x250 }
+
+// runs splits text into maximal runs of one font.
+func runs(text string) []string {
+	var out []string
+	start := 0
+	for i, r := range text {
+		if i > start && latin(r) != latin([]rune(text[start:])[0]) {
+			out = append(out, text[start:i])
+			start = i
+		}
+	}
+	if start < len(text) {
+		out = append(out, text[start:])
+	}
+	return out
+}
+
+func (p *pen) font(run string) error {
+	name := fontCJK
+	if latin([]rune(run)[0]) {
+		name = fontLatin
+	}
+	return p.pdf.SetFont(name, "", p.size)
+}
+
+func (p *pen) width(text string) (float64, error) {
+	total := 0.0
+	for _, run := range runs(text) {
+		if err := p.font(run); err != nil {
+			return 0, err
+		}
+		w, err := p.pdf.MeasureTextWidth(run)
+		if err != nil {
+			return 0, fmt.Errorf("measure %q: %w", run, err)
+		}
+		total += w
+	}
+	return total, nil
+}
+
+func (p *pen) write(x, y float64, text string) error {
+	for _, run := range runs(text) {
+		if err := p.font(run); err != nil {
+			return err
+		}
+		w, err := p.pdf.MeasureTextWidth(run)
+		if err != nil {
+			return fmt.Errorf("measure %q: %w", run, err)
+		}
+		p.pdf.SetXY(x, y)
+		if err := p.pdf.Cell(nil, run); err != nil {
+			return fmt.Errorf("write %q: %w", run, err)
+		}
+		x += w
+	}
+	return nil
+}
+
+func (p *pen) centered(text string, y float64) error {
+	w, err := p.width(text)
+	if err != nil {
+		return err
+	}
+	return p.write((pageW-w)/2, y, text)
+}
+
+// wrap breaks text into lines no wider than width, between any two
+// characters (Chinese has no spaces to break at).
+func (p *pen) wrap(text string, width float64) ([]string, error) {
+	var lines []string
+	line, lineW := "", 0.0
+	for _, r := range text {
+		w, err := p.width(string(r))
+		if err != nil {
+			return nil, err
+		}
+		if lineW+w > width && line != "" {
+			lines = append(lines, line)
+			line, lineW = "", 0
+		}
+		line += string(r)
+		lineW += w
+	}
+	return append(lines, line), nil
+}
