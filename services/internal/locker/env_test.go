@@ -1,6 +1,7 @@
 package locker_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"errors"
@@ -22,6 +23,8 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/objectstore"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
 	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
+	"github.com/kaiban-platform/kaiban/services/internal/pii"
+	"github.com/kaiban-platform/kaiban/services/internal/projection"
 )
 
 var ctx = context.Background()
@@ -72,7 +75,20 @@ func newEnv(t testing.TB) *env {
 		defer cancel()
 		rc.Stop(stop)
 	})
-	if e.locker, err = locker.New(locker.Config{Pool: e.pool, Store: e.store, Keys: e.keys, Outbox: e.ob}); err != nil {
+	id, err := e.chain.Identity(chaintest.Operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pctx, stopProjection := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); projection.New(e.pool, id, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx) }()
+	t.Cleanup(func() { stopProjection(); <-done })
+	protector, err := pii.New(1, bytes.Repeat([]byte{7}, pii.MasterKeySize), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.locker, err = locker.New(locker.Config{Pool: e.pool, Store: e.store, Keys: e.keys, Outbox: e.ob,
+		PII: protector, Chain: e.chain, Gateway: chaintest.Operator}); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -153,4 +169,43 @@ func (e *env) finished(t testing.TB, key string) *outbox.Entry {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// eventually retries cond until it holds or 20 s pass.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 20s", what)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// Resident ID numbers with valid check digits.
+const (
+	idZhang = "11010519491231002X"
+	idLi    = "440524188001010014"
+)
+
+// openActive opens an enterprise locker through the service, approves it and
+// waits until the chain's answer is projected.
+func (e *env) openActive(t testing.TB, name, password string) *locker.Locker {
+	t.Helper()
+	l, err := e.locker.Open(ctx, locker.OpenInput{
+		Enterprise: &locker.Enterprise{Name: name, Type: "有限责任公司", Address: "济南市历下区"},
+		LegalRep:   &locker.Person{Name: "张三", IDNumber: idZhang}, ClerkID: "clerk-1", Password: password,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.locker.Review(ctx, l.ID, locker.ReviewInput{Approve: true, Reviewer: "reviewer-1"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "locker active", func() bool {
+		got, err := e.locker.Get(ctx, l.ID)
+		return err == nil && got.Status == model.StatusActive
+	})
+	return l
 }
