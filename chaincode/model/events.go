@@ -15,6 +15,7 @@ const (
 	EventSubjectReviewed   = "SubjectReviewed"
 	EventSubjectChanged    = "SubjectChanged"
 	EventSubjectKeyChanged = "SubjectKeyChanged"
+	EventAuditAnchored     = "AuditAnchored"
 
 	// asset chaincode
 	EventAssetTypeDefined   = "AssetTypeDefined"

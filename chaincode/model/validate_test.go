@@ -209,6 +209,11 @@ func requestCases() []requestCase {
 			"no reason":               func(v Validator) { v.(*InterventionRequest).Reason = "" },
 			"bad action":              func(v Validator) { v.(*InterventionRequest).Action = "delete" },
 		}},
+		{"AuditAnchorRequest", func() Validator { return &AuditAnchorRequest{Seq: 42, Head: digest} },
+			map[string]func(Validator){
+				"zero seq": func(v Validator) { v.(*AuditAnchorRequest).Seq = 0 },
+				"bad head": func(v Validator) { v.(*AuditAnchorRequest).Head = "x" },
+			}},
 		{"BundleIssue", func() Validator {
 			return &BundleIssue{Process: "APP-1", Items: []BundleItem{{Step: "licence", Asset: hexA, Status: BundleIssued}, {Step: "bank", Status: BundleSkipped}}}
 		}, map[string]func(Validator){
