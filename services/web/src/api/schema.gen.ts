@@ -1038,6 +1038,252 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The item list (事项清单)
+         * @description Every item of the list (elements after DB37/T 3448.4), with the
+         *     version of its current process definition.
+         */
+        get: operations["listItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/items/{itemCode}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemCode: components["schemas"]["RegistryCode"];
+            };
+            cookie?: never;
+        };
+        /** One item of the list */
+        get: operations["getItem"];
+        /**
+         * Create or update an item's elements
+         * @description The item's elements; its process definitions are versioned separately.
+         */
+        put: operations["putItem"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/items/{itemCode}/definitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemCode: components["schemas"]["RegistryCode"];
+            };
+            cookie?: never;
+        };
+        /** Every version of an item's process definition, newest first */
+        get: operations["listDefinitions"];
+        put?: never;
+        /**
+         * A new version of the item's process definition (流程定义)
+         * @description Validates the DAG (unique keys, known dependencies, no cycle, known
+         *     departments, time limits) and stores it as the next version, which
+         *     becomes current. Earlier versions never change; processes started
+         *     from them keep their digest. The digest is SM3 over the canonical
+         *     JSON of the definition and is what StartProcess pins on chain.
+         */
+        post: operations["createDefinition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/items/{itemCode}/definitions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemCode: components["schemas"]["RegistryCode"];
+                version: number;
+            };
+            cookie?: never;
+        };
+        /** One version of an item's process definition */
+        get: operations["getDefinition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A department's tasks (its queue of process steps)
+         * @description The steps of running processes assigned to the caller's department,
+         *     from the chain's projection, oldest deadline first. A department
+         *     system (API client) sees its own department's tasks only; a person
+         *     names the department. `status` pending (default) lists the queue;
+         *     `ready` true keeps only steps whose dependencies are all approved.
+         */
+        get: operations["listTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{processId}/{stepKey}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+                stepKey: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One task with the application and its materials
+         * @description The step, the application's summary (personal data masked) and the
+         *     materials the department needs: each asset with whether the
+         *     department holds a grant for it. Content is read with
+         *     readTaskMaterial.
+         */
+        get: operations["getTask"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{processId}/{stepKey}/materials/{assetId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+                stepKey: components["schemas"]["ChainID"];
+                assetId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A granted material's content, decrypted for the department
+         * @description Unwraps the asset's data key with the department's key (unlocked by
+         *     `password`), reads and checks the sealed object and returns the
+         *     content. Needs an active grant of the asset to the department;
+         *     without one, 403. The view is recorded with its reason.
+         */
+        post: operations["readTaskMaterial"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{processId}/{stepKey}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+                stepKey: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or reject a step (审批), with its outputs
+         * @description Builds the model.StepDecision, signs it with the department's SM2
+         *     key (unlocked with `password` in custody, or `signature` made by the
+         *     department system itself over SigningMessage("approval.DecideStep",
+         *     canonical decision)) and queues approval.DecideStep in the outbox
+         *     under the department's chain identity. 202: the decision is durable
+         *     and reaches the chain exactly once; the task leaves the queue when
+         *     the chain's event is projected. A step not pending or not ready is
+         *     409; outputs must be asset IDs issued to the applicant.
+         */
+        post: operations["decideTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Accepted establishment applications, newest first */
+        get: operations["listApplications"];
+        put?: never;
+        /**
+         * Accept an establishment application at the window (一表申请, 7.6.1)
+         * @description One form for the whole establishment. Every field is checked (USCC
+         *     check digit of GB 32100-2015, resident ID check digit of GB
+         *     11643-1999, enterprise name rules, amounts, required fields); each
+         *     problem is named in `errors` with a JSON pointer. Personal data is
+         *     sealed at rest. Materials already on chain are pulled from the
+         *     applicant's locker (7.1 c). The process is built from the item's
+         *     current definition and the chosen services and started on chain
+         *     (approval.StartProcess via the outbox under the clerk identity);
+         *     its steps appear in the departments' task queues.
+         */
+        post: operations["acceptApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{applicationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                applicationId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        /** One application, with its process start */
+        get: operations["getApplication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1624,6 +1870,277 @@ export interface components {
             truncated: boolean;
             /** Format: date-time */
             verifiedAt: string;
+        };
+        /** @description Code of an item, a department or a follow-up service. */
+        RegistryCode: string;
+        /** @description An on-chain ID (process, step key, asset). */
+        ChainID: string;
+        /**
+         * @description 事项类型 of DB37/T 3448.4.
+         * @enum {string}
+         */
+        ItemKind: "licensing" | "confirmation" | "registration" | "public-service" | "other";
+        /** @description 申请材料 — one material of the item. */
+        ItemMaterial: {
+            code: components["schemas"]["RegistryCode"];
+            name: string;
+            required: boolean;
+            /** @description The on-chain asset type that satisfies it, pulled from the applicant's locker when present (7.1 c). */
+            assetType?: string;
+            /** @description Departments whose steps need this material (grants are requested for them). */
+            departments?: components["schemas"]["RegistryCode"][];
+        };
+        ItemInput: {
+            /** @description 事项名称 */
+            name: string;
+            kind: components["schemas"]["ItemKind"];
+            department: components["schemas"]["RegistryCode"];
+            /** @description 设定依据 */
+            legalBasis: string;
+            /** @description 承诺办结时限 (working days) */
+            timeLimitDays: number;
+            materials: components["schemas"]["ItemMaterial"][];
+        };
+        Item: components["schemas"]["ItemInput"] & {
+            code: components["schemas"]["RegistryCode"];
+            /** @description The current process definition's version (absent when none). */
+            currentVersion?: number;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ItemList: {
+            items: components["schemas"]["Item"][];
+        };
+        DefinitionStep: {
+            key: components["schemas"]["RegistryCode"];
+            name?: string;
+            department: components["schemas"]["RegistryCode"];
+            /** @description The follow-up service this step provides; a step with a service runs only when the applicant chose it. */
+            service?: components["schemas"]["RegistryCode"];
+            dependsOn?: components["schemas"]["RegistryCode"][];
+            /** Format: int64 */
+            limitSeconds: number;
+            /** @description Materials the step reads. */
+            inputs?: string[];
+            /** @description Asset types the step issues. */
+            outputs?: string[];
+            /** @description Information shared with the parallel steps. */
+            shared?: string[];
+            /** @description Information accumulated for later steps. */
+            accumulated?: string[];
+            /** @description Information pushed to the department when the step becomes ready. */
+            pushed?: string[];
+        };
+        DefinitionInput: {
+            steps: components["schemas"]["DefinitionStep"][];
+            /**
+             * @description The terminal unified issuance (统一发证) after every step, done by the platform (approval.IssueBundle); `unified` or `none`.
+             * @enum {string}
+             */
+            issuance?: "unified" | "none";
+        };
+        ProcessDefinition: {
+            item: components["schemas"]["RegistryCode"];
+            version: number;
+            /** @description SM3 (hex) of the definition's canonical JSON — model.ProcessStart.DefinitionDigest. */
+            digest: string;
+            steps: components["schemas"]["DefinitionStep"][];
+            issuance: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+        };
+        DefinitionList: {
+            items: components["schemas"]["ProcessDefinition"][];
+        };
+        /** @enum {string} */
+        TaskStatus: "pending" | "approved" | "rejected" | "skipped";
+        TaskMaterial: {
+            asset: string;
+            type: string;
+            /** @description The item material it satisfies. */
+            material?: string;
+            /** @description Whether the department holds an active grant for it (content readable). */
+            granted: boolean;
+            contentDigest?: string;
+        };
+        Task: {
+            /** @description Process ID = application ID. */
+            process: string;
+            step: string;
+            /** @description Department code. */
+            department: string;
+            /** @description The department's chain member (MSP ID). */
+            member: string;
+            status: components["schemas"]["TaskStatus"];
+            ready: boolean;
+            overdue: boolean;
+            /** Format: date-time */
+            readyAt?: string;
+            /** Format: date-time */
+            deadline?: string;
+            /** Format: int64 */
+            limitSeconds: number;
+            dependsOn?: string[];
+            item: string;
+            /** @description The applicant's subject ID. */
+            applicant: string;
+            enterpriseName?: string;
+            enterpriseType?: string;
+            inputs?: string[];
+            /** @description Asset types the step is expected to issue. */
+            outputs?: string[];
+            pushed?: string[];
+            materials: components["schemas"]["TaskMaterial"][];
+            opinion?: string;
+            /** Format: date-time */
+            decidedAt?: string;
+            decisionOutputs?: string[];
+        };
+        TaskList: {
+            items: components["schemas"]["Task"][];
+            next?: string;
+        };
+        TaskMaterialRequest: {
+            /** @description Unlock password of the department's key. */
+            password: string;
+            /** @description Why the department reads it (recorded). */
+            reason: string;
+        };
+        TaskMaterialContent: {
+            asset: string;
+            type: string;
+            contentDigest: string;
+            /**
+             * Format: byte
+             * @description The plaintext, base64.
+             */
+            content: string;
+        };
+        TaskDecisionRequest: {
+            approve: boolean;
+            opinion: string;
+            /** @description Pseudonymous ID of the person who decided. */
+            approver: string;
+            /** @description Asset IDs the step issued to the applicant. */
+            outputs?: components["schemas"]["ChainID"][];
+            /** @description Unlock password of the department's key in custody (sign in the service). */
+            password?: string;
+            /** @description Base64 SM2 signature made by the department system itself (instead of password). */
+            signature?: string;
+        };
+        TaskDecision: {
+            process: string;
+            step: string;
+            approve: boolean;
+            /** @description The canonical model.StepDecision JSON that was signed. */
+            decision: string;
+            signature: string;
+            /** @description The outbox key of the chain write. */
+            queued: string;
+        };
+        /**
+         * @description Organisational form of the enterprise.
+         * @enum {string}
+         */
+        EnterpriseType: "llc" | "sole-llc" | "joint-stock" | "partnership" | "sole-proprietorship";
+        PersonInput: {
+            name: string;
+            /** @description Resident ID number (GB 11643-1999, 18 characters). */
+            idNumber: string;
+            phone?: string;
+        };
+        ShareholderInput: {
+            /** @enum {string} */
+            kind: "person" | "enterprise";
+            name: string;
+            /** @description Resident ID (person) or USCC (enterprise, GB 32100-2015). */
+            idNumber: string;
+            /** @description Subscribed capital in yuan, e.g. "300000.00". */
+            contribution: string;
+        };
+        EstablishmentForm: {
+            item?: components["schemas"]["RegistryCode"];
+            /** @description The applicant's subject ID (its locker), 32 lower-case hex digits. */
+            applicant: string;
+            /** @description Enterprise name: division + trade name + industry + organisational form. */
+            name: string;
+            enterpriseType: components["schemas"]["EnterpriseType"];
+            /** @description In yuan, up to two decimals. */
+            registeredCapital: string;
+            address: {
+                /** @description Six-digit administrative division code (GB/T 2260). */
+                division: string;
+                detail: string;
+            };
+            businessScope: string;
+            shareholders: components["schemas"]["ShareholderInput"][];
+            legalRepresentative: components["schemas"]["PersonInput"];
+            /** @description Chosen follow-up services (seal, social, medical, housing-fund, bank, tax). */
+            services: string[];
+        };
+        ApplicationMaterial: {
+            asset: string;
+            type: string;
+            material: string;
+            departments: string[];
+            /** @description `recorded`: the reference is kept and the departments' grants are to be created through the locker. */
+            grant: string;
+        };
+        Application: {
+            /** @description Application ID = process ID on chain. */
+            id: string;
+            /** @enum {string} */
+            status: "accepted" | "started" | "failed";
+            item: string;
+            definitionVersion: number;
+            definitionDigest: string;
+            applicant: string;
+            name: string;
+            enterpriseType: components["schemas"]["EnterpriseType"];
+            registeredCapital: string;
+            address: {
+                division: string;
+                detail: string;
+            };
+            businessScope: string;
+            legalRepresentative: {
+                /** @description Masked. */
+                name: string;
+                /** @description Masked. */
+                idNumber: string;
+                /** @description Masked. */
+                phone?: string;
+            };
+            shareholders: {
+                kind: string;
+                name: string;
+                /** @description Masked for persons. */
+                idNumber: string;
+                contribution: string;
+            }[];
+            services: string[];
+            /** @description The process's steps as started on chain. */
+            steps: {
+                key: string;
+                department: string;
+                member: string;
+                dependsOn?: string[];
+                /** Format: int64 */
+                limitSeconds: number;
+            }[];
+            materials: components["schemas"]["ApplicationMaterial"][];
+            /** @description Outbox key of approval.StartProcess. */
+            processWrite: string;
+            /** @description The process's status on chain once projected. */
+            processStatus?: string;
+            acceptedBy: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ApplicationList: {
+            items: components["schemas"]["Application"][];
+            next?: string;
         };
     };
     responses: {
@@ -3371,6 +3888,382 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The items. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemCode: components["schemas"]["RegistryCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    putItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemCode: components["schemas"]["RegistryCode"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemInput"];
+            };
+        };
+        responses: {
+            /** @description The item as stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Item"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listDefinitions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemCode: components["schemas"]["RegistryCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefinitionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    createDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemCode: components["schemas"]["RegistryCode"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefinitionInput"];
+            };
+        };
+        responses: {
+            /** @description The new version. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessDefinition"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemCode: components["schemas"]["RegistryCode"];
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessDefinition"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listTasks: {
+        parameters: {
+            query?: {
+                /** @description Department code (market, seal, …); a department system's own is implied. */
+                department?: components["schemas"]["RegistryCode"];
+                status?: components["schemas"]["TaskStatus"];
+                ready?: boolean;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tasks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+                stepKey: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    readTaskMaterial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+                stepKey: components["schemas"]["ChainID"];
+                assetId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskMaterialRequest"];
+            };
+        };
+        responses: {
+            /** @description The content. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskMaterialContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    decideTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+                stepKey: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskDecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description The decision, queued for the chain. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDecision"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listApplications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of applications. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    acceptApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EstablishmentForm"];
+            };
+        };
+        responses: {
+            /** @description The accepted application. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                applicationId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The application. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
     };
