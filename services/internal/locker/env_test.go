@@ -209,3 +209,50 @@ func (e *env) openActive(t testing.TB, name, password string) *locker.Locker {
 	})
 	return l
 }
+
+// Members and the asset type the locker tests add to the fixture.
+const (
+	Bank   = "BankMSP"
+	IDCopy = "id-copy" // self-upload type reviewed (and issuable) by Bank
+)
+
+// joinBank admits BankMSP as an institution whose member key is in the key
+// service under password, and defines the self-upload type IDCopy with Bank
+// as reviewer and issuer.
+func (e *env) joinBank(t testing.TB, password string) {
+	t.Helper()
+	key, err := e.keys.Generate(ctx, keys.Owner{Kind: keys.KindDepartment, ID: Bank}, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := model.MemberApplication{ID: Bank, Name: "Bank", Kind: model.MemberInstitution, PublicKey: key.PublicKeyPEM}
+	canonical := chaintest.Canonical(&app)
+	sig, err := e.keys.Sign(ctx, keys.Owner{Kind: keys.KindDepartment, ID: Bank}, password, model.SigningMessage("subject.ApplyMember", []byte(canonical)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	submit := func(ref, cc, fn string, args ...string) {
+		t.Helper()
+		ct, err := e.chain.Contract(ref, cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ct.Submit(ctx, fn, chain.WithArguments(args...)); err != nil {
+			t.Fatalf("%s: %v", fn, err)
+		}
+	}
+	submit(Bank+"/Admin", model.ChaincodeSubject, "ApplyMember", canonical, keys.EncodeSignature(sig.Value))
+	submit(chaintest.Operator+"/Admin", model.ChaincodeSubject, "ReviewMember", chaintest.Canonical(&model.MemberReview{Member: Bank, Approve: true}))
+	submit(chaintest.Operator, model.ChaincodeAsset, "DefineAssetType", chaintest.Canonical(&model.AssetTypeDefinition{
+		Code: IDCopy, Name: "身份证复印件", Schema: `{"type":"object"}`, Issuers: []string{Bank}, Reviewers: []string{Bank}, SelfUpload: true,
+	}))
+}
+
+// projectedAsset waits until the asset is projected with status.
+func (e *env) projectedAsset(t testing.TB, id, status string) {
+	t.Helper()
+	eventually(t, "asset "+id+" "+status, func() bool {
+		var s string
+		return e.pool.QueryRow(ctx, `SELECT status FROM ledger_assets WHERE id = $1`, id).Scan(&s) == nil && s == status
+	})
+}
