@@ -67,8 +67,9 @@ log=$data/server.log
 if [ "$server" = kaiban ]; then
 	step "kaiban dev on $base (data in $data)"
 	(cd services && go build -o "$data/kaiban" ./cmd/kaiban)
+	pgport=$(free_port)
 	(cd "$data" && exec ./kaiban dev --http-listen "127.0.0.1:$port" \
-		--database-local-port "$(free_port)" --chain-devnet-listen "127.0.0.1:$(free_port)" \
+		--database-local-port "$pgport" --chain-devnet-listen "127.0.0.1:$(free_port)" \
 		--chain-devnet-ops - --http-ops-listen "127.0.0.1:$(free_port)") >"$log" 2>&1 &
 	pid=$!
 	wait_s=180
@@ -94,8 +95,21 @@ curl -fsS "$base/login" | grep -q '<div id="app">' || {
 	exit 1
 }
 
+accounts=()
+if [ "$server" = kaiban ]; then
+	step "administrators for the signed-in checks (kaiban admin create)"
+	admin() {
+		(cd "$data" && ./kaiban admin create --database-local-port "$pgport" --log-level warn "$@") |
+			sed -n 's/^initial password[^:]*: //p'
+	}
+	password=$(admin secadmin e2e-security "E2E 安全管理员")
+	admin auditadmin e2e-audit "E2E 审计管理员" >/dev/null
+	[ -n "$password" ] || { echo "e2e: kaiban admin create printed no password" >&2; exit 1; }
+	accounts=(E2E_LOGIN=e2e-security "E2E_PASSWORD=$password" E2E_LOCK_LOGIN=e2e-audit)
+fi
+
 step "Chromium against $base"
-BASE_URL=$base ARTIFACTS=${ARTIFACTS:-$root/$web/artifacts/e2e} node "$web/e2e/run.mjs" || {
+env "${accounts[@]}" BASE_URL=$base ARTIFACTS=${ARTIFACTS:-$root/$web/artifacts/e2e} node "$web/e2e/run.mjs" || {
 	echo "--- server log (last 40 lines) ---" >&2
 	tail -n 40 "$log" >&2
 	exit 1

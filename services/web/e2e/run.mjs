@@ -7,7 +7,7 @@
 //
 // Adding a view: one `check('name', async (page) => { ... })` that opens it,
 // asserts what a person would see, and calls shot(page, 'name').
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 
@@ -29,9 +29,24 @@ const args = [
   '--disable-sync',
 ]
 
+// Accounts scripts/e2e.sh created with `kaiban admin create` (none against
+// the static stand-in): a security administrator for the signed-in checks
+// and an audit administrator to lock out.
+const admin = process.env.E2E_LOGIN ? { login: process.env.E2E_LOGIN, password: process.env.E2E_PASSWORD } : null
+const victim = process.env.E2E_LOCK_LOGIN ? { login: process.env.E2E_LOCK_LOGIN } : null
+// The password the first sign-in sets (policy: 12+ characters, three classes).
+const newPassword = 'Kaiban-e2e-' + Date.now().toString(36) + '!Q'
+
 const checks = []
-function check(name, fn) {
-  checks.push({ name, fn })
+function check(name, fn, { needsApi = false } = {}) {
+  checks.push({ name, fn, needsApi })
+}
+
+async function signIn(page, login, password) {
+  await page.goto(`${base}/login`)
+  await page.locator('input[name="username"]').fill(login)
+  await page.locator('input[name="password"]').fill(password)
+  await page.getByRole('button', { name: '登录' }).click()
 }
 
 async function shot(page, name) {
@@ -116,9 +131,74 @@ check('unknown page needs a session first', async (page) => {
   await page.waitForURL(/\/login\?redirect=%2Fno%2Fsuch%2Fpage|\/login\?redirect=\/no\/such\/page/)
 })
 
+check(
+  'first sign-in must change the password',
+  async (page) => {
+    await signIn(page, admin.login, admin.password)
+    await page.waitForURL(/\/password/)
+    await page.getByRole('heading', { name: '修改密码' }).waitFor()
+    await shot(page, 'password-change')
+    await page.getByLabel('当前密码').fill(admin.password)
+    await page.getByLabel('新密码', { exact: true }).fill(newPassword)
+    await page.getByLabel('确认新密码').fill(newPassword)
+    await page.getByRole('button', { name: '保存' }).click()
+    await page.waitForURL((u) => u.pathname === '/')
+    await page.getByRole('heading', { name: /欢迎/ }).waitFor()
+  },
+  { needsApi: true },
+)
+
+check(
+  'signed-in frame: menu, keyboard skip link, sign out',
+  async (page) => {
+    await signIn(page, admin.login, newPassword)
+    await page.waitForURL((u) => u.pathname === '/')
+    const welcome = await text(page.getByRole('heading', { level: 1 }))
+    expect(welcome.includes(admin.login), `the welcome names the user: ${welcome}`)
+    await page.getByRole('navigation', { name: '主菜单' }).getByText('首页').waitFor()
+    await shot(page, 'home')
+    // The first Tab of a page reaches the skip link, which leads to the page.
+    await page.locator('body').focus()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('skip-link')), 'Tab reaches the skip link first')
+    await page.keyboard.press('Enter')
+    expect(await page.evaluate(() => document.activeElement?.id === 'main'), 'the skip link moves focus to the page')
+    await page.getByRole('button', { name: '用户菜单' }).click()
+    await page.getByRole('menuitem', { name: '退出登录' }).click()
+    await page.waitForURL(/\/login/)
+    // The session is gone on the server too: a page needing one goes to the login.
+    await page.goto(`${base}/`)
+    await page.waitForURL(/\/login\?redirect=/)
+  },
+  { needsApi: true },
+)
+
+check(
+  'repeated wrong passwords lock the account',
+  async (page) => {
+    await page.goto(`${base}/login`)
+    const alert = page.locator('.notice[role="alert"]')
+    for (let i = 1; i <= 6; i++) {
+      await page.locator('input[name="username"]').fill(victim.login)
+      await page.locator('input[name="password"]').fill(`wrong-password-${i}`)
+      await page.getByRole('button', { name: '登录' }).click()
+      await alert.filter({ hasText: i < 6 ? '不正确' : '锁定' }).waitFor({ timeout: 10_000 })
+      if (i < 6) await page.waitForFunction(() => !document.querySelector('button[type="submit"].is-loading'))
+    }
+    // With the API's Retry-After the message also says how many minutes
+    // (unit-tested); the identity API does not send one for a lock yet.
+    const said = await text(alert)
+    expect(said.includes('临时锁定'), `the lock is said: ${said}`)
+    await shot(page, 'login-locked')
+  },
+  { needsApi: true },
+)
+
 // --- runner -------------------------------------------------------------
 
 await mkdir(artifacts, { recursive: true })
+// Only this run's screenshots stay.
+for (const f of await readdir(artifacts)) if (f.endsWith('.png')) await rm(join(artifacts, f))
 // launch() runs Chromium on a new, empty profile of its own (the fresh
 // --user-data-dir), and each check gets a new context: no cookie, storage
 // or language left over from the one before.
@@ -126,7 +206,13 @@ const browser = await chromium.launch({ executablePath, args, headless: true })
 
 let passed = 0
 let failed = 0
-for (const { name, fn } of checks) {
+let skipped = 0
+for (const { name, fn, needsApi } of checks) {
+  if (needsApi && !(admin && victim)) {
+    skipped++
+    console.log(`skip  ${name} (no API accounts: the static stand-in)`)
+    continue
+  }
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } })
   const page = await context.newPage()
   const problems = []
@@ -150,5 +236,5 @@ for (const { name, fn } of checks) {
 }
 await browser.close()
 console.log(`screenshots in ${artifacts}`)
-console.log(`e2e: ${passed} passed, ${failed} failed`)
+console.log(`e2e: ${passed} passed, ${failed} failed, ${skipped} skipped`)
 process.exit(failed === 0 ? 0 : 1)
