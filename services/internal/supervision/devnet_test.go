@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/kaiban-platform/kaiban/chaincode/asset"
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/chain"
@@ -46,7 +47,10 @@ func TestOverdueJob_MarksOnChainAndInterventionRecorded_Devnet(t *testing.T) {
 	pctx, stopProjection := context2(t)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); projection.New(pool, operator, projection.WithChaincodes(model.ChaincodeApproval)).Run(pctx) }()
+	go func() {
+		defer wg.Done()
+		projection.New(pool, operator, projection.WithChaincodes(model.ChaincodeApproval)).Run(pctx)
+	}()
 	t.Cleanup(func() { stopProjection(); wg.Wait() })
 
 	ob, err := outbox.New(pool, c, outbox.Config{Key: []byte("0123456789abcdef"), RetryBase: 50 * time.Millisecond})
@@ -136,4 +140,76 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestRegulator_InspectRecordedOnChain_Devnet has a regulator read a licence
+// in its remit; the read reaches the chain as a regulate access and comes
+// back through the projection.
+func TestRegulator_InspectRecordedOnChain_Devnet(t *testing.T) {
+	pool := migrated(t)
+	net := chaintest.Start(t, chaintest.Options{})
+	c := net.Connect(t)
+	k := chaintest.MustFound(t, c)
+	market, err := c.Contract(chaintest.Market, model.ChaincodeAsset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := market.Submit(ctx, "IssueAsset", chain.WithArguments(chaintest.Signed(k.MarketKey, asset.ActionIssueAsset, k.Licence("REG-1"))...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var issued model.Asset
+	if err := res.Decode(&issued); err != nil {
+		t.Fatal(err)
+	}
+	operator, err := c.Identity(chaintest.Operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pctx, stop := context2(t)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		projection.New(pool, operator, projection.WithChaincodes(model.ChaincodeAsset, model.ChaincodeAuthorization)).Run(pctx)
+	}()
+	t.Cleanup(func() { stop(); wg.Wait() })
+
+	ob, err := outbox.New(pool, c, outbox.Config{Key: []byte("0123456789abcdef"), RetryBase: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	ob.Register(workers)
+	rc, err := jobs.NewClient(pool, workers, jobs.Config{Queues: map[string]int{outbox.Queue: 2}, FetchPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rc.Stop(ctx) })
+
+	s := supervision.New(pool, ob, supervision.Config{Regulator: chaintest.Operator + "/regulator"})
+	if _, err := s.SetRemit(ctx, supervision.Remit{Regulator: chaintest.Operator, AssetTypes: []string{issued.Type}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the asset projected", func() bool {
+		var n int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FROM ledger_assets WHERE id = $1`, issued.ID).Scan(&n)
+		return n == 1
+	})
+	ins, err := s.Inspect(ctx, nil, chaintest.Operator, issued.ID, "annual licence audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the regulate access on chain and projected", func() bool {
+		if e, _ := ob.Get(ctx, ins.OutboxKey); e != nil && e.Status == outbox.StatusFailed {
+			t.Fatalf("RecordAccess failed: %+v", e)
+		}
+		var n int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FROM ledger_access_records WHERE asset = $1 AND action = 'regulate'
+			AND accessor = $2 AND record->>'reason' = 'annual licence audit'`, issued.ID, chaintest.Operator).Scan(&n)
+		return n == 1
+	})
 }

@@ -2,8 +2,8 @@ package supervision_test
 
 import (
 	"errors"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/supervision"
@@ -77,7 +77,6 @@ func TestTimeline_BadInput_Postgres(t *testing.T) {
 		t.Fatalf("bad limit: %v", err)
 	}
 }
-
 
 func TestCheckOverdue_RaisesOncePerReadyLateStep_Postgres(t *testing.T) {
 	pool := migrated(t)
