@@ -163,6 +163,15 @@ check(
     expect(await page.evaluate(() => document.activeElement?.classList.contains('skip-link')), 'Tab reaches the skip link first')
     await page.keyboard.press('Enter')
     expect(await page.evaluate(() => document.activeElement?.id === 'main'), 'the skip link moves focus to the page')
+    // The menu is reachable by Tab, and Enter opens its entry.
+    let onMenu = false
+    for (let i = 0; i < 10 && !onMenu; i++) {
+      await page.keyboard.press('Tab')
+      onMenu = await page.evaluate(() => document.activeElement?.getAttribute('role') === 'menuitem')
+    }
+    expect(onMenu, 'Tab reaches the menu')
+    await page.keyboard.press('Enter')
+    await page.waitForURL((u) => u.pathname === '/')
     await page.getByRole('button', { name: '用户菜单' }).click()
     await page.getByRole('menuitem', { name: '退出登录' }).click()
     await page.waitForURL(/\/login/)

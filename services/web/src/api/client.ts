@@ -4,6 +4,7 @@
 // cookie authenticates every call; a 401 ends the session in the portal
 // (the router shows the login page).
 import createClient, { type Client, type Middleware } from 'openapi-fetch'
+import { inject, type InjectionKey } from 'vue'
 import { ApiError, networkError, retryAfterSeconds, toProblem } from './problem'
 import type { paths } from './schema.gen'
 
@@ -46,6 +47,14 @@ export function createApi(fetch?: (input: Request) => Promise<Response>): Api {
 
 /** api is the portal's client. */
 export const api: Api = createApi()
+
+/** apiKey provides another client to the pages (tests: one over a fake fetch). */
+export const apiKey: InjectionKey<Api> = Symbol('kaiban-api')
+
+/** useApi is the client of the component's app. */
+export function useApi(): Api {
+  return inject(apiKey, api)
+}
 
 interface Result<T> {
   data?: T

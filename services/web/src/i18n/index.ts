@@ -25,12 +25,17 @@ export function savedLocale(): Locale {
   return 'zh-CN'
 }
 
+const datetimeFormats = {
+  short: { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' },
+} as const
+
 export function createPortalI18n(locale: Locale = savedLocale()) {
   return createI18n({
     legacy: false,
     locale,
     fallbackLocale: 'zh-CN',
     messages: { 'zh-CN': zhCN, en },
+    datetimeFormats: { 'zh-CN': datetimeFormats, en: datetimeFormats },
   })
 }
 

@@ -9,7 +9,8 @@
 // schema.gen.ts.
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
-import { House, Setting } from '@element-plus/icons-vue'
+import { House, OfficeBuilding, Setting, User, UserFilled } from '@element-plus/icons-vue'
+import { operationPermissions as ops } from '@/api/permissions.gen'
 
 export interface MenuMeta {
   /** Icon component (from @element-plus/icons-vue). */
@@ -59,6 +60,28 @@ export const routes: RouteRecordRaw[] = [
         name: 'home',
         component: () => import('@/views/HomeView.vue'),
         meta: { title: 'nav.home', menu: { icon: House, order: 0 } },
+      },
+      {
+        path: 'admin/users',
+        name: 'admin-users',
+        component: () => import('@/views/admin/UsersView.vue'),
+        meta: { title: 'admin.users', permission: ops.listUsers, menu: { icon: User, group: 'nav.admin', order: 10 } },
+      },
+      {
+        path: 'admin/roles',
+        name: 'admin-roles',
+        component: () => import('@/views/admin/RolesView.vue'),
+        meta: { title: 'admin.roles', permission: ops.listRoles, menu: { icon: UserFilled, group: 'nav.admin', order: 20 } },
+      },
+      {
+        path: 'admin/departments',
+        name: 'admin-departments',
+        component: () => import('@/views/admin/DepartmentsView.vue'),
+        meta: {
+          title: 'admin.departments',
+          permission: ops.listDepartments,
+          menu: { icon: OfficeBuilding, group: 'nav.admin', order: 30 },
+        },
       },
       {
         path: 'password',

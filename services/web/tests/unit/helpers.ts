@@ -4,6 +4,7 @@ import { mount, flushPromises } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import type { Component } from 'vue'
 import { createMemoryHistory, type Router } from 'vue-router'
+import { apiKey, createApi } from '@/api/client'
 import type { AuthApi, Me } from '@/auth/api'
 import { provideAuthApi } from '@/auth/session'
 import { createPortalI18n, type Locale } from '@/i18n'
@@ -31,7 +32,13 @@ export function fakeAuth(over: Partial<AuthApi> = {}): AuthApi {
 
 export async function mountPage(
   component: Component,
-  { auth = fakeAuth(), path = '/', locale = 'zh-CN' as Locale, props = {} } = {},
+  {
+    auth = fakeAuth(),
+    path = '/',
+    locale = 'zh-CN' as Locale,
+    props = {},
+    fetch = undefined as ((r: Request) => Promise<Response>) | undefined,
+  } = {},
 ): Promise<{ wrapper: ReturnType<typeof mount>; router: Router }> {
   const pinia = createPinia()
   setActivePinia(pinia)
@@ -42,7 +49,10 @@ export async function mountPage(
   const wrapper = mount(component, {
     props,
     attachTo: document.body,
-    global: { plugins: [pinia, createPortalI18n(locale), router] },
+    global: {
+      plugins: [pinia, createPortalI18n(locale), router],
+      provide: fetch ? { [apiKey as symbol]: createApi(fetch) } : {},
+    },
   })
   await flushPromises()
   return { wrapper, router }
@@ -58,4 +68,17 @@ export function problemResponse(status: number, body: Record<string, unknown>, h
 
 export function jsonResponse(status: number, body: unknown) {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+}
+
+/** fakeApi answers "METHOD /path" requests from a table; anything else fails the test. */
+export function fakeApi(answers: Record<string, (r: Request) => Response | Promise<Response>>) {
+  const calls: { key: string; body: unknown }[] = []
+  const fetch = async (r: Request) => {
+    const key = `${r.method} ${new URL(r.url).pathname}`
+    calls.push({ key, body: r.body ? await r.clone().json() : undefined })
+    const a = answers[key]
+    if (!a) throw new Error(`unexpected ${key}`)
+    return a(r)
+  }
+  return { fetch, calls }
 }
