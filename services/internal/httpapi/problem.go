@@ -13,6 +13,7 @@ import (
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
+	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 )
 
@@ -151,6 +152,12 @@ var sentinels = []struct {
 	{errNoIdentity, kindUnavailable},
 	// --- audit ---
 	{errNoAudit, kindUnavailable},
+	// --- issuance ---
+	{issuance.ErrInvalid, kindInvalid},
+	{issuance.ErrNotFound, kindNotFound},
+	{issuance.ErrDenied, kindDenied},
+	{issuance.ErrState, kindState},
+	{errIssuanceOff, kindUnavailable},
 	// --- workflow ---
 	{errWorkflowOff, kindUnavailable},
 }

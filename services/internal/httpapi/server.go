@@ -25,6 +25,7 @@ import (
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
+	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 )
 
@@ -60,6 +61,9 @@ type Options struct {
 	// Keys is the key service (keys.go); nil answers its operations with
 	// 503.
 	Keys *keys.Service
+	// Issuance is unified issuance (issuance.go); nil answers its
+	// operations with 503.
+	Issuance *issuance.Service
 
 	// Security wires identity (authentication, authorization, the identity
 	// operations; auth.go, identity.go) and audit (every request recorded,
@@ -80,6 +84,7 @@ type Server struct {
 	engine    *gin.Engine
 	docs      []byte
 	keys      *keys.Service
+	issuance  *issuance.Service
 	sec       SecurityOptions
 }
 
@@ -117,7 +122,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		log: o.Logger, registry: o.Registry, metrics: m, contract: ct,
 		version: o.Version, readiness: o.Readiness, docs: docs,
-		keys: o.Keys,
+		keys: o.Keys, issuance: o.Issuance,
 	}
 
 	e, err := newEngine(s.log, m, o.TrustedProxies)

@@ -17,13 +17,13 @@ type Kind string
 // The documents of unified issuance, one for each department of the default
 // establishment process.
 const (
-	KindLicence     Kind = "business-licence"         // 营业执照 (market regulation)
-	KindSeal        Kind = "seal-notice"              // 印章刻制告知单
-	KindSocial      Kind = "social-security-notice"   // 社保登记告知单
-	KindMedical     Kind = "medical-insurance-notice" // 医保登记告知单
-	KindHousingFund Kind = "housing-fund-notice"      // 住房公积金开户告知单
-	KindBank        Kind = "bank-account-notice"      // 银行开户告知单
-	KindTax         Kind = "tax-notice"               // 涉税事项告知单
+	KindLicence     Kind = "business-licence"               // 营业执照 (market regulation)
+	KindSeal        Kind = "seal-record"                    // 印章刻制告知单
+	KindSocial      Kind = "social-security-registration"   // 社保登记告知单
+	KindMedical     Kind = "medical-insurance-registration" // 医保登记告知单
+	KindHousingFund Kind = "housing-fund-account"           // 住房公积金开户告知单
+	KindBank        Kind = "bank-account-appointment"       // 银行开户告知单
+	KindTax         Kind = "tax-registration"               // 涉税事项告知单
 )
 
 // Kinds lists every kind in the order of model.Departments.

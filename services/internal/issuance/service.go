@@ -41,6 +41,8 @@ type Config struct {
 	Locker Locker
 	// Outbox carries approval.IssueBundle.
 	Outbox Enqueuer
+	// Keys unlocks department keys for IssueForDepartment.
+	Keys KeyUnlocker
 	// Clerk is the chain identity ("MSPID/name") with the clerk role that
 	// submits bundles (the unified issuance window).
 	Clerk string
@@ -54,6 +56,7 @@ type Service struct {
 	locker   Locker
 	outbox   Enqueuer
 	clerk    string
+	keys     KeyUnlocker
 }
 
 // New returns the service over cfg.
@@ -61,7 +64,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Pool == nil || cfg.Renderer == nil {
 		return nil, errors.New("issuance: a pool and a renderer are required")
 	}
-	return &Service{pool: cfg.Pool, renderer: cfg.Renderer, locker: cfg.Locker, outbox: cfg.Outbox, clerk: cfg.Clerk}, nil
+	return &Service{pool: cfg.Pool, renderer: cfg.Renderer, locker: cfg.Locker, outbox: cfg.Outbox, clerk: cfg.Clerk, keys: cfg.Keys}, nil
 }
 
 // DocumentInput is one document to issue.
@@ -136,10 +139,10 @@ func (s *Service) IssueDocument(ctx context.Context, tx pgx.Tx, in DocumentInput
 		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `
-		INSERT INTO issuance_documents (asset_id, kind, owner, process, issuer, uscc, pdf_digest, pdf_signature,
-		                                fields_digest, payload, issued_at, outbox_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		d.Asset, string(d.Kind), in.Owner, in.Process, d.Issuer, d.USCC, signed.Digest,
+		INSERT INTO issuance_documents (asset_id, kind, owner, process, issuer, uscc, company, pdf_digest,
+		                                pdf_signature, fields_digest, payload, issued_at, outbox_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		d.Asset, string(d.Kind), in.Owner, in.Process, d.Issuer, d.USCC, d.CompanyName, signed.Digest,
 		base64.StdEncoding.EncodeToString(signed.Signature), signed.Payload.Content, payload, d.IssuedAt,
 		res.OutboxKey); err != nil {
 		return nil, fmt.Errorf("record document %s: %w", d.Asset, err)

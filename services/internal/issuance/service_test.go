@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"encoding/json"
 	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
+	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
@@ -18,6 +23,7 @@ import (
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/chain"
 	"github.com/kaiban-platform/kaiban/services/internal/chain/chaintest"
+	"github.com/kaiban-platform/kaiban/services/internal/httpapi"
 	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/jobs"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
@@ -86,7 +92,10 @@ func newEnv(t testing.TB) *env {
 	}
 	pctx, stopProjection := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { defer close(done); projection.New(e.pool, id, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx) }()
+	go func() {
+		defer close(done)
+		projection.New(e.pool, id, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx)
+	}()
 	t.Cleanup(func() { stopProjection(); <-done })
 	protector, err := pii.New(1, bytes.Repeat([]byte{7}, pii.MasterKeySize), nil)
 	if err != nil {
@@ -109,7 +118,7 @@ func newEnv(t testing.TB) *env {
 
 type sm2Signer struct{ k *sm2.PrivateKey }
 
-func (s sm2Signer) Public() *ecdsa.PublicKey         { return &s.k.PublicKey }
+func (s sm2Signer) Public() *ecdsa.PublicKey        { return &s.k.PublicKey }
 func (s sm2Signer) Sign(msg []byte) ([]byte, error) { return gm.Sign(s.k, msg) }
 
 // company opens an active enterprise subject on chain whose key is in the
@@ -247,6 +256,19 @@ func TestIssueDocument_Devnet_VerifyGenuineTamperedRevoked(t *testing.T) {
 		t.Fatalf("forged payload: %+v, %v", v, err)
 	}
 
+	// The same answers over the public REST endpoints.
+	h := e.http(t)
+	if v := postVerify(t, h, "pdf", "application/pdf", pdf); !v.Valid || v.Asset != issued.Asset {
+		t.Fatalf("POST genuine PDF: %+v", v)
+	}
+	if v := postVerify(t, h, "pdf", "application/pdf", tampered); v.Authentic || v.Reason == "" {
+		t.Fatalf("POST tampered PDF: %+v", v)
+	}
+	body, _ := json.Marshal(map[string]string{"payload": issued.Payload})
+	if v := postVerify(t, h, "payload", "application/json", body); !v.Valid {
+		t.Fatalf("POST genuine payload: %+v", v)
+	}
+
 	// Revoked on chain: still authentic, no longer valid.
 	ct, err := e.chain.Contract(chaintest.Market, model.ChaincodeAsset)
 	if err != nil {
@@ -270,6 +292,37 @@ func TestIssueDocument_Devnet_VerifyGenuineTamperedRevoked(t *testing.T) {
 			t.Fatalf("revoked %s: %+v", name, v)
 		}
 	}
+	if v := postVerify(t, h, "pdf", "application/pdf", pdf); v.Valid || !v.Authentic || v.Status != model.AssetRevoked {
+		t.Fatalf("POST revoked PDF: %+v", v)
+	}
+}
+
+// http is the REST API over the env's issuance service, with no
+// authentication configured: the verification endpoints are public.
+func (e *env) http(t testing.TB) http.Handler {
+	t.Helper()
+	s, err := httpapi.New(httpapi.Options{Issuance: e.svc, Logger: slog.New(slog.DiscardHandler),
+		Authenticate: func(c *gin.Context) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Handler()
+}
+
+func postVerify(t testing.TB, h http.Handler, what, contentType string, body []byte) issuance.Verification {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/issuance/verification/"+what, bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("POST verification/%s: %d %s", what, rec.Code, rec.Body)
+	}
+	var v issuance.Verification
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func (e *env) issueLicenceNoWait(t testing.TB, owner, process string) *issuance.Issued {

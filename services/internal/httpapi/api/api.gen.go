@@ -225,6 +225,39 @@ func (e DepartmentKind) Valid() bool {
 	}
 }
 
+// Defines values for DocumentKind.
+const (
+	BankAccountAppointment       DocumentKind = "bank-account-appointment"
+	BusinessLicence              DocumentKind = "business-licence"
+	HousingFundAccount           DocumentKind = "housing-fund-account"
+	MedicalInsuranceRegistration DocumentKind = "medical-insurance-registration"
+	SealRecord                   DocumentKind = "seal-record"
+	SocialSecurityRegistration   DocumentKind = "social-security-registration"
+	TaxRegistration              DocumentKind = "tax-registration"
+)
+
+// Valid indicates whether the value is a known member of the DocumentKind enum.
+func (e DocumentKind) Valid() bool {
+	switch e {
+	case BankAccountAppointment:
+		return true
+	case BusinessLicence:
+		return true
+	case HousingFundAccount:
+		return true
+	case MedicalInsuranceRegistration:
+		return true
+	case SealRecord:
+		return true
+	case SocialSecurityRegistration:
+		return true
+	case TaxRegistration:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EnterpriseType.
 const (
 	JointStock         EnterpriseType = "joint-stock"
@@ -288,6 +321,27 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case HealthStatusOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IssuanceBundleItemStatus.
+const (
+	IssuanceBundleItemStatusIssued   IssuanceBundleItemStatus = "issued"
+	IssuanceBundleItemStatusRejected IssuanceBundleItemStatus = "rejected"
+	IssuanceBundleItemStatusSkipped  IssuanceBundleItemStatus = "skipped"
+)
+
+// Valid indicates whether the value is a known member of the IssuanceBundleItemStatus enum.
+func (e IssuanceBundleItemStatus) Valid() bool {
+	switch e {
+	case IssuanceBundleItemStatusIssued:
+		return true
+	case IssuanceBundleItemStatusRejected:
+		return true
+	case IssuanceBundleItemStatusSkipped:
 		return true
 	default:
 		return false
@@ -879,6 +933,45 @@ type DepartmentUpdate struct {
 	Name     *IdentityTitle `json:"name,omitempty"`
 }
 
+// DocumentField defines model for DocumentField.
+type DocumentField struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// DocumentKind The document a department issues; also its asset type on chain.
+type DocumentKind string
+
+// DocumentVerification defines model for DocumentVerification.
+type DocumentVerification struct {
+	Asset *string `json:"asset,omitempty"`
+
+	// Authentic Signed by the issuing department on chain, and unaltered.
+	Authentic bool `json:"authentic"`
+
+	// Digest SM3 (hex) of the PDF checked.
+	Digest   *string    `json:"digest,omitempty"`
+	IssuedAt *time.Time `json:"issuedAt,omitempty"`
+
+	// Issuer The issuing department's chain member.
+	Issuer *string `json:"issuer,omitempty"`
+	Kind   *string `json:"kind,omitempty"`
+
+	// Reason Why the document is not valid.
+	Reason *string `json:"reason,omitempty"`
+
+	// Status The asset's status on chain: available, revoked or abolished.
+	Status *string `json:"status,omitempty"`
+
+	// TxId The chain transaction that last changed the asset.
+	TxId *string `json:"txId,omitempty"`
+	Uscc *string `json:"uscc,omitempty"`
+
+	// Valid Authentic and the asset available on chain.
+	Valid bool `json:"valid"`
+}
+
 // EnterpriseType Organisational form of the enterprise.
 type EnterpriseType string
 
@@ -939,6 +1032,38 @@ type IdentityCode = string
 // IdentityTitle defines model for IdentityTitle.
 type IdentityTitle = string
 
+// IssuanceBundle defines model for IssuanceBundle.
+type IssuanceBundle struct {
+	Items   []IssuanceBundleItem `json:"items"`
+	Process string               `json:"process"`
+}
+
+// IssuanceBundleItem defines model for IssuanceBundleItem.
+type IssuanceBundleItem struct {
+	Asset  *string                  `json:"asset,omitempty"`
+	Status IssuanceBundleItemStatus `json:"status"`
+	Step   string                   `json:"step"`
+}
+
+// IssuanceBundleItemStatus defines model for IssuanceBundleItem.Status.
+type IssuanceBundleItemStatus string
+
+// IssueDocumentRequest defines model for IssueDocumentRequest.
+type IssueDocumentRequest struct {
+	// Kind The document a department issues; also its asset type on chain.
+	Kind    DocumentKind    `json:"kind"`
+	Licence *LicenceContent `json:"licence,omitempty"`
+
+	// Password Unlock password of the department's key in custody.
+	Password *string `json:"password,omitempty"`
+
+	// Process An on-chain ID (process, step key, asset).
+	Process ChainID `json:"process"`
+
+	// Results A notice's printed results (registration numbers, appointment time, …).
+	Results *[]DocumentField `json:"results,omitempty"`
+}
+
 // IssuedApiCredential defines model for IssuedApiCredential.
 type IssuedApiCredential struct {
 	ClientId   openapi_types.UUID `json:"clientId"`
@@ -946,6 +1071,32 @@ type IssuedApiCredential struct {
 
 	// Secret hmac-sm3: the base64 secret, shown this once.
 	Secret *string `json:"secret,omitempty"`
+}
+
+// IssuedDocument defines model for IssuedDocument.
+type IssuedDocument struct {
+	// Asset The asset ID (put it in the step decision's outputs).
+	Asset string `json:"asset"`
+
+	// Existing The same document had been issued before.
+	Existing bool `json:"existing"`
+
+	// Kind The document a department issues; also its asset type on chain.
+	Kind DocumentKind `json:"kind"`
+
+	// Payload The verification payload printed as the document's QR code.
+	Payload string `json:"payload"`
+
+	// PdfDigest SM3 (hex) of the PDF — the asset's content digest.
+	PdfDigest string `json:"pdfDigest"`
+
+	// Queued Outbox key of asset.IssueAsset.
+	Queued string `json:"queued"`
+}
+
+// IssuedDocumentList defines model for IssuedDocumentList.
+type IssuedDocumentList struct {
+	Items []IssuedDocument `json:"items"`
 }
 
 // Item defines model for Item.
@@ -1274,6 +1425,20 @@ type KeyWrapRequest struct {
 // KeyWrapRequestMode defines model for KeyWrapRequest.Mode.
 type KeyWrapRequestMode string
 
+// LicenceContent defines model for LicenceContent.
+type LicenceContent struct {
+	Address             string             `json:"address"`
+	EstablishedOn       openapi_types.Date `json:"establishedOn"`
+	LegalRepresentative string             `json:"legalRepresentative"`
+	Name                string             `json:"name"`
+	RegisteredCapital   string             `json:"registeredCapital"`
+	Scope               string             `json:"scope"`
+	Type                string             `json:"type"`
+
+	// Uscc Unified social credit code (GB 32100) the market department assigns.
+	Uscc string `json:"uscc"`
+}
+
 // Login Login name; compared in lower case.
 type Login = string
 
@@ -1307,6 +1472,12 @@ type PasswordConfirmation struct {
 type PasswordReset struct {
 	// Password At least 12 characters from three of lower case, upper case, digits and other; not containing the login name.
 	Password *NewPassword `json:"password,omitempty"`
+}
+
+// PayloadVerificationRequest defines model for PayloadVerificationRequest.
+type PayloadVerificationRequest struct {
+	// Payload The QR code's text (KBV1:…) or its JSON.
+	Payload string `json:"payload"`
 }
 
 // Permission defines model for Permission.
@@ -1887,6 +2058,12 @@ type CreateDepartmentJSONRequestBody = DepartmentCreate
 // UpdateDepartmentJSONRequestBody defines body for UpdateDepartment for application/json ContentType.
 type UpdateDepartmentJSONRequestBody = DepartmentUpdate
 
+// IssueDocumentJSONRequestBody defines body for IssueDocument for application/json ContentType.
+type IssueDocumentJSONRequestBody = IssueDocumentRequest
+
+// VerifyDocumentPayloadJSONRequestBody defines body for VerifyDocumentPayload for application/json ContentType.
+type VerifyDocumentPayloadJSONRequestBody = PayloadVerificationRequest
+
 // PutItemJSONRequestBody defines body for PutItem for application/json ContentType.
 type PutItemJSONRequestBody = ItemInput
 
@@ -2015,6 +2192,21 @@ type ServerInterface interface {
 	// DigestData SM3 digest of data (摘要服务)
 	// (POST /api/v1/digests)
 	DigestData(c *gin.Context)
+	// IssueDocument Issue a department's result document into the applicant's locker
+	// (POST /api/v1/issuance/documents)
+	IssueDocument(c *gin.Context)
+	// IssueBundle Issue a decided process's bundle (统一出件) on chain
+	// (POST /api/v1/issuance/processes/{processId}/bundle)
+	IssueBundle(c *gin.Context, processId ChainID)
+	// ListIssuedDocuments The documents issued for a process
+	// (GET /api/v1/issuance/processes/{processId}/documents)
+	ListIssuedDocuments(c *gin.Context, processId ChainID)
+	// VerifyDocumentPayload Verify a document's QR payload (public)
+	// (POST /api/v1/issuance/verification/payload)
+	VerifyDocumentPayload(c *gin.Context)
+	// VerifyDocumentPdf Verify an issued PDF (public)
+	// (POST /api/v1/issuance/verification/pdf)
+	VerifyDocumentPdf(c *gin.Context)
 	// ListItems The item list (事项清单)
 	// (GET /api/v1/items)
 	ListItems(c *gin.Context)
@@ -2617,6 +2809,95 @@ func (siw *ServerInterfaceWrapper) DigestData(c *gin.Context) {
 	}
 
 	siw.Handler.DigestData(c)
+}
+
+// IssueDocument operation middleware
+func (siw *ServerInterfaceWrapper) IssueDocument(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.IssueDocument(c)
+}
+
+// IssueBundle operation middleware
+func (siw *ServerInterfaceWrapper) IssueBundle(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "processId" -------------
+	var processId ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "processId", c.Param("processId"), &processId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter processId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.IssueBundle(c, processId)
+}
+
+// ListIssuedDocuments operation middleware
+func (siw *ServerInterfaceWrapper) ListIssuedDocuments(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "processId" -------------
+	var processId ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "processId", c.Param("processId"), &processId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter processId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListIssuedDocuments(c, processId)
+}
+
+// VerifyDocumentPayload operation middleware
+func (siw *ServerInterfaceWrapper) VerifyDocumentPayload(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.VerifyDocumentPayload(c)
+}
+
+// VerifyDocumentPdf operation middleware
+func (siw *ServerInterfaceWrapper) VerifyDocumentPdf(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.VerifyDocumentPdf(c)
 }
 
 // ListItems operation middleware
@@ -4103,6 +4384,11 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/v1/applications", wrapper.ListApplications)
 	router.POST(options.BaseURL+"/api/v1/applications", wrapper.AcceptApplication)
 	router.GET(options.BaseURL+"/api/v1/applications/:applicationId", wrapper.GetApplication)
+	router.POST(options.BaseURL+"/api/v1/issuance/documents", wrapper.IssueDocument)
+	router.GET(options.BaseURL+"/api/v1/issuance/processes/:processId/documents", wrapper.ListIssuedDocuments)
+	router.POST(options.BaseURL+"/api/v1/issuance/processes/:processId/bundle", wrapper.IssueBundle)
+	router.POST(options.BaseURL+"/api/v1/issuance/verification/pdf", wrapper.VerifyDocumentPdf)
+	router.POST(options.BaseURL+"/api/v1/issuance/verification/payload", wrapper.VerifyDocumentPayload)
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -5770,6 +6056,441 @@ type DigestDatadefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DigestDatadefaultApplicationProblemPlusJSONResponse) VisitDigestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocumentRequestObject struct {
+	Body *IssueDocumentJSONRequestBody
+}
+
+type IssueDocumentResponseObject interface {
+	VisitIssueDocumentResponse(w http.ResponseWriter) error
+}
+
+type IssueDocument201JSONResponse IssuedDocument
+
+func (response IssueDocument201JSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response IssueDocument400ApplicationProblemPlusJSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response IssueDocument401ApplicationProblemPlusJSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response IssueDocument403ApplicationProblemPlusJSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response IssueDocument404ApplicationProblemPlusJSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response IssueDocument409ApplicationProblemPlusJSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocumentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response IssueDocumentdefaultApplicationProblemPlusJSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBundleRequestObject struct {
+	ProcessId ChainID `json:"processId"`
+}
+
+type IssueBundleResponseObject interface {
+	VisitIssueBundleResponse(w http.ResponseWriter) error
+}
+
+type IssueBundle202JSONResponse IssuanceBundle
+
+func (response IssueBundle202JSONResponse) VisitIssueBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBundle400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response IssueBundle400ApplicationProblemPlusJSONResponse) VisitIssueBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBundle401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response IssueBundle401ApplicationProblemPlusJSONResponse) VisitIssueBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBundle403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response IssueBundle403ApplicationProblemPlusJSONResponse) VisitIssueBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBundle404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response IssueBundle404ApplicationProblemPlusJSONResponse) VisitIssueBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBundle409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response IssueBundle409ApplicationProblemPlusJSONResponse) VisitIssueBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueBundledefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response IssueBundledefaultApplicationProblemPlusJSONResponse) VisitIssueBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIssuedDocumentsRequestObject struct {
+	ProcessId ChainID `json:"processId"`
+}
+
+type ListIssuedDocumentsResponseObject interface {
+	VisitListIssuedDocumentsResponse(w http.ResponseWriter) error
+}
+
+type ListIssuedDocuments200JSONResponse IssuedDocumentList
+
+func (response ListIssuedDocuments200JSONResponse) VisitListIssuedDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIssuedDocuments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListIssuedDocuments400ApplicationProblemPlusJSONResponse) VisitListIssuedDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIssuedDocuments401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListIssuedDocuments401ApplicationProblemPlusJSONResponse) VisitListIssuedDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIssuedDocuments403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListIssuedDocuments403ApplicationProblemPlusJSONResponse) VisitListIssuedDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIssuedDocumentsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListIssuedDocumentsdefaultApplicationProblemPlusJSONResponse) VisitListIssuedDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyDocumentPayloadRequestObject struct {
+	Body *VerifyDocumentPayloadJSONRequestBody
+}
+
+type VerifyDocumentPayloadResponseObject interface {
+	VisitVerifyDocumentPayloadResponse(w http.ResponseWriter) error
+}
+
+type VerifyDocumentPayload200JSONResponse DocumentVerification
+
+func (response VerifyDocumentPayload200JSONResponse) VisitVerifyDocumentPayloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyDocumentPayload400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyDocumentPayload400ApplicationProblemPlusJSONResponse) VisitVerifyDocumentPayloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyDocumentPayloaddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response VerifyDocumentPayloaddefaultApplicationProblemPlusJSONResponse) VisitVerifyDocumentPayloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyDocumentPdfRequestObject struct {
+	Body io.Reader
+}
+
+type VerifyDocumentPdfResponseObject interface {
+	VisitVerifyDocumentPdfResponse(w http.ResponseWriter) error
+}
+
+type VerifyDocumentPdf200JSONResponse DocumentVerification
+
+func (response VerifyDocumentPdf200JSONResponse) VisitVerifyDocumentPdfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyDocumentPdf400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyDocumentPdf400ApplicationProblemPlusJSONResponse) VisitVerifyDocumentPdfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyDocumentPdfdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response VerifyDocumentPdfdefaultApplicationProblemPlusJSONResponse) VisitVerifyDocumentPdfResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -10941,6 +11662,21 @@ type StrictServerInterface interface {
 	// DigestData SM3 digest of data (摘要服务)
 	// (POST /api/v1/digests)
 	DigestData(ctx context.Context, request DigestDataRequestObject) (DigestDataResponseObject, error)
+	// IssueDocument Issue a department's result document into the applicant's locker
+	// (POST /api/v1/issuance/documents)
+	IssueDocument(ctx context.Context, request IssueDocumentRequestObject) (IssueDocumentResponseObject, error)
+	// IssueBundle Issue a decided process's bundle (统一出件) on chain
+	// (POST /api/v1/issuance/processes/{processId}/bundle)
+	IssueBundle(ctx context.Context, request IssueBundleRequestObject) (IssueBundleResponseObject, error)
+	// ListIssuedDocuments The documents issued for a process
+	// (GET /api/v1/issuance/processes/{processId}/documents)
+	ListIssuedDocuments(ctx context.Context, request ListIssuedDocumentsRequestObject) (ListIssuedDocumentsResponseObject, error)
+	// VerifyDocumentPayload Verify a document's QR payload (public)
+	// (POST /api/v1/issuance/verification/payload)
+	VerifyDocumentPayload(ctx context.Context, request VerifyDocumentPayloadRequestObject) (VerifyDocumentPayloadResponseObject, error)
+	// VerifyDocumentPdf Verify an issued PDF (public)
+	// (POST /api/v1/issuance/verification/pdf)
+	VerifyDocumentPdf(ctx context.Context, request VerifyDocumentPdfRequestObject) (VerifyDocumentPdfResponseObject, error)
 	// ListItems The item list (事项清单)
 	// (GET /api/v1/items)
 	ListItems(ctx context.Context, request ListItemsRequestObject) (ListItemsResponseObject, error)
@@ -11711,6 +12447,168 @@ func (sh *strictHandler) DigestData(ctx *gin.Context) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(DigestDataResponseObject); ok {
 		if err := validResponse.VisitDigestDataResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// IssueDocument operation middleware
+func (sh *strictHandler) IssueDocument(ctx *gin.Context) {
+	var request IssueDocumentRequestObject
+
+	var body IssueDocumentJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueDocument(ctx, request.(IssueDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueDocument")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(IssueDocumentResponseObject); ok {
+		if err := validResponse.VisitIssueDocumentResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// IssueBundle operation middleware
+func (sh *strictHandler) IssueBundle(ctx *gin.Context, processId ChainID) {
+	var request IssueBundleRequestObject
+
+	request.ProcessId = processId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueBundle(ctx, request.(IssueBundleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueBundle")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(IssueBundleResponseObject); ok {
+		if err := validResponse.VisitIssueBundleResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListIssuedDocuments operation middleware
+func (sh *strictHandler) ListIssuedDocuments(ctx *gin.Context, processId ChainID) {
+	var request ListIssuedDocumentsRequestObject
+
+	request.ProcessId = processId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListIssuedDocuments(ctx, request.(ListIssuedDocumentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListIssuedDocuments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListIssuedDocumentsResponseObject); ok {
+		if err := validResponse.VisitListIssuedDocumentsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyDocumentPayload operation middleware
+func (sh *strictHandler) VerifyDocumentPayload(ctx *gin.Context) {
+	var request VerifyDocumentPayloadRequestObject
+
+	var body VerifyDocumentPayloadJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyDocumentPayload(ctx, request.(VerifyDocumentPayloadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyDocumentPayload")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(VerifyDocumentPayloadResponseObject); ok {
+		if err := validResponse.VisitVerifyDocumentPayloadResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyDocumentPdf operation middleware
+func (sh *strictHandler) VerifyDocumentPdf(ctx *gin.Context) {
+	var request VerifyDocumentPdfRequestObject
+
+	request.Body = ctx.Request.Body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyDocumentPdf(ctx, request.(VerifyDocumentPdfRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyDocumentPdf")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(VerifyDocumentPdfResponseObject); ok {
+		if err := validResponse.VisitVerifyDocumentPdfResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

@@ -12,6 +12,7 @@ CREATE TABLE issuance_documents (
     process        text        NOT NULL,
     issuer         text        NOT NULL,
     uscc           text        NOT NULL,
+    company        text        NOT NULL,
     pdf_digest     text        NOT NULL UNIQUE,
     pdf_signature  text        NOT NULL,
     fields_digest  text        NOT NULL,

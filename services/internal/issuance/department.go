@@ -1,0 +1,167 @@
+package issuance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/keys"
+)
+
+// Errors callers branch on, besides ErrInvalid and ErrNotFound.
+var (
+	// ErrDenied: the caller may not issue this document (another
+	// department's kind, or a wrong key password).
+	ErrDenied = errors.New("denied")
+	// ErrState: the process is not in a state for the request (its step is
+	// decided otherwise, the licence is not issued yet, a step is pending).
+	ErrState = errors.New("wrong state")
+)
+
+// KeyUnlocker unlocks a department's key in custody; *keys.Service
+// implements it.
+type KeyUnlocker interface {
+	Unlock(ctx context.Context, owner keys.Owner, password string) (*keys.SoftKey, error)
+}
+
+// DepartmentIssue is a department system's request to issue its result for
+// a process step (the REST operation issueDocument).
+type DepartmentIssue struct {
+	// Department is the caller's department code (market, seal, …).
+	Department string
+	Process    string
+	Kind       Kind
+	// Password unlocks the department's key in custody.
+	Password string
+	// Licence is the business licence's content (KindLicence only); the
+	// market department assigns the USCC.
+	Licence *Licence
+	// Results are the printed results of a notice (registration numbers,
+	// appointment times, …), after the company's code and name.
+	Results []Field
+}
+
+// IssueForDepartment renders, signs with the department's key and issues the
+// document of req into the applicant's locker, in one transaction. The
+// department must own the kind and hold a pending or approved step of the
+// process; a notice needs the process's licence (for the USCC and name).
+func (s *Service) IssueForDepartment(ctx context.Context, req DepartmentIssue) (*Issued, error) {
+	if s.keys == nil {
+		return nil, errors.New("issuance: no key service configured")
+	}
+	if !req.Kind.Valid() {
+		return nil, fmt.Errorf("%w: unknown document kind %q", ErrInvalid, req.Kind)
+	}
+	if req.Kind.Department() != req.Department {
+		return nil, fmt.Errorf("%w: department %q does not issue %s", ErrDenied, req.Department, req.Kind)
+	}
+	if (req.Kind == KindLicence) != (req.Licence != nil) {
+		return nil, fmt.Errorf("%w: a licence, and only a licence, carries licence content", ErrInvalid)
+	}
+	var member, deptName, owner, stepStatus string
+	err := s.pool.QueryRow(ctx, `
+		SELECT r.member, d.name, p.applicant, coalesce(st.status, '')
+		FROM registry_departments r JOIN identity_departments d ON d.code = r.code
+		JOIN ledger_processes p ON p.id = $2
+		LEFT JOIN ledger_steps st ON st.process = p.id AND st.department = r.member
+		WHERE r.code = $1
+		ORDER BY st.status = 'pending' DESC LIMIT 1`, req.Department, req.Process).
+		Scan(&member, &deptName, &owner, &stepStatus)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w: process %s (or department %s)", ErrNotFound, req.Process, req.Department)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("issue %s for %s: %w", req.Kind, req.Process, err)
+	}
+	if stepStatus != model.StepPending && stepStatus != model.StepApproved {
+		return nil, fmt.Errorf("%w: department %s has no pending or approved step in process %s", ErrState, req.Department, req.Process)
+	}
+	now := time.Now().UTC()
+	var d Document
+	if req.Kind == KindLicence {
+		l := *req.Licence
+		l.IssuerName = deptName
+		d = LicenceDocument("", member, l, now)
+	} else {
+		var uscc, company string
+		err := s.pool.QueryRow(ctx, `SELECT uscc, company FROM issuance_documents WHERE process = $1 AND kind = $2`,
+			req.Process, string(KindLicence)).Scan(&uscc, &company)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("%w: process %s has no business licence yet", ErrState, req.Process)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("issue %s for %s: %w", req.Kind, req.Process, err)
+		}
+		d = NoticeDocument(req.Kind, "", member, deptName, uscc, company, req.Results, now)
+	}
+	key, err := s.keys.Unlock(ctx, keys.Owner{Kind: keys.KindDepartment, ID: member}, req.Password)
+	switch {
+	case errors.Is(err, keys.ErrBadPassword), errors.Is(err, keys.ErrLocked):
+		return nil, fmt.Errorf("%w: key of %s: %w", ErrDenied, member, err)
+	case errors.Is(err, keys.ErrNotFound):
+		return nil, fmt.Errorf("%w: department %s has no key in custody", ErrState, member)
+	case err != nil:
+		return nil, fmt.Errorf("unlock key of %s: %w", member, err)
+	}
+	defer key.Destroy()
+	var out *Issued
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		out, err = s.IssueDocument(ctx, tx, DocumentInput{Document: d, Owner: owner, Process: req.Process,
+			Signer: key, Identity: member})
+		return err
+	})
+	return out, err
+}
+
+// Bundle enqueues the unified issuance of a process once every step is
+// decided: from the chain's projection of its steps, an approved step
+// contributes its decision's outputs (or is skipped when it issued nothing),
+// a rejected one is listed as rejected, a skipped one as skipped.
+func (s *Service) Bundle(ctx context.Context, process string) ([]model.BundleItem, error) {
+	rows, err := s.pool.Query(ctx, `SELECT record FROM ledger_steps WHERE process = $1 ORDER BY step_key`, process)
+	if err != nil {
+		return nil, fmt.Errorf("bundle of %s: %w", process, err)
+	}
+	steps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.Step, error) {
+		var raw []byte
+		var st model.Step
+		if err := r.Scan(&raw); err != nil {
+			return st, err
+		}
+		return st, json.Unmarshal(raw, &st)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bundle of %s: %w", process, err)
+	}
+	if len(steps) == 0 {
+		return nil, fmt.Errorf("%w: process %s", ErrNotFound, process)
+	}
+	var items []model.BundleItem
+	for _, st := range steps {
+		switch st.Status {
+		case model.StepApproved:
+			if len(st.Outputs) == 0 {
+				items = append(items, model.BundleItem{Step: st.Key, Status: model.BundleSkipped})
+			}
+			for _, a := range st.Outputs {
+				items = append(items, model.BundleItem{Step: st.Key, Asset: a, Status: model.BundleIssued})
+			}
+		case model.StepRejected:
+			items = append(items, model.BundleItem{Step: st.Key, Status: model.BundleRejected})
+		case model.StepPending:
+			return nil, fmt.Errorf("%w: step %s of process %s is not decided", ErrState, st.Key, process)
+		default:
+			items = append(items, model.BundleItem{Step: st.Key, Status: model.BundleSkipped})
+		}
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := s.IssueBundle(ctx, tx, process, items)
+		return err
+	})
+	return items, err
+}
