@@ -11,10 +11,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/acceptance"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
-	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
+	"github.com/kaiban-platform/kaiban/services/internal/registry"
 )
 
 // This file is the one place where errors become HTTP responses: every
@@ -152,14 +153,16 @@ var sentinels = []struct {
 	{errNoIdentity, kindUnavailable},
 	// --- audit ---
 	{errNoAudit, kindUnavailable},
-	// --- issuance ---
-	{issuance.ErrInvalid, kindInvalid},
-	{issuance.ErrNotFound, kindNotFound},
-	{issuance.ErrDenied, kindDenied},
-	{issuance.ErrState, kindState},
-	{errIssuanceOff, kindUnavailable},
 	// --- workflow ---
 	{errWorkflowOff, kindUnavailable},
+	{registry.ErrInvalid, kindInvalid},
+	{registry.ErrNotFound, kindNotFound},
+	{acceptance.ErrNotFound, kindNotFound},
+	{acceptance.ErrNoLocker, kindState},
+	{acceptance.ErrState, kindState},
+	{acceptance.ErrForbidden, kindDenied},
+	{acceptance.ErrConflict, kindConflict},
+	{acceptance.ErrNoViewer, kindUnavailable},
 }
 
 // classify decides the kind of problem err is, and the detail shown to the

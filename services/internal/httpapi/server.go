@@ -25,7 +25,6 @@ import (
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
-	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 )
 
@@ -61,9 +60,10 @@ type Options struct {
 	// Keys is the key service (keys.go); nil answers its operations with
 	// 503.
 	Keys *keys.Service
-	// Issuance is unified issuance (issuance.go); nil answers its
-	// operations with 503.
-	Issuance *issuance.Service
+
+	// Workflow is the registry, acceptance and the task API (workflow.go);
+	// nil services answer their operations with 503.
+	Workflow Workflow
 
 	// Security wires identity (authentication, authorization, the identity
 	// operations; auth.go, identity.go) and audit (every request recorded,
@@ -84,8 +84,8 @@ type Server struct {
 	engine    *gin.Engine
 	docs      []byte
 	keys      *keys.Service
-	issuance  *issuance.Service
 	sec       SecurityOptions
+	workflow  Workflow
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -122,8 +122,10 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		log: o.Logger, registry: o.Registry, metrics: m, contract: ct,
 		version: o.Version, readiness: o.Readiness, docs: docs,
-		keys: o.Keys, issuance: o.Issuance,
+		keys: o.Keys,
 	}
+
+	s.workflow = o.Workflow
 
 	e, err := newEngine(s.log, m, o.TrustedProxies)
 	if err != nil {
