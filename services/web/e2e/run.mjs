@@ -167,7 +167,7 @@ check(
     let onMenu = false
     for (let i = 0; i < 10 && !onMenu; i++) {
       await page.keyboard.press('Tab')
-      onMenu = await page.evaluate(() => document.activeElement?.getAttribute('role') === 'menuitem')
+      onMenu = await page.evaluate(() => !!document.activeElement?.closest('nav[aria-label="主菜单"]'))
     }
     expect(onMenu, 'Tab reaches the menu')
     await page.keyboard.press('Enter')
