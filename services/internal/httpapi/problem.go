@@ -14,6 +14,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/acceptance"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
+	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 	"github.com/kaiban-platform/kaiban/services/internal/registry"
 )
@@ -153,6 +154,12 @@ var sentinels = []struct {
 	{errNoIdentity, kindUnavailable},
 	// --- audit ---
 	{errNoAudit, kindUnavailable},
+	// --- issuance ---
+	{issuance.ErrInvalid, kindInvalid},
+	{issuance.ErrNotFound, kindNotFound},
+	{issuance.ErrDenied, kindDenied},
+	{issuance.ErrState, kindState},
+	{errIssuanceOff, kindUnavailable},
 	// --- workflow ---
 	{errWorkflowOff, kindUnavailable},
 	{registry.ErrInvalid, kindInvalid},

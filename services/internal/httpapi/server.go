@@ -25,6 +25,7 @@ import (
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
+	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 )
 
@@ -60,6 +61,9 @@ type Options struct {
 	// Keys is the key service (keys.go); nil answers its operations with
 	// 503.
 	Keys *keys.Service
+	// Issuance is unified issuance (issuance.go); nil answers its
+	// operations with 503.
+	Issuance *issuance.Service
 
 	// Workflow is the registry, acceptance and the task API (workflow.go);
 	// nil services answer their operations with 503.
@@ -84,6 +88,7 @@ type Server struct {
 	engine    *gin.Engine
 	docs      []byte
 	keys      *keys.Service
+	issuance  *issuance.Service
 	sec       SecurityOptions
 	workflow  Workflow
 }
@@ -122,7 +127,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		log: o.Logger, registry: o.Registry, metrics: m, contract: ct,
 		version: o.Version, readiness: o.Readiness, docs: docs,
-		keys: o.Keys,
+		keys: o.Keys, issuance: o.Issuance,
 	}
 
 	s.workflow = o.Workflow
