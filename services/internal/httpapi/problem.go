@@ -16,6 +16,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
 	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
+	"github.com/kaiban-platform/kaiban/services/internal/locker"
 	"github.com/kaiban-platform/kaiban/services/internal/registry"
 )
 
@@ -160,6 +161,13 @@ var sentinels = []struct {
 	{issuance.ErrDenied, kindDenied},
 	{issuance.ErrState, kindState},
 	{errIssuanceOff, kindUnavailable},
+	// --- locker ---
+	{locker.ErrInvalid, kindInvalid},
+	{locker.ErrNotFound, kindNotFound},
+	{locker.ErrConflict, kindConflict},
+	{locker.ErrState, kindState},
+	{locker.ErrDenied, kindDenied},
+	{errLockerOff, kindUnavailable},
 	// --- workflow ---
 	{errWorkflowOff, kindUnavailable},
 	{registry.ErrInvalid, kindInvalid},

@@ -27,6 +27,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
 	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
+	"github.com/kaiban-platform/kaiban/services/internal/locker"
 )
 
 // Options configures a Server. The zero value of each field is usable
@@ -64,6 +65,9 @@ type Options struct {
 	// Issuance is unified issuance (issuance.go); nil answers its
 	// operations with 503.
 	Issuance *issuance.Service
+	// Locker is the digital locker (locker.go); nil answers its operations
+	// with 503.
+	Locker *locker.Service
 
 	// Workflow is the registry, acceptance and the task API (workflow.go);
 	// nil services answer their operations with 503.
@@ -89,6 +93,7 @@ type Server struct {
 	docs      []byte
 	keys      *keys.Service
 	issuance  *issuance.Service
+	locker    *locker.Service
 	sec       SecurityOptions
 	workflow  Workflow
 }
@@ -127,7 +132,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		log: o.Logger, registry: o.Registry, metrics: m, contract: ct,
 		version: o.Version, readiness: o.Readiness, docs: docs,
-		keys: o.Keys, issuance: o.Issuance,
+		keys: o.Keys, issuance: o.Issuance, locker: o.Locker,
 	}
 
 	s.workflow = o.Workflow

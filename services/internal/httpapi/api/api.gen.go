@@ -471,6 +471,174 @@ func (e KeyWrapRequestMode) Valid() bool {
 	}
 }
 
+// Defines values for LockerAccessRequestCreateKind.
+const (
+	LockerAccessRequestCreateKindAuthorization LockerAccessRequestCreateKind = "authorization"
+	LockerAccessRequestCreateKindDelegation    LockerAccessRequestCreateKind = "delegation"
+)
+
+// Valid indicates whether the value is a known member of the LockerAccessRequestCreateKind enum.
+func (e LockerAccessRequestCreateKind) Valid() bool {
+	switch e {
+	case LockerAccessRequestCreateKindAuthorization:
+		return true
+	case LockerAccessRequestCreateKindDelegation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LockerAccessRequestCreateScope.
+const (
+	LockerAccessRequestCreateScopeUse  LockerAccessRequestCreateScope = "use"
+	LockerAccessRequestCreateScopeView LockerAccessRequestCreateScope = "view"
+)
+
+// Valid indicates whether the value is a known member of the LockerAccessRequestCreateScope enum.
+func (e LockerAccessRequestCreateScope) Valid() bool {
+	switch e {
+	case LockerAccessRequestCreateScopeUse:
+		return true
+	case LockerAccessRequestCreateScopeView:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LockerAuthCodeRequestScope.
+const (
+	LockerAuthCodeRequestScopeUse  LockerAuthCodeRequestScope = "use"
+	LockerAuthCodeRequestScopeView LockerAuthCodeRequestScope = "view"
+)
+
+// Valid indicates whether the value is a known member of the LockerAuthCodeRequestScope enum.
+func (e LockerAuthCodeRequestScope) Valid() bool {
+	switch e {
+	case LockerAuthCodeRequestScopeUse:
+		return true
+	case LockerAuthCodeRequestScopeView:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LockerGrantRequestKind.
+const (
+	LockerGrantRequestKindAuthorization LockerGrantRequestKind = "authorization"
+	LockerGrantRequestKindDelegation    LockerGrantRequestKind = "delegation"
+)
+
+// Valid indicates whether the value is a known member of the LockerGrantRequestKind enum.
+func (e LockerGrantRequestKind) Valid() bool {
+	switch e {
+	case LockerGrantRequestKindAuthorization:
+		return true
+	case LockerGrantRequestKindDelegation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LockerGrantRequestScope.
+const (
+	LockerGrantRequestScopeUse  LockerGrantRequestScope = "use"
+	LockerGrantRequestScopeView LockerGrantRequestScope = "view"
+)
+
+// Valid indicates whether the value is a known member of the LockerGrantRequestScope enum.
+func (e LockerGrantRequestScope) Valid() bool {
+	switch e {
+	case LockerGrantRequestScopeUse:
+		return true
+	case LockerGrantRequestScopeView:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LockerMemberIssueRequestChannel.
+const (
+	LockerMemberIssueRequestChannelAuthority  LockerMemberIssueRequestChannel = "authority"
+	LockerMemberIssueRequestChannelDepartment LockerMemberIssueRequestChannel = "department"
+	LockerMemberIssueRequestChannelWindow     LockerMemberIssueRequestChannel = "window"
+)
+
+// Valid indicates whether the value is a known member of the LockerMemberIssueRequestChannel enum.
+func (e LockerMemberIssueRequestChannel) Valid() bool {
+	switch e {
+	case LockerMemberIssueRequestChannelAuthority:
+		return true
+	case LockerMemberIssueRequestChannelDepartment:
+		return true
+	case LockerMemberIssueRequestChannelWindow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LockerOpenRequestKind.
+const (
+	LockerOpenRequestKindEnterprise  LockerOpenRequestKind = "enterprise"
+	LockerOpenRequestKindInstitution LockerOpenRequestKind = "institution"
+	LockerOpenRequestKindPerson      LockerOpenRequestKind = "person"
+)
+
+// Valid indicates whether the value is a known member of the LockerOpenRequestKind enum.
+func (e LockerOpenRequestKind) Valid() bool {
+	switch e {
+	case LockerOpenRequestKindEnterprise:
+		return true
+	case LockerOpenRequestKindInstitution:
+		return true
+	case LockerOpenRequestKindPerson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LockerUploadRequestEncryption.
+const (
+	LockerUploadRequestEncryptionSm2 LockerUploadRequestEncryption = "sm2"
+	LockerUploadRequestEncryptionSm4 LockerUploadRequestEncryption = "sm4"
+)
+
+// Valid indicates whether the value is a known member of the LockerUploadRequestEncryption enum.
+func (e LockerUploadRequestEncryption) Valid() bool {
+	switch e {
+	case LockerUploadRequestEncryptionSm2:
+		return true
+	case LockerUploadRequestEncryptionSm4:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LockerViewRequestAction.
+const (
+	LockerViewRequestActionUse  LockerViewRequestAction = "use"
+	LockerViewRequestActionView LockerViewRequestAction = "view"
+)
+
+// Valid indicates whether the value is a known member of the LockerViewRequestAction enum.
+func (e LockerViewRequestAction) Valid() bool {
+	switch e {
+	case LockerViewRequestActionUse:
+		return true
+	case LockerViewRequestActionView:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PrincipalKind.
 const (
 	PrincipalKindClient PrincipalKind = "client"
@@ -551,16 +719,16 @@ func (e RoleAdminKind) Valid() bool {
 
 // Defines values for ShareholderInputKind.
 const (
-	Enterprise ShareholderInputKind = "enterprise"
-	Person     ShareholderInputKind = "person"
+	ShareholderInputKindEnterprise ShareholderInputKind = "enterprise"
+	ShareholderInputKindPerson     ShareholderInputKind = "person"
 )
 
 // Valid indicates whether the value is a known member of the ShareholderInputKind enum.
 func (e ShareholderInputKind) Valid() bool {
 	switch e {
-	case Enterprise:
+	case ShareholderInputKindEnterprise:
 		return true
-	case Person:
+	case ShareholderInputKindPerson:
 		return true
 	default:
 		return false
@@ -1439,6 +1607,399 @@ type LicenceContent struct {
 	Uscc string `json:"uscc"`
 }
 
+// Locker defines model for Locker.
+type Locker struct {
+	// ApplyWrite Outbox key of the ApplySubject write.
+	ApplyWrite string    `json:"applyWrite"`
+	ClerkId    string    `json:"clerkId"`
+	CreatedAt  time.Time `json:"createdAt"`
+	Id         string    `json:"id"`
+	Kind       string    `json:"kind"`
+
+	// LegalRepresentativeId Masked.
+	LegalRepresentativeId *string `json:"legalRepresentativeId,omitempty"`
+
+	// LegalRepresentativeName Masked.
+	LegalRepresentativeName *string `json:"legalRepresentativeName,omitempty"`
+	Name                    string  `json:"name"`
+	PublicKey               *string `json:"publicKey,omitempty"`
+
+	// ReviewWrite Outbox key of the ReviewSubject write.
+	ReviewWrite *string `json:"reviewWrite,omitempty"`
+
+	// Status submitted, pending, active, rejected or frozen
+	Status string `json:"status"`
+}
+
+// LockerAccessRecord defines model for LockerAccessRecord.
+type LockerAccessRecord struct {
+	Accessor string  `json:"accessor"`
+	Action   string  `json:"action"`
+	Asset    string  `json:"asset"`
+	AuthCode *string `json:"authCode,omitempty"`
+	Grant    *string `json:"grant,omitempty"`
+	Id       string  `json:"id"`
+	Reason   string  `json:"reason"`
+
+	// Time The transaction's timestamp.
+	Time string `json:"time"`
+	TxId string `json:"txId"`
+}
+
+// LockerAccessRequest defines model for LockerAccessRequest.
+type LockerAccessRequest struct {
+	Asset     string  `json:"asset"`
+	CreatedAt *string `json:"createdAt,omitempty"`
+	CreatedTx *string `json:"createdTx,omitempty"`
+	DueAt     string  `json:"dueAt"`
+	Grant     *string `json:"grant,omitempty"`
+	Id        string  `json:"id"`
+	Kind      *string `json:"kind,omitempty"`
+	Note      *string `json:"note,omitempty"`
+	Owner     string  `json:"owner"`
+	Purpose   *string `json:"purpose,omitempty"`
+	Requester string  `json:"requester"`
+	Scope     *string `json:"scope,omitempty"`
+	Status    string  `json:"status"`
+}
+
+// LockerAccessRequestCreate defines model for LockerAccessRequestCreate.
+type LockerAccessRequestCreate struct {
+	DueAt time.Time                      `json:"dueAt"`
+	Kind  *LockerAccessRequestCreateKind `json:"kind,omitempty"`
+
+	// Member A requesting member.
+	Member *string `json:"member,omitempty"`
+
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword                 `json:"password,omitempty"`
+	Purpose  string                          `json:"purpose"`
+	Scope    *LockerAccessRequestCreateScope `json:"scope,omitempty"`
+
+	// Subject A requesting subject (with password).
+	Subject *string `json:"subject,omitempty"`
+}
+
+// LockerAccessRequestCreateKind defines model for LockerAccessRequestCreate.Kind.
+type LockerAccessRequestCreateKind string
+
+// LockerAccessRequestCreateScope defines model for LockerAccessRequestCreate.Scope.
+type LockerAccessRequestCreateScope string
+
+// LockerAsset An asset's chain record (model.Asset) as projected; grant is set for an asset pushed by a grant.
+type LockerAsset struct {
+	BusinessKey   *string `json:"businessKey,omitempty"`
+	Channel       string  `json:"channel"`
+	CipherDigest  *string `json:"cipherDigest,omitempty"`
+	ContentDigest *string `json:"contentDigest,omitempty"`
+	CreatedAt     *string `json:"createdAt,omitempty"`
+	CreatedTx     *string `json:"createdTx,omitempty"`
+	Encryption    *string `json:"encryption,omitempty"`
+	Grant         *string `json:"grant,omitempty"`
+	Id            string  `json:"id"`
+	Issuer        string  `json:"issuer"`
+	IssuerKind    *string `json:"issuerKind,omitempty"`
+	Note          *string `json:"note,omitempty"`
+	Owner         string  `json:"owner"`
+	ReviewedBy    *string `json:"reviewedBy,omitempty"`
+	Size          *int64  `json:"size,omitempty"`
+	Status        string  `json:"status"`
+	Type          string  `json:"type"`
+	UpdatedAt     *string `json:"updatedAt,omitempty"`
+	UpdatedTx     *string `json:"updatedTx,omitempty"`
+}
+
+// LockerAssetFact defines model for LockerAssetFact.
+type LockerAssetFact struct {
+	Asset      string  `json:"asset"`
+	Encryption *string `json:"encryption,omitempty"`
+	Status     *string `json:"status,omitempty"`
+	TxId       *string `json:"txId,omitempty"`
+}
+
+// LockerAssetList defines model for LockerAssetList.
+type LockerAssetList struct {
+	Items []LockerAsset `json:"items"`
+}
+
+// LockerAuthCode defines model for LockerAuthCode.
+type LockerAuthCode struct {
+	Asset     string  `json:"asset"`
+	CreatedTx *string `json:"createdTx,omitempty"`
+	ExpiresAt string  `json:"expiresAt"`
+	Hash      *string `json:"hash,omitempty"`
+	Id        string  `json:"id"`
+	Note      *string `json:"note,omitempty"`
+	Owner     string  `json:"owner"`
+	Purpose   *string `json:"purpose,omitempty"`
+	Salt      *string `json:"salt,omitempty"`
+	Scope     *string `json:"scope,omitempty"`
+	Status    string  `json:"status"`
+}
+
+// LockerAuthCodeRequest defines model for LockerAuthCodeRequest.
+type LockerAuthCodeRequest struct {
+	ExpiresAt time.Time `json:"expiresAt"`
+	Owner     string    `json:"owner"`
+
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword             `json:"password,omitempty"`
+	Purpose  string                      `json:"purpose"`
+	Scope    *LockerAuthCodeRequestScope `json:"scope,omitempty"`
+}
+
+// LockerAuthCodeRequestScope defines model for LockerAuthCodeRequest.Scope.
+type LockerAuthCodeRequestScope string
+
+// LockerCodeRequest defines model for LockerCodeRequest.
+type LockerCodeRequest struct {
+	Code *string `json:"code,omitempty"`
+}
+
+// LockerCodeViewRequest defines model for LockerCodeViewRequest.
+type LockerCodeViewRequest struct {
+	Code   *string `json:"code,omitempty"`
+	Member *string `json:"member,omitempty"`
+
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword `json:"password,omitempty"`
+
+	// Reason Why the content is accessed (事由), recorded on chain.
+	Reason  LockerReason `json:"reason"`
+	Subject *string      `json:"subject,omitempty"`
+}
+
+// LockerContent defines model for LockerContent.
+type LockerContent struct {
+	Access LockerAccessRecord `json:"access"`
+	Asset  string             `json:"asset"`
+
+	// Block The block holding the access record.
+	Block   int64  `json:"block"`
+	Content []byte `json:"content"`
+	Type    string `json:"type"`
+}
+
+// LockerEnterprise defines model for LockerEnterprise.
+type LockerEnterprise struct {
+	Address *string `json:"address,omitempty"`
+	Capital *string `json:"capital,omitempty"`
+	Name    string  `json:"name"`
+	Type    *string `json:"type,omitempty"`
+	Uscc    *string `json:"uscc,omitempty"`
+}
+
+// LockerGrant defines model for LockerGrant.
+type LockerGrant struct {
+	Asset     string  `json:"asset"`
+	CreatedAt *string `json:"createdAt,omitempty"`
+	CreatedTx *string `json:"createdTx,omitempty"`
+	ExpiresAt string  `json:"expiresAt"`
+	Grantee   string  `json:"grantee"`
+	Grantor   string  `json:"grantor"`
+	Id        string  `json:"id"`
+	Kind      string  `json:"kind"`
+	Note      *string `json:"note,omitempty"`
+	Purpose   *string `json:"purpose,omitempty"`
+	Push      *bool   `json:"push,omitempty"`
+	Request   *string `json:"request,omitempty"`
+	Scope     string  `json:"scope"`
+	Status    string  `json:"status"`
+	UpdatedTx *string `json:"updatedTx,omitempty"`
+}
+
+// LockerGrantList defines model for LockerGrantList.
+type LockerGrantList struct {
+	Items []LockerGrant `json:"items"`
+}
+
+// LockerGrantRequest defines model for LockerGrantRequest.
+type LockerGrantRequest struct {
+	ExpiresAt time.Time `json:"expiresAt"`
+	Grantee   string    `json:"grantee"`
+
+	// GranteeMember The grantee is a member (MSP ID), not a subject.
+	GranteeMember *bool                   `json:"granteeMember,omitempty"`
+	Grantor       string                  `json:"grantor"`
+	Kind          *LockerGrantRequestKind `json:"kind,omitempty"`
+
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword          `json:"password,omitempty"`
+	Purpose  string                   `json:"purpose"`
+	Push     *bool                    `json:"push,omitempty"`
+	Request  *string                  `json:"request,omitempty"`
+	Scope    *LockerGrantRequestScope `json:"scope,omitempty"`
+}
+
+// LockerGrantRequestKind defines model for LockerGrantRequest.Kind.
+type LockerGrantRequestKind string
+
+// LockerGrantRequestScope defines model for LockerGrantRequest.Scope.
+type LockerGrantRequestScope string
+
+// LockerID An on-chain ID (subject, asset, grant, request, code).
+type LockerID = string
+
+// LockerIssue defines model for LockerIssue.
+type LockerIssue struct {
+	AssetId       string  `json:"assetId"`
+	CipherDigest  *string `json:"cipherDigest,omitempty"`
+	ContentDigest *string `json:"contentDigest,omitempty"`
+
+	// Existing The same content had been issued before.
+	Existing bool `json:"existing"`
+
+	// OutboxKey The chain write carrying asset.IssueAsset.
+	OutboxKey string `json:"outboxKey"`
+}
+
+// LockerIssuedCode defines model for LockerIssuedCode.
+type LockerIssuedCode struct {
+	AuthCode LockerAuthCode `json:"authCode"`
+
+	// Code 128-bit code (hex); shown once, kept nowhere.
+	Code string `json:"code"`
+}
+
+// LockerKeyRequest defines model for LockerKeyRequest.
+type LockerKeyRequest struct {
+	Owner string `json:"owner"`
+
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword `json:"password,omitempty"`
+
+	// Reason Why the content is accessed (事由), recorded on chain.
+	Reason LockerReason `json:"reason"`
+}
+
+// LockerMemberIssueRequest defines model for LockerMemberIssueRequest.
+type LockerMemberIssueRequest struct {
+	BusinessKey string                          `json:"businessKey"`
+	Channel     LockerMemberIssueRequestChannel `json:"channel"`
+	Content     []byte                          `json:"content"`
+	Member      string                          `json:"member"`
+
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword `json:"password,omitempty"`
+	Type     string          `json:"type"`
+}
+
+// LockerMemberIssueRequestChannel defines model for LockerMemberIssueRequest.Channel.
+type LockerMemberIssueRequestChannel string
+
+// LockerOpenRequest defines model for LockerOpenRequest.
+type LockerOpenRequest struct {
+	// ClerkId The window clerk who accepted the opening.
+	ClerkId             string                 `json:"clerkId"`
+	Enterprise          *LockerEnterprise      `json:"enterprise,omitempty"`
+	Kind                *LockerOpenRequestKind `json:"kind,omitempty"`
+	LegalRepresentative *LockerPerson          `json:"legalRepresentative,omitempty"`
+
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword `json:"password,omitempty"`
+	Person   *LockerPerson   `json:"person,omitempty"`
+}
+
+// LockerOpenRequestKind defines model for LockerOpenRequest.Kind.
+type LockerOpenRequestKind string
+
+// LockerOwnerNoteRequest defines model for LockerOwnerNoteRequest.
+type LockerOwnerNoteRequest struct {
+	Note string `json:"note"`
+
+	// Owner The grantor or owner who signs.
+	Owner string `json:"owner"`
+
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword `json:"password,omitempty"`
+}
+
+// LockerPassword A subject's unlock password or a member's key password; opens the key for this operation only.
+type LockerPassword = string
+
+// LockerPerson defines model for LockerPerson.
+type LockerPerson struct {
+	// IdNumber Resident ID number (GB 11643), check digit verified.
+	IdNumber string  `json:"idNumber"`
+	Name     string  `json:"name"`
+	Phone    *string `json:"phone,omitempty"`
+}
+
+// LockerReason Why the content is accessed (事由), recorded on chain.
+type LockerReason = string
+
+// LockerReleasedKey defines model for LockerReleasedKey.
+type LockerReleasedKey struct {
+	Access LockerAccessRecord `json:"access"`
+	Asset  string             `json:"asset"`
+
+	// Key The SM4 data key, hex.
+	Key string `json:"key"`
+}
+
+// LockerRequestList defines model for LockerRequestList.
+type LockerRequestList struct {
+	Items []LockerAccessRequest `json:"items"`
+}
+
+// LockerReviewRequest defines model for LockerReviewRequest.
+type LockerReviewRequest struct {
+	Approve bool    `json:"approve"`
+	Note    *string `json:"note,omitempty"`
+}
+
+// LockerUploadRequest defines model for LockerUploadRequest.
+type LockerUploadRequest struct {
+	BusinessKey string `json:"businessKey"`
+
+	// Content The content, base64.
+	Content    []byte                         `json:"content"`
+	Encryption *LockerUploadRequestEncryption `json:"encryption,omitempty"`
+
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword `json:"password,omitempty"`
+	Type     string          `json:"type"`
+}
+
+// LockerUploadRequestEncryption defines model for LockerUploadRequest.Encryption.
+type LockerUploadRequestEncryption string
+
+// LockerUploadReviewRequest defines model for LockerUploadReviewRequest.
+type LockerUploadReviewRequest struct {
+	Approve bool    `json:"approve"`
+	Member  string  `json:"member"`
+	Note    *string `json:"note,omitempty"`
+
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword `json:"password,omitempty"`
+}
+
+// LockerViewRequest defines model for LockerViewRequest.
+type LockerViewRequest struct {
+	Action *LockerViewRequestAction `json:"action,omitempty"`
+	Grant  *string                  `json:"grant,omitempty"`
+
+	// Member The accessing member (a grantee).
+	Member *string `json:"member,omitempty"`
+
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword `json:"password,omitempty"`
+
+	// Reason Why the content is accessed (事由), recorded on chain.
+	Reason LockerReason `json:"reason"`
+
+	// Subject The accessing subject (owner or grantee).
+	Subject *string `json:"subject,omitempty"`
+}
+
+// LockerViewRequestAction defines model for LockerViewRequest.Action.
+type LockerViewRequestAction string
+
+// LockerWrite defines model for LockerWrite.
+type LockerWrite struct {
+	OutboxKey string `json:"outboxKey"`
+}
+
 // Login Login name; compared in lower case.
 type Login = string
 
@@ -2010,6 +2571,11 @@ type ListAuditRecordsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListLockerAssetsParams defines parameters for ListLockerAssets.
+type ListLockerAssetsParams struct {
+	Type *string `form:"type,omitempty" json:"type,omitempty"`
+}
+
 // ListPositionsParams defines parameters for ListPositions.
 type ListPositionsParams struct {
 	Department *IdentityCode `form:"department,omitempty" json:"department,omitempty"`
@@ -2102,6 +2668,51 @@ type SignWithKeyJSONRequestBody = KeySignRequest
 
 // VerifyWithKeyJSONRequestBody defines body for VerifyWithKey for application/json ContentType.
 type VerifyWithKeyJSONRequestBody = KeyVerifyRequest
+
+// IssueLockerAuthCodeJSONRequestBody defines body for IssueLockerAuthCode for application/json ContentType.
+type IssueLockerAuthCodeJSONRequestBody = LockerAuthCodeRequest
+
+// GrantLockerAssetJSONRequestBody defines body for GrantLockerAsset for application/json ContentType.
+type GrantLockerAssetJSONRequestBody = LockerGrantRequest
+
+// ReleaseLockerAssetKeyJSONRequestBody defines body for ReleaseLockerAssetKey for application/json ContentType.
+type ReleaseLockerAssetKeyJSONRequestBody = LockerKeyRequest
+
+// RequestLockerAccessJSONRequestBody defines body for RequestLockerAccess for application/json ContentType.
+type RequestLockerAccessJSONRequestBody = LockerAccessRequestCreate
+
+// ReviewLockerUploadJSONRequestBody defines body for ReviewLockerUpload for application/json ContentType.
+type ReviewLockerUploadJSONRequestBody = LockerUploadReviewRequest
+
+// VerifyLockerAuthCodeJSONRequestBody defines body for VerifyLockerAuthCode for application/json ContentType.
+type VerifyLockerAuthCodeJSONRequestBody = LockerCodeRequest
+
+// ViewLockerAssetJSONRequestBody defines body for ViewLockerAsset for application/json ContentType.
+type ViewLockerAssetJSONRequestBody = LockerViewRequest
+
+// ViewLockerAssetByCodeJSONRequestBody defines body for ViewLockerAssetByCode for application/json ContentType.
+type ViewLockerAssetByCodeJSONRequestBody = LockerCodeViewRequest
+
+// RevokeLockerAuthCodeJSONRequestBody defines body for RevokeLockerAuthCode for application/json ContentType.
+type RevokeLockerAuthCodeJSONRequestBody = LockerOwnerNoteRequest
+
+// RevokeLockerGrantJSONRequestBody defines body for RevokeLockerGrant for application/json ContentType.
+type RevokeLockerGrantJSONRequestBody = LockerOwnerNoteRequest
+
+// DenyLockerRequestJSONRequestBody defines body for DenyLockerRequest for application/json ContentType.
+type DenyLockerRequestJSONRequestBody = LockerOwnerNoteRequest
+
+// OpenLockerJSONRequestBody defines body for OpenLocker for application/json ContentType.
+type OpenLockerJSONRequestBody = LockerOpenRequest
+
+// IssueToLockerJSONRequestBody defines body for IssueToLocker for application/json ContentType.
+type IssueToLockerJSONRequestBody = LockerMemberIssueRequest
+
+// ReviewLockerJSONRequestBody defines body for ReviewLocker for application/json ContentType.
+type ReviewLockerJSONRequestBody = LockerReviewRequest
+
+// UploadToLockerJSONRequestBody defines body for UploadToLocker for application/json ContentType.
+type UploadToLockerJSONRequestBody = LockerUploadRequest
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChange
@@ -2273,6 +2884,72 @@ type ServerInterface interface {
 	// VerifyWithKey Verify a signature by the owner (公钥验签)
 	// (POST /api/v1/keys/{ownerKind}/{ownerId}/verify)
 	VerifyWithKey(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// IssueLockerAuthCode Issue an authorization code (授权码)
+	// (POST /api/v1/locker-assets/{assetId}/auth-codes)
+	IssueLockerAuthCode(c *gin.Context, assetId LockerID)
+	// GetLockerAssetEncryption An asset's encryption mode (7.4.4 d 5)
+	// (GET /api/v1/locker-assets/{assetId}/encryption)
+	GetLockerAssetEncryption(c *gin.Context, assetId LockerID)
+	// ListLockerGrants An asset's grants
+	// (GET /api/v1/locker-assets/{assetId}/grants)
+	ListLockerGrants(c *gin.Context, assetId LockerID)
+	// GrantLockerAsset Authorize or delegate an asset (授权, 委托)
+	// (POST /api/v1/locker-assets/{assetId}/grants)
+	GrantLockerAsset(c *gin.Context, assetId LockerID)
+	// ReleaseLockerAssetKey Release a symmetric data key (7.4.4 d 6)
+	// (POST /api/v1/locker-assets/{assetId}/key)
+	ReleaseLockerAssetKey(c *gin.Context, assetId LockerID)
+	// GetLockerAssetLatestTx An asset's latest transaction (7.4.4 d 2)
+	// (GET /api/v1/locker-assets/{assetId}/latest-tx)
+	GetLockerAssetLatestTx(c *gin.Context, assetId LockerID)
+	// RequestLockerAccess Ask an asset's owner for access
+	// (POST /api/v1/locker-assets/{assetId}/requests)
+	RequestLockerAccess(c *gin.Context, assetId LockerID)
+	// ReviewLockerUpload Review a self-upload (审核通过后签发)
+	// (POST /api/v1/locker-assets/{assetId}/review)
+	ReviewLockerUpload(c *gin.Context, assetId LockerID)
+	// GetLockerAssetStatus An asset's status (7.4.4 d 1)
+	// (GET /api/v1/locker-assets/{assetId}/status)
+	GetLockerAssetStatus(c *gin.Context, assetId LockerID)
+	// VerifyLockerAuthCode Verify an authorization code (7.4.4 d 4)
+	// (POST /api/v1/locker-assets/{assetId}/verify-code)
+	VerifyLockerAuthCode(c *gin.Context, assetId LockerID)
+	// ViewLockerAsset View an asset's content with a reason
+	// (POST /api/v1/locker-assets/{assetId}/view)
+	ViewLockerAsset(c *gin.Context, assetId LockerID)
+	// ViewLockerAssetByCode Content by authorization code (7.4.4 d 3)
+	// (POST /api/v1/locker-assets/{assetId}/view-by-code)
+	ViewLockerAssetByCode(c *gin.Context, assetId LockerID)
+	// RevokeLockerAuthCode Revoke an authorization code
+	// (POST /api/v1/locker-auth-codes/{codeId}/revoke)
+	RevokeLockerAuthCode(c *gin.Context, codeId LockerID)
+	// RevokeLockerGrant Revoke a grant
+	// (POST /api/v1/locker-grants/{grantId}/revoke)
+	RevokeLockerGrant(c *gin.Context, grantId LockerID)
+	// DenyLockerRequest Deny an access request
+	// (POST /api/v1/locker-requests/{requestId}/deny)
+	DenyLockerRequest(c *gin.Context, requestId LockerID)
+	// OpenLocker Open a locker (数字保险箱开户)
+	// (POST /api/v1/lockers)
+	OpenLocker(c *gin.Context)
+	// GetLocker A locker
+	// (GET /api/v1/lockers/{lockerId})
+	GetLocker(c *gin.Context, lockerId LockerID)
+	// ListLockerAssets The assets in a locker, by type
+	// (GET /api/v1/lockers/{lockerId}/assets)
+	ListLockerAssets(c *gin.Context, lockerId LockerID, params ListLockerAssetsParams)
+	// IssueToLocker Issue into a locker as a member
+	// (POST /api/v1/lockers/{lockerId}/issues)
+	IssueToLocker(c *gin.Context, lockerId LockerID)
+	// ListLockerRequests Access requests to a locker's owner
+	// (GET /api/v1/lockers/{lockerId}/requests)
+	ListLockerRequests(c *gin.Context, lockerId LockerID)
+	// ReviewLocker Review a locker opening (许可准入)
+	// (POST /api/v1/lockers/{lockerId}/review)
+	ReviewLocker(c *gin.Context, lockerId LockerID)
+	// UploadToLocker Self-upload into a locker (个人、企业签发)
+	// (POST /api/v1/lockers/{lockerId}/uploads)
+	UploadToLocker(c *gin.Context, lockerId LockerID)
 	// GetMe Who is calling
 	// (GET /api/v1/me)
 	GetMe(c *gin.Context)
@@ -3564,6 +4241,555 @@ func (siw *ServerInterfaceWrapper) VerifyWithKey(c *gin.Context) {
 	siw.Handler.VerifyWithKey(c, ownerKind, ownerId)
 }
 
+// IssueLockerAuthCode operation middleware
+func (siw *ServerInterfaceWrapper) IssueLockerAuthCode(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.IssueLockerAuthCode(c, assetId)
+}
+
+// GetLockerAssetEncryption operation middleware
+func (siw *ServerInterfaceWrapper) GetLockerAssetEncryption(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetLockerAssetEncryption(c, assetId)
+}
+
+// ListLockerGrants operation middleware
+func (siw *ServerInterfaceWrapper) ListLockerGrants(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListLockerGrants(c, assetId)
+}
+
+// GrantLockerAsset operation middleware
+func (siw *ServerInterfaceWrapper) GrantLockerAsset(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GrantLockerAsset(c, assetId)
+}
+
+// ReleaseLockerAssetKey operation middleware
+func (siw *ServerInterfaceWrapper) ReleaseLockerAssetKey(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ReleaseLockerAssetKey(c, assetId)
+}
+
+// GetLockerAssetLatestTx operation middleware
+func (siw *ServerInterfaceWrapper) GetLockerAssetLatestTx(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetLockerAssetLatestTx(c, assetId)
+}
+
+// RequestLockerAccess operation middleware
+func (siw *ServerInterfaceWrapper) RequestLockerAccess(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RequestLockerAccess(c, assetId)
+}
+
+// ReviewLockerUpload operation middleware
+func (siw *ServerInterfaceWrapper) ReviewLockerUpload(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ReviewLockerUpload(c, assetId)
+}
+
+// GetLockerAssetStatus operation middleware
+func (siw *ServerInterfaceWrapper) GetLockerAssetStatus(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetLockerAssetStatus(c, assetId)
+}
+
+// VerifyLockerAuthCode operation middleware
+func (siw *ServerInterfaceWrapper) VerifyLockerAuthCode(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.VerifyLockerAuthCode(c, assetId)
+}
+
+// ViewLockerAsset operation middleware
+func (siw *ServerInterfaceWrapper) ViewLockerAsset(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ViewLockerAsset(c, assetId)
+}
+
+// ViewLockerAssetByCode operation middleware
+func (siw *ServerInterfaceWrapper) ViewLockerAssetByCode(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ViewLockerAssetByCode(c, assetId)
+}
+
+// RevokeLockerAuthCode operation middleware
+func (siw *ServerInterfaceWrapper) RevokeLockerAuthCode(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "codeId" -------------
+	var codeId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "codeId", c.Param("codeId"), &codeId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter codeId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RevokeLockerAuthCode(c, codeId)
+}
+
+// RevokeLockerGrant operation middleware
+func (siw *ServerInterfaceWrapper) RevokeLockerGrant(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "grantId" -------------
+	var grantId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "grantId", c.Param("grantId"), &grantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter grantId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RevokeLockerGrant(c, grantId)
+}
+
+// DenyLockerRequest operation middleware
+func (siw *ServerInterfaceWrapper) DenyLockerRequest(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "requestId" -------------
+	var requestId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "requestId", c.Param("requestId"), &requestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter requestId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DenyLockerRequest(c, requestId)
+}
+
+// OpenLocker operation middleware
+func (siw *ServerInterfaceWrapper) OpenLocker(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.OpenLocker(c)
+}
+
+// GetLocker operation middleware
+func (siw *ServerInterfaceWrapper) GetLocker(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "lockerId" -------------
+	var lockerId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "lockerId", c.Param("lockerId"), &lockerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lockerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetLocker(c, lockerId)
+}
+
+// ListLockerAssets operation middleware
+func (siw *ServerInterfaceWrapper) ListLockerAssets(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "lockerId" -------------
+	var lockerId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "lockerId", c.Param("lockerId"), &lockerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lockerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListLockerAssetsParams
+
+	// ------------- Optional query parameter "type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", c.Request.URL.Query(), &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter type: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListLockerAssets(c, lockerId, params)
+}
+
+// IssueToLocker operation middleware
+func (siw *ServerInterfaceWrapper) IssueToLocker(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "lockerId" -------------
+	var lockerId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "lockerId", c.Param("lockerId"), &lockerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lockerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.IssueToLocker(c, lockerId)
+}
+
+// ListLockerRequests operation middleware
+func (siw *ServerInterfaceWrapper) ListLockerRequests(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "lockerId" -------------
+	var lockerId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "lockerId", c.Param("lockerId"), &lockerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lockerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListLockerRequests(c, lockerId)
+}
+
+// ReviewLocker operation middleware
+func (siw *ServerInterfaceWrapper) ReviewLocker(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "lockerId" -------------
+	var lockerId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "lockerId", c.Param("lockerId"), &lockerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lockerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ReviewLocker(c, lockerId)
+}
+
+// UploadToLocker operation middleware
+func (siw *ServerInterfaceWrapper) UploadToLocker(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "lockerId" -------------
+	var lockerId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "lockerId", c.Param("lockerId"), &lockerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lockerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UploadToLocker(c, lockerId)
+}
+
 // GetMe operation middleware
 func (siw *ServerInterfaceWrapper) GetMe(c *gin.Context) {
 
@@ -4389,6 +5615,28 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/api/v1/issuance/processes/:processId/bundle", wrapper.IssueBundle)
 	router.POST(options.BaseURL+"/api/v1/issuance/verification/pdf", wrapper.VerifyDocumentPdf)
 	router.POST(options.BaseURL+"/api/v1/issuance/verification/payload", wrapper.VerifyDocumentPayload)
+	router.POST(options.BaseURL+"/api/v1/lockers", wrapper.OpenLocker)
+	router.GET(options.BaseURL+"/api/v1/lockers/:lockerId", wrapper.GetLocker)
+	router.POST(options.BaseURL+"/api/v1/lockers/:lockerId/review", wrapper.ReviewLocker)
+	router.GET(options.BaseURL+"/api/v1/lockers/:lockerId/assets", wrapper.ListLockerAssets)
+	router.POST(options.BaseURL+"/api/v1/lockers/:lockerId/uploads", wrapper.UploadToLocker)
+	router.POST(options.BaseURL+"/api/v1/lockers/:lockerId/issues", wrapper.IssueToLocker)
+	router.GET(options.BaseURL+"/api/v1/lockers/:lockerId/requests", wrapper.ListLockerRequests)
+	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/review", wrapper.ReviewLockerUpload)
+	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/view", wrapper.ViewLockerAsset)
+	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/grants", wrapper.ListLockerGrants)
+	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/grants", wrapper.GrantLockerAsset)
+	router.POST(options.BaseURL+"/api/v1/locker-grants/:grantId/revoke", wrapper.RevokeLockerGrant)
+	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/requests", wrapper.RequestLockerAccess)
+	router.POST(options.BaseURL+"/api/v1/locker-requests/:requestId/deny", wrapper.DenyLockerRequest)
+	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/auth-codes", wrapper.IssueLockerAuthCode)
+	router.POST(options.BaseURL+"/api/v1/locker-auth-codes/:codeId/revoke", wrapper.RevokeLockerAuthCode)
+	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/status", wrapper.GetLockerAssetStatus)
+	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/latest-tx", wrapper.GetLockerAssetLatestTx)
+	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/view-by-code", wrapper.ViewLockerAssetByCode)
+	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/verify-code", wrapper.VerifyLockerAuthCode)
+	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/encryption", wrapper.GetLockerAssetEncryption)
+	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/key", wrapper.ReleaseLockerAssetKey)
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -8788,6 +10036,3057 @@ func (response VerifyWithKeydefaultApplicationProblemPlusJSONResponse) VisitVeri
 	return err
 }
 
+type IssueLockerAuthCodeRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+	Body    *IssueLockerAuthCodeJSONRequestBody
+}
+
+type IssueLockerAuthCodeResponseObject interface {
+	VisitIssueLockerAuthCodeResponse(w http.ResponseWriter) error
+}
+
+type IssueLockerAuthCode201JSONResponse LockerIssuedCode
+
+func (response IssueLockerAuthCode201JSONResponse) VisitIssueLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueLockerAuthCode400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response IssueLockerAuthCode400ApplicationProblemPlusJSONResponse) VisitIssueLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueLockerAuthCode401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response IssueLockerAuthCode401ApplicationProblemPlusJSONResponse) VisitIssueLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueLockerAuthCode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response IssueLockerAuthCode403ApplicationProblemPlusJSONResponse) VisitIssueLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueLockerAuthCode404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response IssueLockerAuthCode404ApplicationProblemPlusJSONResponse) VisitIssueLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueLockerAuthCode409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response IssueLockerAuthCode409ApplicationProblemPlusJSONResponse) VisitIssueLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueLockerAuthCode429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response IssueLockerAuthCode429ApplicationProblemPlusJSONResponse) VisitIssueLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueLockerAuthCodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response IssueLockerAuthCodedefaultApplicationProblemPlusJSONResponse) VisitIssueLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetEncryptionRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+}
+
+type GetLockerAssetEncryptionResponseObject interface {
+	VisitGetLockerAssetEncryptionResponse(w http.ResponseWriter) error
+}
+
+type GetLockerAssetEncryption200JSONResponse LockerAssetFact
+
+func (response GetLockerAssetEncryption200JSONResponse) VisitGetLockerAssetEncryptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetEncryption400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetEncryption400ApplicationProblemPlusJSONResponse) VisitGetLockerAssetEncryptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetEncryption401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetEncryption401ApplicationProblemPlusJSONResponse) VisitGetLockerAssetEncryptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetEncryption403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetEncryption403ApplicationProblemPlusJSONResponse) VisitGetLockerAssetEncryptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetEncryption404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetEncryption404ApplicationProblemPlusJSONResponse) VisitGetLockerAssetEncryptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetEncryption409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetEncryption409ApplicationProblemPlusJSONResponse) VisitGetLockerAssetEncryptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetEncryption429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetEncryption429ApplicationProblemPlusJSONResponse) VisitGetLockerAssetEncryptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetEncryptiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetLockerAssetEncryptiondefaultApplicationProblemPlusJSONResponse) VisitGetLockerAssetEncryptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrantsRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+}
+
+type ListLockerGrantsResponseObject interface {
+	VisitListLockerGrantsResponse(w http.ResponseWriter) error
+}
+
+type ListLockerGrants200JSONResponse LockerGrantList
+
+func (response ListLockerGrants200JSONResponse) VisitListLockerGrantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrants400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerGrants400ApplicationProblemPlusJSONResponse) VisitListLockerGrantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrants401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerGrants401ApplicationProblemPlusJSONResponse) VisitListLockerGrantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrants403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerGrants403ApplicationProblemPlusJSONResponse) VisitListLockerGrantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrants404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerGrants404ApplicationProblemPlusJSONResponse) VisitListLockerGrantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrants409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerGrants409ApplicationProblemPlusJSONResponse) VisitListLockerGrantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrants429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerGrants429ApplicationProblemPlusJSONResponse) VisitListLockerGrantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrantsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListLockerGrantsdefaultApplicationProblemPlusJSONResponse) VisitListLockerGrantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GrantLockerAssetRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+	Body    *GrantLockerAssetJSONRequestBody
+}
+
+type GrantLockerAssetResponseObject interface {
+	VisitGrantLockerAssetResponse(w http.ResponseWriter) error
+}
+
+type GrantLockerAsset201JSONResponse LockerGrant
+
+func (response GrantLockerAsset201JSONResponse) VisitGrantLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GrantLockerAsset400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GrantLockerAsset400ApplicationProblemPlusJSONResponse) VisitGrantLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GrantLockerAsset401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GrantLockerAsset401ApplicationProblemPlusJSONResponse) VisitGrantLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GrantLockerAsset403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GrantLockerAsset403ApplicationProblemPlusJSONResponse) VisitGrantLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GrantLockerAsset404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GrantLockerAsset404ApplicationProblemPlusJSONResponse) VisitGrantLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GrantLockerAsset409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GrantLockerAsset409ApplicationProblemPlusJSONResponse) VisitGrantLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GrantLockerAsset429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GrantLockerAsset429ApplicationProblemPlusJSONResponse) VisitGrantLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GrantLockerAssetdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GrantLockerAssetdefaultApplicationProblemPlusJSONResponse) VisitGrantLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseLockerAssetKeyRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+	Body    *ReleaseLockerAssetKeyJSONRequestBody
+}
+
+type ReleaseLockerAssetKeyResponseObject interface {
+	VisitReleaseLockerAssetKeyResponse(w http.ResponseWriter) error
+}
+
+type ReleaseLockerAssetKey200JSONResponse LockerReleasedKey
+
+func (response ReleaseLockerAssetKey200JSONResponse) VisitReleaseLockerAssetKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseLockerAssetKey400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseLockerAssetKey400ApplicationProblemPlusJSONResponse) VisitReleaseLockerAssetKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseLockerAssetKey401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseLockerAssetKey401ApplicationProblemPlusJSONResponse) VisitReleaseLockerAssetKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseLockerAssetKey403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseLockerAssetKey403ApplicationProblemPlusJSONResponse) VisitReleaseLockerAssetKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseLockerAssetKey404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseLockerAssetKey404ApplicationProblemPlusJSONResponse) VisitReleaseLockerAssetKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseLockerAssetKey409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseLockerAssetKey409ApplicationProblemPlusJSONResponse) VisitReleaseLockerAssetKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseLockerAssetKey429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReleaseLockerAssetKey429ApplicationProblemPlusJSONResponse) VisitReleaseLockerAssetKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReleaseLockerAssetKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReleaseLockerAssetKeydefaultApplicationProblemPlusJSONResponse) VisitReleaseLockerAssetKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetLatestTxRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+}
+
+type GetLockerAssetLatestTxResponseObject interface {
+	VisitGetLockerAssetLatestTxResponse(w http.ResponseWriter) error
+}
+
+type GetLockerAssetLatestTx200JSONResponse LockerAssetFact
+
+func (response GetLockerAssetLatestTx200JSONResponse) VisitGetLockerAssetLatestTxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetLatestTx400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetLatestTx400ApplicationProblemPlusJSONResponse) VisitGetLockerAssetLatestTxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetLatestTx401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetLatestTx401ApplicationProblemPlusJSONResponse) VisitGetLockerAssetLatestTxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetLatestTx403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetLatestTx403ApplicationProblemPlusJSONResponse) VisitGetLockerAssetLatestTxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetLatestTx404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetLatestTx404ApplicationProblemPlusJSONResponse) VisitGetLockerAssetLatestTxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetLatestTx409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetLatestTx409ApplicationProblemPlusJSONResponse) VisitGetLockerAssetLatestTxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetLatestTx429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetLatestTx429ApplicationProblemPlusJSONResponse) VisitGetLockerAssetLatestTxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetLatestTxdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetLockerAssetLatestTxdefaultApplicationProblemPlusJSONResponse) VisitGetLockerAssetLatestTxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestLockerAccessRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+	Body    *RequestLockerAccessJSONRequestBody
+}
+
+type RequestLockerAccessResponseObject interface {
+	VisitRequestLockerAccessResponse(w http.ResponseWriter) error
+}
+
+type RequestLockerAccess201JSONResponse LockerAccessRequest
+
+func (response RequestLockerAccess201JSONResponse) VisitRequestLockerAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestLockerAccess400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RequestLockerAccess400ApplicationProblemPlusJSONResponse) VisitRequestLockerAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestLockerAccess401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RequestLockerAccess401ApplicationProblemPlusJSONResponse) VisitRequestLockerAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestLockerAccess403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RequestLockerAccess403ApplicationProblemPlusJSONResponse) VisitRequestLockerAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestLockerAccess404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RequestLockerAccess404ApplicationProblemPlusJSONResponse) VisitRequestLockerAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestLockerAccess409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RequestLockerAccess409ApplicationProblemPlusJSONResponse) VisitRequestLockerAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestLockerAccess429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RequestLockerAccess429ApplicationProblemPlusJSONResponse) VisitRequestLockerAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestLockerAccessdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RequestLockerAccessdefaultApplicationProblemPlusJSONResponse) VisitRequestLockerAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLockerUploadRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+	Body    *ReviewLockerUploadJSONRequestBody
+}
+
+type ReviewLockerUploadResponseObject interface {
+	VisitReviewLockerUploadResponse(w http.ResponseWriter) error
+}
+
+type ReviewLockerUpload202JSONResponse LockerWrite
+
+func (response ReviewLockerUpload202JSONResponse) VisitReviewLockerUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLockerUpload400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLockerUpload400ApplicationProblemPlusJSONResponse) VisitReviewLockerUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLockerUpload401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLockerUpload401ApplicationProblemPlusJSONResponse) VisitReviewLockerUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLockerUpload403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLockerUpload403ApplicationProblemPlusJSONResponse) VisitReviewLockerUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLockerUpload404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLockerUpload404ApplicationProblemPlusJSONResponse) VisitReviewLockerUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLockerUpload409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLockerUpload409ApplicationProblemPlusJSONResponse) VisitReviewLockerUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLockerUpload429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLockerUpload429ApplicationProblemPlusJSONResponse) VisitReviewLockerUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLockerUploaddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReviewLockerUploaddefaultApplicationProblemPlusJSONResponse) VisitReviewLockerUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetStatusRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+}
+
+type GetLockerAssetStatusResponseObject interface {
+	VisitGetLockerAssetStatusResponse(w http.ResponseWriter) error
+}
+
+type GetLockerAssetStatus200JSONResponse LockerAssetFact
+
+func (response GetLockerAssetStatus200JSONResponse) VisitGetLockerAssetStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetStatus400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetStatus400ApplicationProblemPlusJSONResponse) VisitGetLockerAssetStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetStatus401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetStatus401ApplicationProblemPlusJSONResponse) VisitGetLockerAssetStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetStatus403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetStatus403ApplicationProblemPlusJSONResponse) VisitGetLockerAssetStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetStatus404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetStatus404ApplicationProblemPlusJSONResponse) VisitGetLockerAssetStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetStatus409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetStatus409ApplicationProblemPlusJSONResponse) VisitGetLockerAssetStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetStatus429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetLockerAssetStatus429ApplicationProblemPlusJSONResponse) VisitGetLockerAssetStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerAssetStatusdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetLockerAssetStatusdefaultApplicationProblemPlusJSONResponse) VisitGetLockerAssetStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyLockerAuthCodeRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+	Body    *VerifyLockerAuthCodeJSONRequestBody
+}
+
+type VerifyLockerAuthCodeResponseObject interface {
+	VisitVerifyLockerAuthCodeResponse(w http.ResponseWriter) error
+}
+
+type VerifyLockerAuthCode200JSONResponse LockerAuthCode
+
+func (response VerifyLockerAuthCode200JSONResponse) VisitVerifyLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyLockerAuthCode400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyLockerAuthCode400ApplicationProblemPlusJSONResponse) VisitVerifyLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyLockerAuthCode401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyLockerAuthCode401ApplicationProblemPlusJSONResponse) VisitVerifyLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyLockerAuthCode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyLockerAuthCode403ApplicationProblemPlusJSONResponse) VisitVerifyLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyLockerAuthCode404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyLockerAuthCode404ApplicationProblemPlusJSONResponse) VisitVerifyLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyLockerAuthCode409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyLockerAuthCode409ApplicationProblemPlusJSONResponse) VisitVerifyLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyLockerAuthCode429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyLockerAuthCode429ApplicationProblemPlusJSONResponse) VisitVerifyLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyLockerAuthCodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response VerifyLockerAuthCodedefaultApplicationProblemPlusJSONResponse) VisitVerifyLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAssetRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+	Body    *ViewLockerAssetJSONRequestBody
+}
+
+type ViewLockerAssetResponseObject interface {
+	VisitViewLockerAssetResponse(w http.ResponseWriter) error
+}
+
+type ViewLockerAsset200JSONResponse LockerContent
+
+func (response ViewLockerAsset200JSONResponse) VisitViewLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAsset400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAsset400ApplicationProblemPlusJSONResponse) VisitViewLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAsset401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAsset401ApplicationProblemPlusJSONResponse) VisitViewLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAsset403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAsset403ApplicationProblemPlusJSONResponse) VisitViewLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAsset404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAsset404ApplicationProblemPlusJSONResponse) VisitViewLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAsset409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAsset409ApplicationProblemPlusJSONResponse) VisitViewLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAsset429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAsset429ApplicationProblemPlusJSONResponse) VisitViewLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAssetdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ViewLockerAssetdefaultApplicationProblemPlusJSONResponse) VisitViewLockerAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAssetByCodeRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+	Body    *ViewLockerAssetByCodeJSONRequestBody
+}
+
+type ViewLockerAssetByCodeResponseObject interface {
+	VisitViewLockerAssetByCodeResponse(w http.ResponseWriter) error
+}
+
+type ViewLockerAssetByCode200JSONResponse LockerContent
+
+func (response ViewLockerAssetByCode200JSONResponse) VisitViewLockerAssetByCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAssetByCode400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAssetByCode400ApplicationProblemPlusJSONResponse) VisitViewLockerAssetByCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAssetByCode401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAssetByCode401ApplicationProblemPlusJSONResponse) VisitViewLockerAssetByCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAssetByCode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAssetByCode403ApplicationProblemPlusJSONResponse) VisitViewLockerAssetByCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAssetByCode404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAssetByCode404ApplicationProblemPlusJSONResponse) VisitViewLockerAssetByCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAssetByCode409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAssetByCode409ApplicationProblemPlusJSONResponse) VisitViewLockerAssetByCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAssetByCode429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ViewLockerAssetByCode429ApplicationProblemPlusJSONResponse) VisitViewLockerAssetByCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewLockerAssetByCodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ViewLockerAssetByCodedefaultApplicationProblemPlusJSONResponse) VisitViewLockerAssetByCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerAuthCodeRequestObject struct {
+	CodeId LockerID `json:"codeId"`
+	Body   *RevokeLockerAuthCodeJSONRequestBody
+}
+
+type RevokeLockerAuthCodeResponseObject interface {
+	VisitRevokeLockerAuthCodeResponse(w http.ResponseWriter) error
+}
+
+type RevokeLockerAuthCode200JSONResponse LockerAuthCode
+
+func (response RevokeLockerAuthCode200JSONResponse) VisitRevokeLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerAuthCode400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerAuthCode400ApplicationProblemPlusJSONResponse) VisitRevokeLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerAuthCode401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerAuthCode401ApplicationProblemPlusJSONResponse) VisitRevokeLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerAuthCode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerAuthCode403ApplicationProblemPlusJSONResponse) VisitRevokeLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerAuthCode404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerAuthCode404ApplicationProblemPlusJSONResponse) VisitRevokeLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerAuthCode409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerAuthCode409ApplicationProblemPlusJSONResponse) VisitRevokeLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerAuthCode429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerAuthCode429ApplicationProblemPlusJSONResponse) VisitRevokeLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerAuthCodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RevokeLockerAuthCodedefaultApplicationProblemPlusJSONResponse) VisitRevokeLockerAuthCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerGrantRequestObject struct {
+	GrantId LockerID `json:"grantId"`
+	Body    *RevokeLockerGrantJSONRequestBody
+}
+
+type RevokeLockerGrantResponseObject interface {
+	VisitRevokeLockerGrantResponse(w http.ResponseWriter) error
+}
+
+type RevokeLockerGrant200JSONResponse LockerGrant
+
+func (response RevokeLockerGrant200JSONResponse) VisitRevokeLockerGrantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerGrant400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerGrant400ApplicationProblemPlusJSONResponse) VisitRevokeLockerGrantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerGrant401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerGrant401ApplicationProblemPlusJSONResponse) VisitRevokeLockerGrantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerGrant403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerGrant403ApplicationProblemPlusJSONResponse) VisitRevokeLockerGrantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerGrant404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerGrant404ApplicationProblemPlusJSONResponse) VisitRevokeLockerGrantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerGrant409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerGrant409ApplicationProblemPlusJSONResponse) VisitRevokeLockerGrantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerGrant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeLockerGrant429ApplicationProblemPlusJSONResponse) VisitRevokeLockerGrantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeLockerGrantdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RevokeLockerGrantdefaultApplicationProblemPlusJSONResponse) VisitRevokeLockerGrantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DenyLockerRequestRequestObject struct {
+	RequestId LockerID `json:"requestId"`
+	Body      *DenyLockerRequestJSONRequestBody
+}
+
+type DenyLockerRequestResponseObject interface {
+	VisitDenyLockerRequestResponse(w http.ResponseWriter) error
+}
+
+type DenyLockerRequest200JSONResponse LockerAccessRequest
+
+func (response DenyLockerRequest200JSONResponse) VisitDenyLockerRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DenyLockerRequest400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DenyLockerRequest400ApplicationProblemPlusJSONResponse) VisitDenyLockerRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DenyLockerRequest401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DenyLockerRequest401ApplicationProblemPlusJSONResponse) VisitDenyLockerRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DenyLockerRequest403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DenyLockerRequest403ApplicationProblemPlusJSONResponse) VisitDenyLockerRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DenyLockerRequest404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DenyLockerRequest404ApplicationProblemPlusJSONResponse) VisitDenyLockerRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DenyLockerRequest409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DenyLockerRequest409ApplicationProblemPlusJSONResponse) VisitDenyLockerRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DenyLockerRequest429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DenyLockerRequest429ApplicationProblemPlusJSONResponse) VisitDenyLockerRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DenyLockerRequestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DenyLockerRequestdefaultApplicationProblemPlusJSONResponse) VisitDenyLockerRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type OpenLockerRequestObject struct {
+	Body *OpenLockerJSONRequestBody
+}
+
+type OpenLockerResponseObject interface {
+	VisitOpenLockerResponse(w http.ResponseWriter) error
+}
+
+type OpenLocker202JSONResponse Locker
+
+func (response OpenLocker202JSONResponse) VisitOpenLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type OpenLocker400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response OpenLocker400ApplicationProblemPlusJSONResponse) VisitOpenLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type OpenLocker401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response OpenLocker401ApplicationProblemPlusJSONResponse) VisitOpenLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type OpenLocker403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response OpenLocker403ApplicationProblemPlusJSONResponse) VisitOpenLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type OpenLocker404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response OpenLocker404ApplicationProblemPlusJSONResponse) VisitOpenLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type OpenLocker409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response OpenLocker409ApplicationProblemPlusJSONResponse) VisitOpenLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type OpenLocker429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response OpenLocker429ApplicationProblemPlusJSONResponse) VisitOpenLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type OpenLockerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response OpenLockerdefaultApplicationProblemPlusJSONResponse) VisitOpenLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerRequestObject struct {
+	LockerId LockerID `json:"lockerId"`
+}
+
+type GetLockerResponseObject interface {
+	VisitGetLockerResponse(w http.ResponseWriter) error
+}
+
+type GetLocker200JSONResponse Locker
+
+func (response GetLocker200JSONResponse) VisitGetLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocker400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetLocker400ApplicationProblemPlusJSONResponse) VisitGetLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocker401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetLocker401ApplicationProblemPlusJSONResponse) VisitGetLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocker403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetLocker403ApplicationProblemPlusJSONResponse) VisitGetLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocker404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetLocker404ApplicationProblemPlusJSONResponse) VisitGetLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocker409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GetLocker409ApplicationProblemPlusJSONResponse) VisitGetLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocker429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetLocker429ApplicationProblemPlusJSONResponse) VisitGetLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLockerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetLockerdefaultApplicationProblemPlusJSONResponse) VisitGetLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAssetsRequestObject struct {
+	LockerId LockerID `json:"lockerId"`
+	Params   ListLockerAssetsParams
+}
+
+type ListLockerAssetsResponseObject interface {
+	VisitListLockerAssetsResponse(w http.ResponseWriter) error
+}
+
+type ListLockerAssets200JSONResponse LockerAssetList
+
+func (response ListLockerAssets200JSONResponse) VisitListLockerAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAssets400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAssets400ApplicationProblemPlusJSONResponse) VisitListLockerAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAssets401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAssets401ApplicationProblemPlusJSONResponse) VisitListLockerAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAssets403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAssets403ApplicationProblemPlusJSONResponse) VisitListLockerAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAssets404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAssets404ApplicationProblemPlusJSONResponse) VisitListLockerAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAssets409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAssets409ApplicationProblemPlusJSONResponse) VisitListLockerAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAssets429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAssets429ApplicationProblemPlusJSONResponse) VisitListLockerAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAssetsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListLockerAssetsdefaultApplicationProblemPlusJSONResponse) VisitListLockerAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToLockerRequestObject struct {
+	LockerId LockerID `json:"lockerId"`
+	Body     *IssueToLockerJSONRequestBody
+}
+
+type IssueToLockerResponseObject interface {
+	VisitIssueToLockerResponse(w http.ResponseWriter) error
+}
+
+type IssueToLocker202JSONResponse LockerIssue
+
+func (response IssueToLocker202JSONResponse) VisitIssueToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToLocker400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response IssueToLocker400ApplicationProblemPlusJSONResponse) VisitIssueToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToLocker401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response IssueToLocker401ApplicationProblemPlusJSONResponse) VisitIssueToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToLocker403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response IssueToLocker403ApplicationProblemPlusJSONResponse) VisitIssueToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToLocker404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response IssueToLocker404ApplicationProblemPlusJSONResponse) VisitIssueToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToLocker409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response IssueToLocker409ApplicationProblemPlusJSONResponse) VisitIssueToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToLocker429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response IssueToLocker429ApplicationProblemPlusJSONResponse) VisitIssueToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToLockerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response IssueToLockerdefaultApplicationProblemPlusJSONResponse) VisitIssueToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerRequestsRequestObject struct {
+	LockerId LockerID `json:"lockerId"`
+}
+
+type ListLockerRequestsResponseObject interface {
+	VisitListLockerRequestsResponse(w http.ResponseWriter) error
+}
+
+type ListLockerRequests200JSONResponse LockerRequestList
+
+func (response ListLockerRequests200JSONResponse) VisitListLockerRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerRequests400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerRequests400ApplicationProblemPlusJSONResponse) VisitListLockerRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerRequests401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerRequests401ApplicationProblemPlusJSONResponse) VisitListLockerRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerRequests403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerRequests403ApplicationProblemPlusJSONResponse) VisitListLockerRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerRequests404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerRequests404ApplicationProblemPlusJSONResponse) VisitListLockerRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerRequests409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerRequests409ApplicationProblemPlusJSONResponse) VisitListLockerRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerRequests429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerRequests429ApplicationProblemPlusJSONResponse) VisitListLockerRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerRequestsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListLockerRequestsdefaultApplicationProblemPlusJSONResponse) VisitListLockerRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLockerRequestObject struct {
+	LockerId LockerID `json:"lockerId"`
+	Body     *ReviewLockerJSONRequestBody
+}
+
+type ReviewLockerResponseObject interface {
+	VisitReviewLockerResponse(w http.ResponseWriter) error
+}
+
+type ReviewLocker202JSONResponse Locker
+
+func (response ReviewLocker202JSONResponse) VisitReviewLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLocker400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLocker400ApplicationProblemPlusJSONResponse) VisitReviewLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLocker401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLocker401ApplicationProblemPlusJSONResponse) VisitReviewLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLocker403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLocker403ApplicationProblemPlusJSONResponse) VisitReviewLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLocker404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLocker404ApplicationProblemPlusJSONResponse) VisitReviewLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLocker409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLocker409ApplicationProblemPlusJSONResponse) VisitReviewLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLocker429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewLocker429ApplicationProblemPlusJSONResponse) VisitReviewLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewLockerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReviewLockerdefaultApplicationProblemPlusJSONResponse) VisitReviewLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadToLockerRequestObject struct {
+	LockerId LockerID `json:"lockerId"`
+	Body     *UploadToLockerJSONRequestBody
+}
+
+type UploadToLockerResponseObject interface {
+	VisitUploadToLockerResponse(w http.ResponseWriter) error
+}
+
+type UploadToLocker202JSONResponse LockerIssue
+
+func (response UploadToLocker202JSONResponse) VisitUploadToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadToLocker400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadToLocker400ApplicationProblemPlusJSONResponse) VisitUploadToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadToLocker401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadToLocker401ApplicationProblemPlusJSONResponse) VisitUploadToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadToLocker403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadToLocker403ApplicationProblemPlusJSONResponse) VisitUploadToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadToLocker404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadToLocker404ApplicationProblemPlusJSONResponse) VisitUploadToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadToLocker409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UploadToLocker409ApplicationProblemPlusJSONResponse) VisitUploadToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadToLocker429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UploadToLocker429ApplicationProblemPlusJSONResponse) VisitUploadToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadToLockerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UploadToLockerdefaultApplicationProblemPlusJSONResponse) VisitUploadToLockerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -11743,6 +16042,72 @@ type StrictServerInterface interface {
 	// VerifyWithKey Verify a signature by the owner (公钥验签)
 	// (POST /api/v1/keys/{ownerKind}/{ownerId}/verify)
 	VerifyWithKey(ctx context.Context, request VerifyWithKeyRequestObject) (VerifyWithKeyResponseObject, error)
+	// IssueLockerAuthCode Issue an authorization code (授权码)
+	// (POST /api/v1/locker-assets/{assetId}/auth-codes)
+	IssueLockerAuthCode(ctx context.Context, request IssueLockerAuthCodeRequestObject) (IssueLockerAuthCodeResponseObject, error)
+	// GetLockerAssetEncryption An asset's encryption mode (7.4.4 d 5)
+	// (GET /api/v1/locker-assets/{assetId}/encryption)
+	GetLockerAssetEncryption(ctx context.Context, request GetLockerAssetEncryptionRequestObject) (GetLockerAssetEncryptionResponseObject, error)
+	// ListLockerGrants An asset's grants
+	// (GET /api/v1/locker-assets/{assetId}/grants)
+	ListLockerGrants(ctx context.Context, request ListLockerGrantsRequestObject) (ListLockerGrantsResponseObject, error)
+	// GrantLockerAsset Authorize or delegate an asset (授权, 委托)
+	// (POST /api/v1/locker-assets/{assetId}/grants)
+	GrantLockerAsset(ctx context.Context, request GrantLockerAssetRequestObject) (GrantLockerAssetResponseObject, error)
+	// ReleaseLockerAssetKey Release a symmetric data key (7.4.4 d 6)
+	// (POST /api/v1/locker-assets/{assetId}/key)
+	ReleaseLockerAssetKey(ctx context.Context, request ReleaseLockerAssetKeyRequestObject) (ReleaseLockerAssetKeyResponseObject, error)
+	// GetLockerAssetLatestTx An asset's latest transaction (7.4.4 d 2)
+	// (GET /api/v1/locker-assets/{assetId}/latest-tx)
+	GetLockerAssetLatestTx(ctx context.Context, request GetLockerAssetLatestTxRequestObject) (GetLockerAssetLatestTxResponseObject, error)
+	// RequestLockerAccess Ask an asset's owner for access
+	// (POST /api/v1/locker-assets/{assetId}/requests)
+	RequestLockerAccess(ctx context.Context, request RequestLockerAccessRequestObject) (RequestLockerAccessResponseObject, error)
+	// ReviewLockerUpload Review a self-upload (审核通过后签发)
+	// (POST /api/v1/locker-assets/{assetId}/review)
+	ReviewLockerUpload(ctx context.Context, request ReviewLockerUploadRequestObject) (ReviewLockerUploadResponseObject, error)
+	// GetLockerAssetStatus An asset's status (7.4.4 d 1)
+	// (GET /api/v1/locker-assets/{assetId}/status)
+	GetLockerAssetStatus(ctx context.Context, request GetLockerAssetStatusRequestObject) (GetLockerAssetStatusResponseObject, error)
+	// VerifyLockerAuthCode Verify an authorization code (7.4.4 d 4)
+	// (POST /api/v1/locker-assets/{assetId}/verify-code)
+	VerifyLockerAuthCode(ctx context.Context, request VerifyLockerAuthCodeRequestObject) (VerifyLockerAuthCodeResponseObject, error)
+	// ViewLockerAsset View an asset's content with a reason
+	// (POST /api/v1/locker-assets/{assetId}/view)
+	ViewLockerAsset(ctx context.Context, request ViewLockerAssetRequestObject) (ViewLockerAssetResponseObject, error)
+	// ViewLockerAssetByCode Content by authorization code (7.4.4 d 3)
+	// (POST /api/v1/locker-assets/{assetId}/view-by-code)
+	ViewLockerAssetByCode(ctx context.Context, request ViewLockerAssetByCodeRequestObject) (ViewLockerAssetByCodeResponseObject, error)
+	// RevokeLockerAuthCode Revoke an authorization code
+	// (POST /api/v1/locker-auth-codes/{codeId}/revoke)
+	RevokeLockerAuthCode(ctx context.Context, request RevokeLockerAuthCodeRequestObject) (RevokeLockerAuthCodeResponseObject, error)
+	// RevokeLockerGrant Revoke a grant
+	// (POST /api/v1/locker-grants/{grantId}/revoke)
+	RevokeLockerGrant(ctx context.Context, request RevokeLockerGrantRequestObject) (RevokeLockerGrantResponseObject, error)
+	// DenyLockerRequest Deny an access request
+	// (POST /api/v1/locker-requests/{requestId}/deny)
+	DenyLockerRequest(ctx context.Context, request DenyLockerRequestRequestObject) (DenyLockerRequestResponseObject, error)
+	// OpenLocker Open a locker (数字保险箱开户)
+	// (POST /api/v1/lockers)
+	OpenLocker(ctx context.Context, request OpenLockerRequestObject) (OpenLockerResponseObject, error)
+	// GetLocker A locker
+	// (GET /api/v1/lockers/{lockerId})
+	GetLocker(ctx context.Context, request GetLockerRequestObject) (GetLockerResponseObject, error)
+	// ListLockerAssets The assets in a locker, by type
+	// (GET /api/v1/lockers/{lockerId}/assets)
+	ListLockerAssets(ctx context.Context, request ListLockerAssetsRequestObject) (ListLockerAssetsResponseObject, error)
+	// IssueToLocker Issue into a locker as a member
+	// (POST /api/v1/lockers/{lockerId}/issues)
+	IssueToLocker(ctx context.Context, request IssueToLockerRequestObject) (IssueToLockerResponseObject, error)
+	// ListLockerRequests Access requests to a locker's owner
+	// (GET /api/v1/lockers/{lockerId}/requests)
+	ListLockerRequests(ctx context.Context, request ListLockerRequestsRequestObject) (ListLockerRequestsResponseObject, error)
+	// ReviewLocker Review a locker opening (许可准入)
+	// (POST /api/v1/lockers/{lockerId}/review)
+	ReviewLocker(ctx context.Context, request ReviewLockerRequestObject) (ReviewLockerResponseObject, error)
+	// UploadToLocker Self-upload into a locker (个人、企业签发)
+	// (POST /api/v1/lockers/{lockerId}/uploads)
+	UploadToLocker(ctx context.Context, request UploadToLockerRequestObject) (UploadToLockerResponseObject, error)
 	// GetMe Who is calling
 	// (GET /api/v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -13427,6 +17792,847 @@ func (sh *strictHandler) VerifyWithKey(ctx *gin.Context, ownerKind KeyOwnerKind,
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(VerifyWithKeyResponseObject); ok {
 		if err := validResponse.VisitVerifyWithKeyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// IssueLockerAuthCode operation middleware
+func (sh *strictHandler) IssueLockerAuthCode(ctx *gin.Context, assetId LockerID) {
+	var request IssueLockerAuthCodeRequestObject
+
+	request.AssetId = assetId
+
+	var body IssueLockerAuthCodeJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueLockerAuthCode(ctx, request.(IssueLockerAuthCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueLockerAuthCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(IssueLockerAuthCodeResponseObject); ok {
+		if err := validResponse.VisitIssueLockerAuthCodeResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetLockerAssetEncryption operation middleware
+func (sh *strictHandler) GetLockerAssetEncryption(ctx *gin.Context, assetId LockerID) {
+	var request GetLockerAssetEncryptionRequestObject
+
+	request.AssetId = assetId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetLockerAssetEncryption(ctx, request.(GetLockerAssetEncryptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetLockerAssetEncryption")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetLockerAssetEncryptionResponseObject); ok {
+		if err := validResponse.VisitGetLockerAssetEncryptionResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListLockerGrants operation middleware
+func (sh *strictHandler) ListLockerGrants(ctx *gin.Context, assetId LockerID) {
+	var request ListLockerGrantsRequestObject
+
+	request.AssetId = assetId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLockerGrants(ctx, request.(ListLockerGrantsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLockerGrants")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListLockerGrantsResponseObject); ok {
+		if err := validResponse.VisitListLockerGrantsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GrantLockerAsset operation middleware
+func (sh *strictHandler) GrantLockerAsset(ctx *gin.Context, assetId LockerID) {
+	var request GrantLockerAssetRequestObject
+
+	request.AssetId = assetId
+
+	var body GrantLockerAssetJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GrantLockerAsset(ctx, request.(GrantLockerAssetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GrantLockerAsset")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GrantLockerAssetResponseObject); ok {
+		if err := validResponse.VisitGrantLockerAssetResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReleaseLockerAssetKey operation middleware
+func (sh *strictHandler) ReleaseLockerAssetKey(ctx *gin.Context, assetId LockerID) {
+	var request ReleaseLockerAssetKeyRequestObject
+
+	request.AssetId = assetId
+
+	var body ReleaseLockerAssetKeyJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReleaseLockerAssetKey(ctx, request.(ReleaseLockerAssetKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReleaseLockerAssetKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ReleaseLockerAssetKeyResponseObject); ok {
+		if err := validResponse.VisitReleaseLockerAssetKeyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetLockerAssetLatestTx operation middleware
+func (sh *strictHandler) GetLockerAssetLatestTx(ctx *gin.Context, assetId LockerID) {
+	var request GetLockerAssetLatestTxRequestObject
+
+	request.AssetId = assetId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetLockerAssetLatestTx(ctx, request.(GetLockerAssetLatestTxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetLockerAssetLatestTx")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetLockerAssetLatestTxResponseObject); ok {
+		if err := validResponse.VisitGetLockerAssetLatestTxResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RequestLockerAccess operation middleware
+func (sh *strictHandler) RequestLockerAccess(ctx *gin.Context, assetId LockerID) {
+	var request RequestLockerAccessRequestObject
+
+	request.AssetId = assetId
+
+	var body RequestLockerAccessJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestLockerAccess(ctx, request.(RequestLockerAccessRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestLockerAccess")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(RequestLockerAccessResponseObject); ok {
+		if err := validResponse.VisitRequestLockerAccessResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReviewLockerUpload operation middleware
+func (sh *strictHandler) ReviewLockerUpload(ctx *gin.Context, assetId LockerID) {
+	var request ReviewLockerUploadRequestObject
+
+	request.AssetId = assetId
+
+	var body ReviewLockerUploadJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReviewLockerUpload(ctx, request.(ReviewLockerUploadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReviewLockerUpload")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ReviewLockerUploadResponseObject); ok {
+		if err := validResponse.VisitReviewLockerUploadResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetLockerAssetStatus operation middleware
+func (sh *strictHandler) GetLockerAssetStatus(ctx *gin.Context, assetId LockerID) {
+	var request GetLockerAssetStatusRequestObject
+
+	request.AssetId = assetId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetLockerAssetStatus(ctx, request.(GetLockerAssetStatusRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetLockerAssetStatus")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetLockerAssetStatusResponseObject); ok {
+		if err := validResponse.VisitGetLockerAssetStatusResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyLockerAuthCode operation middleware
+func (sh *strictHandler) VerifyLockerAuthCode(ctx *gin.Context, assetId LockerID) {
+	var request VerifyLockerAuthCodeRequestObject
+
+	request.AssetId = assetId
+
+	var body VerifyLockerAuthCodeJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyLockerAuthCode(ctx, request.(VerifyLockerAuthCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyLockerAuthCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(VerifyLockerAuthCodeResponseObject); ok {
+		if err := validResponse.VisitVerifyLockerAuthCodeResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ViewLockerAsset operation middleware
+func (sh *strictHandler) ViewLockerAsset(ctx *gin.Context, assetId LockerID) {
+	var request ViewLockerAssetRequestObject
+
+	request.AssetId = assetId
+
+	var body ViewLockerAssetJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ViewLockerAsset(ctx, request.(ViewLockerAssetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ViewLockerAsset")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ViewLockerAssetResponseObject); ok {
+		if err := validResponse.VisitViewLockerAssetResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ViewLockerAssetByCode operation middleware
+func (sh *strictHandler) ViewLockerAssetByCode(ctx *gin.Context, assetId LockerID) {
+	var request ViewLockerAssetByCodeRequestObject
+
+	request.AssetId = assetId
+
+	var body ViewLockerAssetByCodeJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ViewLockerAssetByCode(ctx, request.(ViewLockerAssetByCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ViewLockerAssetByCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ViewLockerAssetByCodeResponseObject); ok {
+		if err := validResponse.VisitViewLockerAssetByCodeResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RevokeLockerAuthCode operation middleware
+func (sh *strictHandler) RevokeLockerAuthCode(ctx *gin.Context, codeId LockerID) {
+	var request RevokeLockerAuthCodeRequestObject
+
+	request.CodeId = codeId
+
+	var body RevokeLockerAuthCodeJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeLockerAuthCode(ctx, request.(RevokeLockerAuthCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeLockerAuthCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(RevokeLockerAuthCodeResponseObject); ok {
+		if err := validResponse.VisitRevokeLockerAuthCodeResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RevokeLockerGrant operation middleware
+func (sh *strictHandler) RevokeLockerGrant(ctx *gin.Context, grantId LockerID) {
+	var request RevokeLockerGrantRequestObject
+
+	request.GrantId = grantId
+
+	var body RevokeLockerGrantJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeLockerGrant(ctx, request.(RevokeLockerGrantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeLockerGrant")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(RevokeLockerGrantResponseObject); ok {
+		if err := validResponse.VisitRevokeLockerGrantResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DenyLockerRequest operation middleware
+func (sh *strictHandler) DenyLockerRequest(ctx *gin.Context, requestId LockerID) {
+	var request DenyLockerRequestRequestObject
+
+	request.RequestId = requestId
+
+	var body DenyLockerRequestJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DenyLockerRequest(ctx, request.(DenyLockerRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DenyLockerRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DenyLockerRequestResponseObject); ok {
+		if err := validResponse.VisitDenyLockerRequestResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// OpenLocker operation middleware
+func (sh *strictHandler) OpenLocker(ctx *gin.Context) {
+	var request OpenLockerRequestObject
+
+	var body OpenLockerJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.OpenLocker(ctx, request.(OpenLockerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "OpenLocker")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(OpenLockerResponseObject); ok {
+		if err := validResponse.VisitOpenLockerResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetLocker operation middleware
+func (sh *strictHandler) GetLocker(ctx *gin.Context, lockerId LockerID) {
+	var request GetLockerRequestObject
+
+	request.LockerId = lockerId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetLocker(ctx, request.(GetLockerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetLocker")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetLockerResponseObject); ok {
+		if err := validResponse.VisitGetLockerResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListLockerAssets operation middleware
+func (sh *strictHandler) ListLockerAssets(ctx *gin.Context, lockerId LockerID, params ListLockerAssetsParams) {
+	var request ListLockerAssetsRequestObject
+
+	request.LockerId = lockerId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLockerAssets(ctx, request.(ListLockerAssetsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLockerAssets")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListLockerAssetsResponseObject); ok {
+		if err := validResponse.VisitListLockerAssetsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// IssueToLocker operation middleware
+func (sh *strictHandler) IssueToLocker(ctx *gin.Context, lockerId LockerID) {
+	var request IssueToLockerRequestObject
+
+	request.LockerId = lockerId
+
+	var body IssueToLockerJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueToLocker(ctx, request.(IssueToLockerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueToLocker")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(IssueToLockerResponseObject); ok {
+		if err := validResponse.VisitIssueToLockerResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListLockerRequests operation middleware
+func (sh *strictHandler) ListLockerRequests(ctx *gin.Context, lockerId LockerID) {
+	var request ListLockerRequestsRequestObject
+
+	request.LockerId = lockerId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLockerRequests(ctx, request.(ListLockerRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLockerRequests")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListLockerRequestsResponseObject); ok {
+		if err := validResponse.VisitListLockerRequestsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReviewLocker operation middleware
+func (sh *strictHandler) ReviewLocker(ctx *gin.Context, lockerId LockerID) {
+	var request ReviewLockerRequestObject
+
+	request.LockerId = lockerId
+
+	var body ReviewLockerJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReviewLocker(ctx, request.(ReviewLockerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReviewLocker")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ReviewLockerResponseObject); ok {
+		if err := validResponse.VisitReviewLockerResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UploadToLocker operation middleware
+func (sh *strictHandler) UploadToLocker(ctx *gin.Context, lockerId LockerID) {
+	var request UploadToLockerRequestObject
+
+	request.LockerId = lockerId
+
+	var body UploadToLockerJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadToLocker(ctx, request.(UploadToLockerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadToLocker")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(UploadToLockerResponseObject); ok {
+		if err := validResponse.VisitUploadToLockerResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

@@ -1,0 +1,401 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
+	"github.com/kaiban-platform/kaiban/services/internal/identity"
+	"github.com/kaiban-platform/kaiban/services/internal/locker"
+)
+
+// The locker's operations (api-spec block `# --- locker ---`): each handler
+// turns the generated request into one locker.Service call and the result
+// into the generated response. Passwords go from the body to the service and
+// nowhere else.
+
+// errLockerOff is the answer of a process that does not run the locker.
+var errLockerOff = errors.New("the locker does not run in this process")
+
+func (s *Server) lockerService() (*locker.Service, error) {
+	if s.locker == nil {
+		return nil, errLockerOff
+	}
+	return s.locker, nil
+}
+
+// recast converts a domain value into the generated type of the same JSON
+// shape.
+func recast[T any](v any) (T, error) {
+	var out T
+	b, err := json.Marshal(v)
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return out, fmt.Errorf("response shape: %w", err)
+	}
+	return out, nil
+}
+
+func str[T ~string](p *T) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
+}
+
+func accessor(subject, member, password *string) locker.Accessor {
+	return locker.Accessor{Subject: str(subject), Member: str(member), Password: str(password)}
+}
+
+// OpenLocker opens a locker (A.5 a).
+func (s *Server) OpenLocker(ctx context.Context, r api.OpenLockerRequestObject) (api.OpenLockerResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	b := r.Body
+	in := locker.OpenInput{Kind: model.SubjectKind(str(b.Kind)), ClerkID: b.ClerkId, Password: str(b.Password)}
+	if b.Enterprise != nil {
+		in.Enterprise = &locker.Enterprise{Name: b.Enterprise.Name, USCC: str(b.Enterprise.Uscc), Type: str(b.Enterprise.Type),
+			Address: str(b.Enterprise.Address), Capital: str(b.Enterprise.Capital)}
+	}
+	person := func(p *api.LockerPerson) *locker.Person {
+		if p == nil {
+			return nil
+		}
+		return &locker.Person{Name: p.Name, IDNumber: p.IdNumber, Phone: str(p.Phone)}
+	}
+	in.LegalRep, in.Person = person(b.LegalRepresentative), person(b.Person)
+	l, err := svc.Open(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.Locker](l)
+	return api.OpenLocker202JSONResponse(out), err
+}
+
+// GetLocker returns a locker.
+func (s *Server) GetLocker(ctx context.Context, r api.GetLockerRequestObject) (api.GetLockerResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	l, err := svc.Get(ctx, r.LockerId)
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.Locker](l)
+	return api.GetLocker200JSONResponse(out), err
+}
+
+// ReviewLocker decides a locker opening (A.5 b).
+func (s *Server) ReviewLocker(ctx context.Context, r api.ReviewLockerRequestObject) (api.ReviewLockerResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	l, err := svc.Review(ctx, r.LockerId, locker.ReviewInput{Approve: r.Body.Approve, Note: str(r.Body.Note), Reviewer: callerID(ctx)})
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.Locker](l)
+	return api.ReviewLocker202JSONResponse(out), err
+}
+
+// callerID names the authenticated caller, for the records that keep who
+// decided.
+func callerID(ctx context.Context) string {
+	if p := identity.PrincipalFrom(ctx); p != nil {
+		return p.Kind + ":" + p.ID
+	}
+	return ""
+}
+
+// ListLockerAssets lists a locker's assets by type (7.6.2 a).
+func (s *Server) ListLockerAssets(ctx context.Context, r api.ListLockerAssetsRequestObject) (api.ListLockerAssetsResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	es, err := svc.Assets(ctx, r.LockerId, str(r.Params.Type))
+	if err != nil {
+		return nil, err
+	}
+	items, err := recast[[]api.LockerAsset](es)
+	return api.ListLockerAssets200JSONResponse{Items: items}, err
+}
+
+func issueResponse(i *locker.Issued) api.LockerIssue {
+	return api.LockerIssue{AssetId: i.AssetID, OutboxKey: i.OutboxKey, Existing: i.Existing,
+		ContentDigest: &i.Issue.ContentDigest, CipherDigest: &i.Issue.CipherDigest}
+}
+
+// UploadToLocker is a self-upload (7.6.2 c 4).
+func (s *Server) UploadToLocker(ctx context.Context, r api.UploadToLockerRequestObject) (api.UploadToLockerResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	b := r.Body
+	i, err := svc.Upload(ctx, locker.UploadInput{Owner: r.LockerId, Password: str(b.Password), Type: b.Type, BusinessKey: b.BusinessKey,
+		Content: b.Content, Encryption: model.EncryptionMode(str(b.Encryption))})
+	if err != nil {
+		return nil, err
+	}
+	return api.UploadToLocker202JSONResponse(issueResponse(i)), nil
+}
+
+// IssueToLocker is a member's issue (7.6.2 c 1–3).
+func (s *Server) IssueToLocker(ctx context.Context, r api.IssueToLockerRequestObject) (api.IssueToLockerResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	b := r.Body
+	i, err := svc.IssueByMember(ctx, locker.MemberIssueInput{Member: b.Member, Password: str(b.Password), Channel: model.IssueChannel(b.Channel),
+		Type: b.Type, Owner: r.LockerId, BusinessKey: b.BusinessKey, Content: b.Content})
+	if err != nil {
+		return nil, err
+	}
+	return api.IssueToLocker202JSONResponse(issueResponse(i)), nil
+}
+
+// ReviewLockerUpload decides a self-upload.
+func (s *Server) ReviewLockerUpload(ctx context.Context, r api.ReviewLockerUploadRequestObject) (api.ReviewLockerUploadResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	b := r.Body
+	key, err := svc.ReviewUpload(ctx, locker.UploadReview{Asset: r.AssetId, Member: b.Member, Password: str(b.Password), Approve: b.Approve, Note: str(b.Note)})
+	if err != nil {
+		return nil, err
+	}
+	return api.ReviewLockerUpload202JSONResponse{OutboxKey: key}, nil
+}
+
+// ViewLockerAsset releases content after recording the access (7.6.2 b).
+func (s *Server) ViewLockerAsset(ctx context.Context, r api.ViewLockerAssetRequestObject) (api.ViewLockerAssetResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	b := r.Body
+	c, err := svc.View(ctx, locker.ViewInput{Asset: r.AssetId, Accessor: accessor(b.Subject, b.Member, b.Password), Reason: b.Reason,
+		Grant: str(b.Grant), Action: str(b.Action)})
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.LockerContent](c)
+	return api.ViewLockerAsset200JSONResponse(out), err
+}
+
+// GrantLockerAsset authorizes or delegates an asset (7.4.4 b, c).
+func (s *Server) GrantLockerAsset(ctx context.Context, r api.GrantLockerAssetRequestObject) (api.GrantLockerAssetResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	b := r.Body
+	g, err := svc.Grant(ctx, locker.GrantInput{Asset: r.AssetId, Grantor: b.Grantor, Password: str(b.Password), Grantee: b.Grantee,
+		GranteeMember: b.GranteeMember != nil && *b.GranteeMember, Kind: model.GrantKind(str(b.Kind)), Scope: model.Scope(str(b.Scope)),
+		Purpose: b.Purpose, ExpiresAt: b.ExpiresAt, Push: b.Push != nil && *b.Push, Request: str(b.Request)})
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.LockerGrant](g)
+	return api.GrantLockerAsset201JSONResponse(out), err
+}
+
+// ListLockerGrants lists an asset's grants.
+func (s *Server) ListLockerGrants(ctx context.Context, r api.ListLockerGrantsRequestObject) (api.ListLockerGrantsResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	gs, err := svc.Grants(ctx, r.AssetId, "")
+	if err != nil {
+		return nil, err
+	}
+	items, err := recast[[]api.LockerGrant](gs)
+	return api.ListLockerGrants200JSONResponse{Items: items}, err
+}
+
+// RevokeLockerGrant revokes a grant.
+func (s *Server) RevokeLockerGrant(ctx context.Context, r api.RevokeLockerGrantRequestObject) (api.RevokeLockerGrantResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	g, err := svc.RevokeGrant(ctx, r.Body.Owner, str(r.Body.Password), r.GrantId, r.Body.Note)
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.LockerGrant](g)
+	return api.RevokeLockerGrant200JSONResponse(out), err
+}
+
+// RequestLockerAccess asks an asset's owner for access (7.6.2 d).
+func (s *Server) RequestLockerAccess(ctx context.Context, r api.RequestLockerAccessRequestObject) (api.RequestLockerAccessResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	b := r.Body
+	req, err := svc.RequestAccess(ctx, locker.RequestInput{Asset: r.AssetId, Requester: accessor(b.Subject, b.Member, b.Password),
+		Kind: model.GrantKind(str(b.Kind)), Scope: model.Scope(str(b.Scope)), Purpose: b.Purpose, DueAt: b.DueAt})
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.LockerAccessRequest](req)
+	return api.RequestLockerAccess201JSONResponse(out), err
+}
+
+// ListLockerRequests lists the access requests addressed to a locker's owner.
+func (s *Server) ListLockerRequests(ctx context.Context, r api.ListLockerRequestsRequestObject) (api.ListLockerRequestsResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := svc.Get(ctx, r.LockerId); err != nil {
+		return nil, err
+	}
+	rs, err := svc.Requests(ctx, r.LockerId, "")
+	if err != nil {
+		return nil, err
+	}
+	items, err := recast[[]api.LockerAccessRequest](rs)
+	return api.ListLockerRequests200JSONResponse{Items: items}, err
+}
+
+// DenyLockerRequest denies an access request.
+func (s *Server) DenyLockerRequest(ctx context.Context, r api.DenyLockerRequestRequestObject) (api.DenyLockerRequestResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	req, err := svc.DenyRequest(ctx, r.Body.Owner, str(r.Body.Password), r.RequestId, r.Body.Note)
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.LockerAccessRequest](req)
+	return api.DenyLockerRequest200JSONResponse(out), err
+}
+
+// IssueLockerAuthCode issues an authorization code (7.4.4 d 3).
+func (s *Server) IssueLockerAuthCode(ctx context.Context, r api.IssueLockerAuthCodeRequestObject) (api.IssueLockerAuthCodeResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	b := r.Body
+	ic, err := svc.IssueAuthCode(ctx, locker.AuthCodeInput{Asset: r.AssetId, Owner: b.Owner, Password: str(b.Password),
+		Scope: model.Scope(str(b.Scope)), Purpose: b.Purpose, ExpiresAt: b.ExpiresAt})
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.LockerIssuedCode](ic)
+	return api.IssueLockerAuthCode201JSONResponse(out), err
+}
+
+// RevokeLockerAuthCode revokes an authorization code.
+func (s *Server) RevokeLockerAuthCode(ctx context.Context, r api.RevokeLockerAuthCodeRequestObject) (api.RevokeLockerAuthCodeResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	ac, err := svc.RevokeAuthCode(ctx, r.Body.Owner, str(r.Body.Password), r.CodeId, r.Body.Note)
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.LockerAuthCode](ac)
+	return api.RevokeLockerAuthCode200JSONResponse(out), err
+}
+
+// GetLockerAssetStatus answers 7.4.4 d 1.
+func (s *Server) GetLockerAssetStatus(ctx context.Context, r api.GetLockerAssetStatusRequestObject) (api.GetLockerAssetStatusResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	st, err := svc.AssetStatus(ctx, r.AssetId)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetLockerAssetStatus200JSONResponse{Asset: r.AssetId, Status: &st}, nil
+}
+
+// GetLockerAssetLatestTx answers 7.4.4 d 2.
+func (s *Server) GetLockerAssetLatestTx(ctx context.Context, r api.GetLockerAssetLatestTxRequestObject) (api.GetLockerAssetLatestTxResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	tx, err := svc.LatestTxID(ctx, r.AssetId)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetLockerAssetLatestTx200JSONResponse{Asset: r.AssetId, TxId: &tx}, nil
+}
+
+// ViewLockerAssetByCode answers 7.4.4 d 3.
+func (s *Server) ViewLockerAssetByCode(ctx context.Context, r api.ViewLockerAssetByCodeRequestObject) (api.ViewLockerAssetByCodeResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	b := r.Body
+	c, err := svc.ViewByCode(ctx, locker.CodeViewInput{Asset: r.AssetId, Code: str(b.Code), Accessor: accessor(b.Subject, b.Member, b.Password), Reason: b.Reason})
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.LockerContent](c)
+	return api.ViewLockerAssetByCode200JSONResponse(out), err
+}
+
+// VerifyLockerAuthCode answers 7.4.4 d 4.
+func (s *Server) VerifyLockerAuthCode(ctx context.Context, r api.VerifyLockerAuthCodeRequestObject) (api.VerifyLockerAuthCodeResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	ac, err := svc.VerifyAuthCode(ctx, r.AssetId, str(r.Body.Code))
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.LockerAuthCode](ac)
+	return api.VerifyLockerAuthCode200JSONResponse(out), err
+}
+
+// GetLockerAssetEncryption answers 7.4.4 d 5.
+func (s *Server) GetLockerAssetEncryption(ctx context.Context, r api.GetLockerAssetEncryptionRequestObject) (api.GetLockerAssetEncryptionResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	m, err := svc.EncryptionMode(ctx, r.AssetId)
+	if err != nil {
+		return nil, err
+	}
+	mode := string(m)
+	return api.GetLockerAssetEncryption200JSONResponse{Asset: r.AssetId, Encryption: &mode}, nil
+}
+
+// ReleaseLockerAssetKey answers 7.4.4 d 6.
+func (s *Server) ReleaseLockerAssetKey(ctx context.Context, r api.ReleaseLockerAssetKeyRequestObject) (api.ReleaseLockerAssetKeyResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	k, err := svc.ReleaseKey(ctx, r.Body.Owner, str(r.Body.Password), r.AssetId, r.Body.Reason)
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.LockerReleasedKey](k)
+	return api.ReleaseLockerAssetKey200JSONResponse(out), err
+}
