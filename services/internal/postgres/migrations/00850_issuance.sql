@@ -32,6 +32,20 @@ CREATE TABLE issuance_bundles (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- Who may issue and list documents: department systems and officers issue
+-- their results, the window clerk issues bundles; supervisors read.
+-- Verification is public and needs no permission.
+INSERT INTO identity_role_permissions (role, resource, action) VALUES
+    ('department-system', 'issuance', 'read'),
+    ('department-system', 'issuance', 'write'),
+    ('officer', 'issuance', 'read'),
+    ('officer', 'issuance', 'write'),
+    ('clerk', 'issuance', 'read'),
+    ('clerk', 'issuance', 'write'),
+    ('supervisor', 'issuance', 'read')
+ON CONFLICT DO NOTHING;
+
 -- +goose Down
+DELETE FROM identity_role_permissions WHERE resource = 'issuance';
 DROP TABLE issuance_bundles;
 DROP TABLE issuance_documents;
