@@ -17,7 +17,10 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 	"github.com/kaiban-platform/kaiban/services/internal/locker"
+	"github.com/kaiban-platform/kaiban/services/internal/messages"
+	"github.com/kaiban-platform/kaiban/services/internal/monitoring"
 	"github.com/kaiban-platform/kaiban/services/internal/registry"
+	"github.com/kaiban-platform/kaiban/services/internal/supervision"
 )
 
 // This file is the one place where errors become HTTP responses: every
@@ -178,6 +181,15 @@ var sentinels = []struct {
 	{acceptance.ErrForbidden, kindDenied},
 	{acceptance.ErrConflict, kindConflict},
 	{acceptance.ErrNoViewer, kindUnavailable},
+	// --- oversight ---
+	{messages.ErrInvalid, kindInvalid},
+	{messages.ErrNotFound, kindNotFound},
+	{errMessagesOff, kindUnavailable},
+	{supervision.ErrInvalid, kindInvalid},
+	{supervision.ErrNotFound, kindNotFound},
+	{errSupervisionOff, kindUnavailable},
+	{monitoring.ErrInvalid, kindInvalid},
+	{errMonitoringOff, kindUnavailable},
 }
 
 // classify decides the kind of problem err is, and the detail shown to the

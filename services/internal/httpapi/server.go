@@ -73,6 +73,10 @@ type Options struct {
 	// nil services answer their operations with 503.
 	Workflow Workflow
 
+	// Oversight wires messages, supervision and monitoring (oversight.go);
+	// a nil service answers its operations with 503.
+	Oversight Oversight
+
 	// Security wires identity (authentication, authorization, the identity
 	// operations; auth.go, identity.go) and audit (every request recorded,
 	// the audit operations; audit.go). Without Authenticate, the identity
@@ -94,6 +98,7 @@ type Server struct {
 	keys      *keys.Service
 	issuance  *issuance.Service
 	locker    *locker.Service
+	oversight Oversight
 	sec       SecurityOptions
 	workflow  Workflow
 }
@@ -133,6 +138,7 @@ func New(o Options) (*Server, error) {
 		log: o.Logger, registry: o.Registry, metrics: m, contract: ct,
 		version: o.Version, readiness: o.Readiness, docs: docs,
 		keys: o.Keys, issuance: o.Issuance, locker: o.Locker,
+		oversight: o.Oversight,
 	}
 
 	s.workflow = o.Workflow
@@ -142,6 +148,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.mountSecurity(e, &o)
+	s.mountOversight(e, o.Authenticate)
 	chain := apiChain(ct, o)
 	handler := api.NewStrictHandlerWithOptions(s, nil, api.StrictGinServerOptions{
 		RequestErrorHandlerFunc: func(c *gin.Context, err error) {

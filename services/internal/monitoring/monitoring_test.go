@@ -80,7 +80,7 @@ func TestNodes_UpDownAndMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st[0].Up || st[0].Metrics["ledger_blockchain_height"] != 45 || st[0].Metrics["go_goroutines"] != 17 || st[0].OnChain == nil || st[0].OnChain.Member != "MarketMSP" {
+	if !st[0].Up || st[0].Figures["ledger_blockchain_height"] != 45 || st[0].Figures["go_goroutines"] != 17 || st[0].OnChain == nil || st[0].OnChain.Member != "MarketMSP" {
 		t.Errorf("healthy node %+v", st[0])
 	}
 	if st[1].Up || st[1].Status != 503 || st[1].Error == "" {

@@ -19,9 +19,9 @@ type NodeStatus struct {
 	Error     string    `json:"error,omitempty"`
 	LatencyMS float64   `json:"latencyMs"`
 	CheckedAt time.Time `json:"checkedAt"`
-	// Metrics holds a few figures read from /metrics when it answers
+	// Figures holds a few figures read from /metrics when it answers
 	// (ledger height, process memory), by metric name.
-	Metrics map[string]float64 `json:"metrics,omitempty"`
+	Figures map[string]float64 `json:"figures,omitempty"`
 	// OnChain is the node's record in the chain's node registry, when one
 	// with the same name is registered (ledger_nodes).
 	OnChain *ChainNode `json:"onChain,omitempty"`
@@ -92,7 +92,7 @@ func (s *Service) probe(ctx context.Context, n Node) NodeStatus {
 		return st
 	}
 	if n.Metrics != "" && st.Up {
-		st.Metrics = s.scrape(ctx, n.Metrics)
+		st.Figures = s.scrape(ctx, n.Metrics)
 	}
 	return st
 }

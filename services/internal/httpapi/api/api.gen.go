@@ -327,6 +327,30 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for InterventionInputAction.
+const (
+	Extend   InterventionInputAction = "extend"
+	Note     InterventionInputAction = "note"
+	Reassign InterventionInputAction = "reassign"
+	Reopen   InterventionInputAction = "reopen"
+)
+
+// Valid indicates whether the value is a known member of the InterventionInputAction enum.
+func (e InterventionInputAction) Valid() bool {
+	switch e {
+	case Extend:
+		return true
+	case Note:
+		return true
+	case Reassign:
+		return true
+	case Reopen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IssuanceBundleItemStatus.
 const (
 	IssuanceBundleItemStatusIssued   IssuanceBundleItemStatus = "issued"
@@ -428,25 +452,25 @@ func (e KeyOwnerKind) Valid() bool {
 
 // Defines values for KeyRecoveryStatus.
 const (
-	Cancelled KeyRecoveryStatus = "cancelled"
-	Completed KeyRecoveryStatus = "completed"
-	Expired   KeyRecoveryStatus = "expired"
-	Open      KeyRecoveryStatus = "open"
-	Ready     KeyRecoveryStatus = "ready"
+	KeyRecoveryStatusCancelled KeyRecoveryStatus = "cancelled"
+	KeyRecoveryStatusCompleted KeyRecoveryStatus = "completed"
+	KeyRecoveryStatusExpired   KeyRecoveryStatus = "expired"
+	KeyRecoveryStatusOpen      KeyRecoveryStatus = "open"
+	KeyRecoveryStatusReady     KeyRecoveryStatus = "ready"
 )
 
 // Valid indicates whether the value is a known member of the KeyRecoveryStatus enum.
 func (e KeyRecoveryStatus) Valid() bool {
 	switch e {
-	case Cancelled:
+	case KeyRecoveryStatusCancelled:
 		return true
-	case Completed:
+	case KeyRecoveryStatusCompleted:
 		return true
-	case Expired:
+	case KeyRecoveryStatusExpired:
 		return true
-	case Open:
+	case KeyRecoveryStatusOpen:
 		return true
-	case Ready:
+	case KeyRecoveryStatusReady:
 		return true
 	default:
 		return false
@@ -639,6 +663,51 @@ func (e LockerViewRequestAction) Valid() bool {
 	}
 }
 
+// Defines values for MessagePartyKind.
+const (
+	MessagePartyKindMember  MessagePartyKind = "member"
+	MessagePartyKindSubject MessagePartyKind = "subject"
+	MessagePartyKindSystem  MessagePartyKind = "system"
+	MessagePartyKindUser    MessagePartyKind = "user"
+)
+
+// Valid indicates whether the value is a known member of the MessagePartyKind enum.
+func (e MessagePartyKind) Valid() bool {
+	switch e {
+	case MessagePartyKindMember:
+		return true
+	case MessagePartyKindSubject:
+		return true
+	case MessagePartyKindSystem:
+		return true
+	case MessagePartyKindUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MonitoringAlertRule.
+const (
+	AccessVolume  MonitoringAlertRule = "access.volume"
+	ChainFailures MonitoringAlertRule = "chain.failures"
+	NodeDown      MonitoringAlertRule = "node.down"
+)
+
+// Valid indicates whether the value is a known member of the MonitoringAlertRule enum.
+func (e MonitoringAlertRule) Valid() bool {
+	switch e {
+	case AccessVolume:
+		return true
+	case ChainFailures:
+		return true
+	case NodeDown:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PrincipalKind.
 const (
 	PrincipalKindClient PrincipalKind = "client"
@@ -759,6 +828,27 @@ func (e TaskStatus) Valid() bool {
 	}
 }
 
+// Defines values for TimelineStepStatus.
+const (
+	TimelineStepStatusApproved TimelineStepStatus = "approved"
+	TimelineStepStatusPending  TimelineStepStatus = "pending"
+	TimelineStepStatusRejected TimelineStepStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the TimelineStepStatus enum.
+func (e TimelineStepStatus) Valid() bool {
+	switch e {
+	case TimelineStepStatusApproved:
+		return true
+	case TimelineStepStatusPending:
+		return true
+	case TimelineStepStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WrappedKeyMode.
 const (
 	WrappedKeyModeSm2 WrappedKeyMode = "sm2"
@@ -775,6 +865,53 @@ func (e WrappedKeyMode) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Defines values for ListMessagesParamsBox.
+const (
+	Inbox ListMessagesParamsBox = "inbox"
+	Sent  ListMessagesParamsBox = "sent"
+)
+
+// Valid indicates whether the value is a known member of the ListMessagesParamsBox enum.
+func (e ListMessagesParamsBox) Valid() bool {
+	switch e {
+	case Inbox:
+		return true
+	case Sent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSupervisedProcessesParamsStatus.
+const (
+	ListSupervisedProcessesParamsStatusCompleted ListSupervisedProcessesParamsStatus = "completed"
+	ListSupervisedProcessesParamsStatusRejected  ListSupervisedProcessesParamsStatus = "rejected"
+	ListSupervisedProcessesParamsStatusRunning   ListSupervisedProcessesParamsStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the ListSupervisedProcessesParamsStatus enum.
+func (e ListSupervisedProcessesParamsStatus) Valid() bool {
+	switch e {
+	case ListSupervisedProcessesParamsStatusCompleted:
+		return true
+	case ListSupervisedProcessesParamsStatusRejected:
+		return true
+	case ListSupervisedProcessesParamsStatusRunning:
+		return true
+	default:
+		return false
+	}
+}
+
+// AccountMonitoring defines model for AccountMonitoring.
+type AccountMonitoring struct {
+	AssetTypes []MonitoringCount  `json:"assetTypes"`
+	Created    []MonitoringSeries `json:"created"`
+	Members    []MonitoringCount  `json:"members"`
+	Subjects   []MonitoringCount  `json:"subjects"`
 }
 
 // ApiClient defines model for ApiClient.
@@ -932,6 +1069,22 @@ type ApplicationMaterial struct {
 	Type     string `json:"type"`
 }
 
+// AssetMonitoring defines model for AssetMonitoring.
+type AssetMonitoring struct {
+	Activity   []MonitoringSeries `json:"activity"`
+	Increments []MonitoringSeries `json:"increments"`
+	Totals     []AssetTotal       `json:"totals"`
+}
+
+// AssetTotal defines model for AssetTotal.
+type AssetTotal struct {
+	Abolished int64  `json:"abolished"`
+	Available int64  `json:"available"`
+	Revoked   int64  `json:"revoked"`
+	Total     int64  `json:"total"`
+	Type      string `json:"type"`
+}
+
 // AuditAnchor defines model for AuditAnchor.
 type AuditAnchor struct {
 	AnchoredAt time.Time `json:"anchoredAt"`
@@ -1013,6 +1166,21 @@ type AuditResult string
 
 // ChainID An on-chain ID (process, step key, asset).
 type ChainID = string
+
+// ChainIntervention defines model for ChainIntervention.
+type ChainIntervention struct {
+	Action        string  `json:"action"`
+	At            string  `json:"at"`
+	By            string  `json:"by"`
+	ExtendSeconds *int64  `json:"extendSeconds,omitempty"`
+	Id            string  `json:"id"`
+	NewDepartment *string `json:"newDepartment,omitempty"`
+	Process       string  `json:"process"`
+	Reason        string  `json:"reason"`
+	Step          string  `json:"step"`
+	TxId          string  `json:"txId"`
+	User          *string `json:"user,omitempty"`
+}
 
 // CheckState defines model for CheckState.
 type CheckState string
@@ -1199,6 +1367,19 @@ type IdentityCode = string
 
 // IdentityTitle defines model for IdentityTitle.
 type IdentityTitle = string
+
+// InterventionInput defines model for InterventionInput.
+type InterventionInput struct {
+	Action        InterventionInputAction `json:"action"`
+	ExtendSeconds *int64                  `json:"extendSeconds,omitempty"`
+
+	// NewDepartment An on-chain ID (process, step key, asset).
+	NewDepartment *ChainID `json:"newDepartment,omitempty"`
+	Reason        string   `json:"reason"`
+}
+
+// InterventionInputAction defines model for InterventionInput.Action.
+type InterventionInputAction string
 
 // IssuanceBundle defines model for IssuanceBundle.
 type IssuanceBundle struct {
@@ -2013,6 +2194,112 @@ type LoginRequest struct {
 	Password *CurrentPassword `json:"password,omitempty"`
 }
 
+// Message defines model for Message.
+type Message struct {
+	Body        string       `json:"body"`
+	CreatedAt   time.Time    `json:"createdAt"`
+	DeliveredAt *time.Time   `json:"deliveredAt,omitempty"`
+	From        MessageParty `json:"from"`
+	Id          int64        `json:"id"`
+	ReadAt      *time.Time   `json:"readAt,omitempty"`
+	Ref         *string      `json:"ref,omitempty"`
+	Title       string       `json:"title"`
+	To          MessageParty `json:"to"`
+	Topic       string       `json:"topic"`
+}
+
+// MessageAddress `kind:id`: subject (subject ID), member (MSP ID) or user (user ID).
+type MessageAddress = string
+
+// MessageList defines model for MessageList.
+type MessageList struct {
+	Items []Message `json:"items"`
+	Next  *string   `json:"next,omitempty"`
+}
+
+// MessageParty defines model for MessageParty.
+type MessageParty struct {
+	Id   string           `json:"id"`
+	Kind MessagePartyKind `json:"kind"`
+}
+
+// MessagePartyKind defines model for MessageParty.Kind.
+type MessagePartyKind string
+
+// MessageSend defines model for MessageSend.
+type MessageSend struct {
+	Body *string `json:"body,omitempty"`
+
+	// From `kind:id`: subject (subject ID), member (MSP ID) or user (user ID).
+	From  *MessageAddress `json:"from,omitempty"`
+	Ref   *string         `json:"ref,omitempty"`
+	Title string          `json:"title"`
+
+	// To `kind:id`: subject (subject ID), member (MSP ID) or user (user ID).
+	To    MessageAddress `json:"to"`
+	Topic string         `json:"topic"`
+}
+
+// MonitoredNode defines model for MonitoredNode.
+type MonitoredNode struct {
+	CheckedAt time.Time               `json:"checkedAt"`
+	Error     *string                 `json:"error,omitempty"`
+	Figures   *map[string]float32     `json:"figures,omitempty"`
+	Health    string                  `json:"health"`
+	Kind      string                  `json:"kind"`
+	LatencyMs float32                 `json:"latencyMs"`
+	Metrics   *string                 `json:"metrics,omitempty"`
+	Name      string                  `json:"name"`
+	OnChain   *map[string]interface{} `json:"onChain,omitempty"`
+	Status    *int                    `json:"status,omitempty"`
+	Up        bool                    `json:"up"`
+}
+
+// MonitoringAlert defines model for MonitoringAlert.
+type MonitoringAlert struct {
+	Detail     string              `json:"detail"`
+	Id         int64               `json:"id"`
+	RaisedAt   time.Time           `json:"raisedAt"`
+	ResolvedAt *time.Time          `json:"resolvedAt,omitempty"`
+	Rule       MonitoringAlertRule `json:"rule"`
+	Subject    string              `json:"subject"`
+	Threshold  float32             `json:"threshold"`
+	Value      float32             `json:"value"`
+}
+
+// MonitoringAlertRule defines model for MonitoringAlert.Rule.
+type MonitoringAlertRule string
+
+// MonitoringAlertList defines model for MonitoringAlertList.
+type MonitoringAlertList struct {
+	Items []MonitoringAlert `json:"items"`
+	Next  *string           `json:"next,omitempty"`
+}
+
+// MonitoringCount defines model for MonitoringCount.
+type MonitoringCount struct {
+	Count int64  `json:"count"`
+	Kind  string `json:"kind"`
+}
+
+// MonitoringPoint defines model for MonitoringPoint.
+type MonitoringPoint struct {
+	At    time.Time `json:"at"`
+	Count int64     `json:"count"`
+}
+
+// MonitoringSeries defines model for MonitoringSeries.
+type MonitoringSeries struct {
+	Name   string            `json:"name"`
+	Points []MonitoringPoint `json:"points"`
+	Total  int64             `json:"total"`
+}
+
+// MonitoringSeriesList defines model for MonitoringSeriesList.
+type MonitoringSeriesList struct {
+	Items []MonitoringSeries `json:"items"`
+}
+
 // NewPassword At least 12 characters from three of lower case, upper case, digits and other; not containing the login name.
 type NewPassword = string
 
@@ -2151,6 +2438,22 @@ type ProcessDefinition struct {
 	Version int              `json:"version"`
 }
 
+// ProcessTimeline defines model for ProcessTimeline.
+type ProcessTimeline struct {
+	AsOf time.Time `json:"asOf"`
+
+	// Bundle The unified issuance bundle (model.Bundle), once issued.
+	Bundle        *map[string]interface{} `json:"bundle,omitempty"`
+	Interventions []ChainIntervention     `json:"interventions"`
+
+	// Overdue Steps that ran or are running late.
+	Overdue int `json:"overdue"`
+
+	// Process The process record on chain (model.Process).
+	Process map[string]interface{} `json:"process"`
+	Steps   []TimelineStep         `json:"steps"`
+}
+
 // Readiness defines model for Readiness.
 type Readiness struct {
 	Checks map[string]CheckState `json:"checks"`
@@ -2168,6 +2471,63 @@ type RecoveryCodes struct {
 
 // RegistryCode Code of an item, a department or a follow-up service.
 type RegistryCode = string
+
+// RegulatedAsset defines model for RegulatedAsset.
+type RegulatedAsset struct {
+	CreatedAt time.Time `json:"createdAt"`
+	Id        string    `json:"id"`
+	Issuer    string    `json:"issuer"`
+	Owner     string    `json:"owner"`
+
+	// Record The asset's record on chain (model.Asset), on inspection.
+	Record *map[string]interface{} `json:"record,omitempty"`
+	Status string                  `json:"status"`
+	TxId   string                  `json:"txId"`
+	Type   string                  `json:"type"`
+}
+
+// RegulatedAssetList defines model for RegulatedAssetList.
+type RegulatedAssetList struct {
+	Items []RegulatedAsset `json:"items"`
+	Next  *string          `json:"next,omitempty"`
+}
+
+// RegulatedTransaction defines model for RegulatedTransaction.
+type RegulatedTransaction struct {
+	BlockNumber int64                   `json:"blockNumber"`
+	Chaincode   string                  `json:"chaincode"`
+	Event       string                  `json:"event"`
+	Payload     *map[string]interface{} `json:"payload,omitempty"`
+	ProjectedAt time.Time               `json:"projectedAt"`
+	TxId        string                  `json:"txId"`
+}
+
+// RegulatedTransactionList defines model for RegulatedTransactionList.
+type RegulatedTransactionList struct {
+	Items []RegulatedTransaction `json:"items"`
+	Next  *string                `json:"next,omitempty"`
+}
+
+// RegulatorInspection defines model for RegulatorInspection.
+type RegulatorInspection struct {
+	Asset RegulatedAsset `json:"asset"`
+
+	// OutboxKey The chain write that records the regulate access.
+	OutboxKey string `json:"outboxKey"`
+}
+
+// RegulatorRemit defines model for RegulatorRemit.
+type RegulatorRemit struct {
+	AssetTypes  []string `json:"assetTypes"`
+	Departments []string `json:"departments"`
+	Regulator   string   `json:"regulator"`
+}
+
+// RegulatorRemitInput defines model for RegulatorRemitInput.
+type RegulatorRemitInput struct {
+	AssetTypes  *[]ChainID `json:"assetTypes,omitempty"`
+	Departments *[]ChainID `json:"departments,omitempty"`
+}
 
 // Role defines model for Role.
 type Role struct {
@@ -2224,6 +2584,52 @@ type ShareholderInput struct {
 
 // ShareholderInputKind defines model for ShareholderInput.Kind.
 type ShareholderInputKind string
+
+// SupervisedProcess defines model for SupervisedProcess.
+type SupervisedProcess struct {
+	Applicant string    `json:"applicant"`
+	CreatedAt time.Time `json:"createdAt"`
+	Decided   int       `json:"decided"`
+	Id        string    `json:"id"`
+	Item      string    `json:"item"`
+	Late      int       `json:"late"`
+	Status    string    `json:"status"`
+	Steps     int       `json:"steps"`
+}
+
+// SupervisedProcessList defines model for SupervisedProcessList.
+type SupervisedProcessList struct {
+	Items []SupervisedProcess `json:"items"`
+	Next  *string             `json:"next,omitempty"`
+}
+
+// SupervisionAlert defines model for SupervisionAlert.
+type SupervisionAlert struct {
+	Deadline   *time.Time `json:"deadline,omitempty"`
+	Department string     `json:"department"`
+	Detail     string     `json:"detail"`
+	Id         int64      `json:"id"`
+	Kind       string     `json:"kind"`
+	OutboxKey  *string    `json:"outboxKey,omitempty"`
+	Process    string     `json:"process"`
+	RaisedAt   time.Time  `json:"raisedAt"`
+	Step       string     `json:"step"`
+}
+
+// SupervisionAlertList defines model for SupervisionAlertList.
+type SupervisionAlertList struct {
+	Items []SupervisionAlert `json:"items"`
+	Next  *string            `json:"next,omitempty"`
+}
+
+// SupervisionIntervention defines model for SupervisionIntervention.
+type SupervisionIntervention struct {
+	Id          int64                  `json:"id"`
+	OutboxKey   string                 `json:"outboxKey"`
+	Request     map[string]interface{} `json:"request"`
+	RequestedAt time.Time              `json:"requestedAt"`
+	RequestedBy string                 `json:"requestedBy"`
+}
 
 // Task defines model for Task.
 type Task struct {
@@ -2332,6 +2738,32 @@ type TaskMaterialRequest struct {
 
 // TaskStatus defines model for TaskStatus.
 type TaskStatus string
+
+// TimelineStep defines model for TimelineStep.
+type TimelineStep struct {
+	Approver   *string    `json:"approver,omitempty"`
+	Deadline   *time.Time `json:"deadline,omitempty"`
+	DecidedAt  *time.Time `json:"decidedAt,omitempty"`
+	DecisionTx *string    `json:"decisionTx,omitempty"`
+	Department string     `json:"department"`
+	DependsOn  []string   `json:"dependsOn"`
+
+	// DurationSeconds From ready to decision, or to asOf while undecided.
+	DurationSeconds  *int64             `json:"durationSeconds,omitempty"`
+	ExtensionSeconds int64              `json:"extensionSeconds"`
+	Interventions    int                `json:"interventions"`
+	Key              string             `json:"key"`
+	Late             bool               `json:"late"`
+	LimitSeconds     int64              `json:"limitSeconds"`
+	Opinion          *string            `json:"opinion,omitempty"`
+	OverdueOnChain   bool               `json:"overdueOnChain"`
+	Ready            bool               `json:"ready"`
+	ReadyAt          *time.Time         `json:"readyAt,omitempty"`
+	Status           TimelineStepStatus `json:"status"`
+}
+
+// TimelineStepStatus defines model for TimelineStep.Status.
+type TimelineStepStatus string
 
 // TotpConfirmation defines model for TotpConfirmation.
 type TotpConfirmation struct {
@@ -2449,8 +2881,26 @@ type KeyRecoveryId = string
 // Limit defines model for Limit.
 type Limit = int
 
+// MessageID defines model for MessageID.
+type MessageID = int64
+
+// MessageMailbox `kind:id`: subject (subject ID), member (MSP ID) or user (user ID).
+type MessageMailbox = MessageAddress
+
+// MonitoringBucket defines model for MonitoringBucket.
+type MonitoringBucket = int
+
+// MonitoringFrom defines model for MonitoringFrom.
+type MonitoringFrom = time.Time
+
+// MonitoringTo defines model for MonitoringTo.
+type MonitoringTo = time.Time
+
 // PositionId defines model for PositionId.
 type PositionId = openapi_types.UUID
+
+// RegulatorID An on-chain ID (process, step key, asset).
+type RegulatorID = ChainID
 
 // RequestID defines model for RequestID.
 type RequestID = string
@@ -2576,10 +3026,122 @@ type ListLockerAssetsParams struct {
 	Type *string `form:"type,omitempty" json:"type,omitempty"`
 }
 
+// ListMessagesParams defines parameters for ListMessages.
+type ListMessagesParams struct {
+	// Mailbox A mailbox `kind:id` (subject, member or user); the caller's own when absent.
+	Mailbox *MessageMailbox        `form:"mailbox,omitempty" json:"mailbox,omitempty"`
+	Box     *ListMessagesParamsBox `form:"box,omitempty" json:"box,omitempty"`
+	Unread  *bool                  `form:"unread,omitempty" json:"unread,omitempty"`
+	Topic   *string                `form:"topic,omitempty" json:"topic,omitempty"`
+	Limit   *int                   `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next` of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListMessagesParamsBox defines parameters for ListMessages.
+type ListMessagesParamsBox string
+
+// GetMessageParams defines parameters for GetMessage.
+type GetMessageParams struct {
+	// Mailbox A mailbox `kind:id` (subject, member or user); the caller's own when absent.
+	Mailbox *MessageMailbox `form:"mailbox,omitempty" json:"mailbox,omitempty"`
+}
+
+// MarkMessageReadParams defines parameters for MarkMessageRead.
+type MarkMessageReadParams struct {
+	// Mailbox A mailbox `kind:id` (subject, member or user); the caller's own when absent.
+	Mailbox *MessageMailbox `form:"mailbox,omitempty" json:"mailbox,omitempty"`
+}
+
+// GetAccountMonitoringParams defines parameters for GetAccountMonitoring.
+type GetAccountMonitoringParams struct {
+	// From Start of the range; default 24 hours before `to`.
+	From *MonitoringFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To End of the range (exclusive); default now.
+	To *MonitoringTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// Bucket Bucket width in seconds; default one hour. At most 1000 buckets.
+	Bucket *MonitoringBucket `form:"bucket,omitempty" json:"bucket,omitempty"`
+}
+
+// ListMonitoringAlertsParams defines parameters for ListMonitoringAlerts.
+type ListMonitoringAlertsParams struct {
+	Open   *bool   `form:"open,omitempty" json:"open,omitempty"`
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetAssetMonitoringParams defines parameters for GetAssetMonitoring.
+type GetAssetMonitoringParams struct {
+	// From Start of the range; default 24 hours before `to`.
+	From *MonitoringFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To End of the range (exclusive); default now.
+	To *MonitoringTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// Bucket Bucket width in seconds; default one hour. At most 1000 buckets.
+	Bucket *MonitoringBucket `form:"bucket,omitempty" json:"bucket,omitempty"`
+}
+
+// GetTransactionSeriesParams defines parameters for GetTransactionSeries.
+type GetTransactionSeriesParams struct {
+	// From Start of the range; default 24 hours before `to`.
+	From *MonitoringFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To End of the range (exclusive); default now.
+	To *MonitoringTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// Bucket Bucket width in seconds; default one hour. At most 1000 buckets.
+	Bucket *MonitoringBucket `form:"bucket,omitempty" json:"bucket,omitempty"`
+}
+
 // ListPositionsParams defines parameters for ListPositions.
 type ListPositionsParams struct {
 	Department *IdentityCode `form:"department,omitempty" json:"department,omitempty"`
 }
+
+// ListRegulatedAssetsParams defines parameters for ListRegulatedAssets.
+type ListRegulatedAssetsParams struct {
+	Type   *ChainID   `form:"type,omitempty" json:"type,omitempty"`
+	Limit  *int       `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *time.Time `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// InspectRegulatedAssetJSONBody defines parameters for InspectRegulatedAsset.
+type InspectRegulatedAssetJSONBody struct {
+	Reason string `json:"reason"`
+}
+
+// ListRegulatedTransactionsParams defines parameters for ListRegulatedTransactions.
+type ListRegulatedTransactionsParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor A block number; the page holds earlier blocks.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListSupervisionAlertsParams defines parameters for ListSupervisionAlerts.
+type ListSupervisionAlertsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListSupervisedProcessesParams defines parameters for ListSupervisedProcesses.
+type ListSupervisedProcessesParams struct {
+	Status *ListSupervisedProcessesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Late Only processes with a step past its deadline.
+	Late  *bool `form:"late,omitempty" json:"late,omitempty"`
+	Limit *int  `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next` of the previous page.
+	Cursor *time.Time `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListSupervisedProcessesParamsStatus defines parameters for ListSupervisedProcesses.
+type ListSupervisedProcessesParamsStatus string
 
 // ListTasksParams defines parameters for ListTasks.
 type ListTasksParams struct {
@@ -2723,8 +3285,17 @@ type ConfirmTotpJSONRequestBody = TotpConfirmation
 // DisableTotpJSONRequestBody defines body for DisableTotp for application/json ContentType.
 type DisableTotpJSONRequestBody = PasswordConfirmation
 
+// SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
+type SendMessageJSONRequestBody = MessageSend
+
 // CreatePositionJSONRequestBody defines body for CreatePosition for application/json ContentType.
 type CreatePositionJSONRequestBody = PositionCreate
+
+// InspectRegulatedAssetJSONRequestBody defines body for InspectRegulatedAsset for application/json ContentType.
+type InspectRegulatedAssetJSONRequestBody InspectRegulatedAssetJSONBody
+
+// SetRegulatorRemitJSONRequestBody defines body for SetRegulatorRemit for application/json ContentType.
+type SetRegulatorRemitJSONRequestBody = RegulatorRemitInput
 
 // CreateRoleJSONRequestBody defines body for CreateRole for application/json ContentType.
 type CreateRoleJSONRequestBody = RoleCreate
@@ -2734,6 +3305,9 @@ type SetRolePermissionsJSONRequestBody = PermissionList
 
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
+
+// InterveneInStepJSONRequestBody defines body for InterveneInStep for application/json ContentType.
+type InterveneInStepJSONRequestBody = InterventionInput
 
 // DecideTaskJSONRequestBody defines body for DecideTask for application/json ContentType.
 type DecideTaskJSONRequestBody = TaskDecisionRequest
@@ -2965,6 +3539,33 @@ type ServerInterface interface {
 	// DisableTotp Turn TOTP off
 	// (POST /api/v1/me/totp/disable)
 	DisableTotp(c *gin.Context)
+	// ListMessages A mailbox, newest first
+	// (GET /api/v1/messages)
+	ListMessages(c *gin.Context, params ListMessagesParams)
+	// SendMessage Send a point-to-point message (7.4.4 e)
+	// (POST /api/v1/messages)
+	SendMessage(c *gin.Context)
+	// GetMessage One message the mailbox sent or received
+	// (GET /api/v1/messages/{messageId})
+	GetMessage(c *gin.Context, messageId MessageID, params GetMessageParams)
+	// MarkMessageRead The read receipt of a received message
+	// (POST /api/v1/messages/{messageId}/read)
+	MarkMessageRead(c *gin.Context, messageId MessageID, params MarkMessageReadParams)
+	// GetAccountMonitoring Accounts by type and their creations over time (7.4.3 f 3)
+	// (GET /api/v1/monitoring/accounts)
+	GetAccountMonitoring(c *gin.Context, params GetAccountMonitoringParams)
+	// ListMonitoringAlerts Alerts (node down, failure-rate spike, unusual access volume; 7.4.3 f 5)
+	// (GET /api/v1/monitoring/alerts)
+	ListMonitoringAlerts(c *gin.Context, params ListMonitoringAlertsParams)
+	// GetAssetMonitoring Asset totals, increments and activity by type (7.4.3 f 4)
+	// (GET /api/v1/monitoring/assets)
+	GetAssetMonitoring(c *gin.Context, params GetAssetMonitoringParams)
+	// GetNodeStatus Every configured node's health and figures (7.4.3 f 1)
+	// (GET /api/v1/monitoring/nodes)
+	GetNodeStatus(c *gin.Context)
+	// GetTransactionSeries Chain transactions over time, by chaincode (7.4.3 f 2)
+	// (GET /api/v1/monitoring/transactions)
+	GetTransactionSeries(c *gin.Context, params GetTransactionSeriesParams)
 	// ListPositions Positions (岗位)
 	// (GET /api/v1/positions)
 	ListPositions(c *gin.Context, params ListPositionsParams)
@@ -2974,6 +3575,21 @@ type ServerInterface interface {
 	// DeletePosition Delete a position nobody holds
 	// (DELETE /api/v1/positions/{positionId})
 	DeletePosition(c *gin.Context, positionId PositionId)
+	// ListRegulatedAssets The assets in the regulator's remit (audited)
+	// (GET /api/v1/regulators/{regulatorId}/assets)
+	ListRegulatedAssets(c *gin.Context, regulatorId RegulatorID, params ListRegulatedAssetsParams)
+	// InspectRegulatedAsset Read an asset in the remit, recorded on chain as a regulate access
+	// (POST /api/v1/regulators/{regulatorId}/assets/{assetId}/inspection)
+	InspectRegulatedAsset(c *gin.Context, regulatorId RegulatorID, assetId ChainID)
+	// GetRegulatorRemit A regulator member's remit (7.4.3 g)
+	// (GET /api/v1/regulators/{regulatorId}/remit)
+	GetRegulatorRemit(c *gin.Context, regulatorId RegulatorID)
+	// SetRegulatorRemit Configure a regulator member's remit
+	// (PUT /api/v1/regulators/{regulatorId}/remit)
+	SetRegulatorRemit(c *gin.Context, regulatorId RegulatorID)
+	// ListRegulatedTransactions The chain transactions in the regulator's remit (audited)
+	// (GET /api/v1/regulators/{regulatorId}/transactions)
+	ListRegulatedTransactions(c *gin.Context, regulatorId RegulatorID, params ListRegulatedTransactionsParams)
 	// ListRoles Roles and their permissions (角色)
 	// (GET /api/v1/roles)
 	ListRoles(c *gin.Context)
@@ -2992,6 +3608,18 @@ type ServerInterface interface {
 	// Logout Sign out
 	// (DELETE /api/v1/sessions/current)
 	Logout(c *gin.Context)
+	// ListSupervisionAlerts Overdue alerts, newest first
+	// (GET /api/v1/supervision/alerts)
+	ListSupervisionAlerts(c *gin.Context, params ListSupervisionAlertsParams)
+	// ListSupervisedProcesses Processes with their progress and late steps (7.6.6)
+	// (GET /api/v1/supervision/processes)
+	ListSupervisedProcesses(c *gin.Context, params ListSupervisedProcessesParams)
+	// GetProcessTimeline One application's timeline
+	// (GET /api/v1/supervision/processes/{processId})
+	GetProcessTimeline(c *gin.Context, processId ChainID)
+	// InterveneInStep A manual intervention in a step, recorded on chain with its reason
+	// (POST /api/v1/supervision/processes/{processId}/steps/{stepKey}/interventions)
+	InterveneInStep(c *gin.Context, processId ChainID, stepKey ChainID)
 	// ListTasks A department's tasks (its queue of process steps)
 	// (GET /api/v1/tasks)
 	ListTasks(c *gin.Context, params ListTasksParams)
@@ -4855,6 +5483,343 @@ func (siw *ServerInterfaceWrapper) DisableTotp(c *gin.Context) {
 	siw.Handler.DisableTotp(c)
 }
 
+// ListMessages operation middleware
+func (siw *ServerInterfaceWrapper) ListMessages(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMessagesParams
+
+	// ------------- Optional query parameter "mailbox" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mailbox", c.Request.URL.Query(), &params.Mailbox, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter mailbox: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "box" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "box", c.Request.URL.Query(), &params.Box, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter box: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "unread" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unread", c.Request.URL.Query(), &params.Unread, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter unread: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "topic" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "topic", c.Request.URL.Query(), &params.Topic, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter topic: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListMessages(c, params)
+}
+
+// SendMessage operation middleware
+func (siw *ServerInterfaceWrapper) SendMessage(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SendMessage(c)
+}
+
+// GetMessage operation middleware
+func (siw *ServerInterfaceWrapper) GetMessage(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "messageId" -------------
+	var messageId MessageID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "messageId", c.Param("messageId"), &messageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter messageId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetMessageParams
+
+	// ------------- Optional query parameter "mailbox" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mailbox", c.Request.URL.Query(), &params.Mailbox, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter mailbox: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetMessage(c, messageId, params)
+}
+
+// MarkMessageRead operation middleware
+func (siw *ServerInterfaceWrapper) MarkMessageRead(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "messageId" -------------
+	var messageId MessageID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "messageId", c.Param("messageId"), &messageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter messageId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MarkMessageReadParams
+
+	// ------------- Optional query parameter "mailbox" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mailbox", c.Request.URL.Query(), &params.Mailbox, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter mailbox: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.MarkMessageRead(c, messageId, params)
+}
+
+// GetAccountMonitoring operation middleware
+func (siw *ServerInterfaceWrapper) GetAccountMonitoring(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAccountMonitoringParams
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", c.Request.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter from: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", c.Request.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter to: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "bucket" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bucket", c.Request.URL.Query(), &params.Bucket, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter bucket: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetAccountMonitoring(c, params)
+}
+
+// ListMonitoringAlerts operation middleware
+func (siw *ServerInterfaceWrapper) ListMonitoringAlerts(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMonitoringAlertsParams
+
+	// ------------- Optional query parameter "open" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "open", c.Request.URL.Query(), &params.Open, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter open: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListMonitoringAlerts(c, params)
+}
+
+// GetAssetMonitoring operation middleware
+func (siw *ServerInterfaceWrapper) GetAssetMonitoring(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAssetMonitoringParams
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", c.Request.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter from: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", c.Request.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter to: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "bucket" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bucket", c.Request.URL.Query(), &params.Bucket, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter bucket: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetAssetMonitoring(c, params)
+}
+
+// GetNodeStatus operation middleware
+func (siw *ServerInterfaceWrapper) GetNodeStatus(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetNodeStatus(c)
+}
+
+// GetTransactionSeries operation middleware
+func (siw *ServerInterfaceWrapper) GetTransactionSeries(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetTransactionSeriesParams
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", c.Request.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter from: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", c.Request.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter to: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "bucket" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bucket", c.Request.URL.Query(), &params.Bucket, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter bucket: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetTransactionSeries(c, params)
+}
+
 // ListPositions operation middleware
 func (siw *ServerInterfaceWrapper) ListPositions(c *gin.Context) {
 
@@ -4918,6 +5883,186 @@ func (siw *ServerInterfaceWrapper) DeletePosition(c *gin.Context) {
 	}
 
 	siw.Handler.DeletePosition(c, positionId)
+}
+
+// ListRegulatedAssets operation middleware
+func (siw *ServerInterfaceWrapper) ListRegulatedAssets(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "regulatorId" -------------
+	var regulatorId RegulatorID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "regulatorId", c.Param("regulatorId"), &regulatorId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter regulatorId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRegulatedAssetsParams
+
+	// ------------- Optional query parameter "type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", c.Request.URL.Query(), &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter type: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListRegulatedAssets(c, regulatorId, params)
+}
+
+// InspectRegulatedAsset operation middleware
+func (siw *ServerInterfaceWrapper) InspectRegulatedAsset(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "regulatorId" -------------
+	var regulatorId RegulatorID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "regulatorId", c.Param("regulatorId"), &regulatorId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter regulatorId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.InspectRegulatedAsset(c, regulatorId, assetId)
+}
+
+// GetRegulatorRemit operation middleware
+func (siw *ServerInterfaceWrapper) GetRegulatorRemit(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "regulatorId" -------------
+	var regulatorId RegulatorID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "regulatorId", c.Param("regulatorId"), &regulatorId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter regulatorId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetRegulatorRemit(c, regulatorId)
+}
+
+// SetRegulatorRemit operation middleware
+func (siw *ServerInterfaceWrapper) SetRegulatorRemit(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "regulatorId" -------------
+	var regulatorId RegulatorID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "regulatorId", c.Param("regulatorId"), &regulatorId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter regulatorId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SetRegulatorRemit(c, regulatorId)
+}
+
+// ListRegulatedTransactions operation middleware
+func (siw *ServerInterfaceWrapper) ListRegulatedTransactions(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "regulatorId" -------------
+	var regulatorId RegulatorID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "regulatorId", c.Param("regulatorId"), &regulatorId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter regulatorId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRegulatedTransactionsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListRegulatedTransactions(c, regulatorId, params)
 }
 
 // ListRoles operation middleware
@@ -5020,6 +6165,151 @@ func (siw *ServerInterfaceWrapper) Logout(c *gin.Context) {
 	}
 
 	siw.Handler.Logout(c)
+}
+
+// ListSupervisionAlerts operation middleware
+func (siw *ServerInterfaceWrapper) ListSupervisionAlerts(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSupervisionAlertsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListSupervisionAlerts(c, params)
+}
+
+// ListSupervisedProcesses operation middleware
+func (siw *ServerInterfaceWrapper) ListSupervisedProcesses(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSupervisedProcessesParams
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", c.Request.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter status: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "late" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "late", c.Request.URL.Query(), &params.Late, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter late: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListSupervisedProcesses(c, params)
+}
+
+// GetProcessTimeline operation middleware
+func (siw *ServerInterfaceWrapper) GetProcessTimeline(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "processId" -------------
+	var processId ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "processId", c.Param("processId"), &processId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter processId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetProcessTimeline(c, processId)
+}
+
+// InterveneInStep operation middleware
+func (siw *ServerInterfaceWrapper) InterveneInStep(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "processId" -------------
+	var processId ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "processId", c.Param("processId"), &processId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter processId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "stepKey" -------------
+	var stepKey ChainID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "stepKey", c.Param("stepKey"), &stepKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter stepKey: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.InterveneInStep(c, processId, stepKey)
 }
 
 // ListTasks operation middleware
@@ -5637,6 +6927,24 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/verify-code", wrapper.VerifyLockerAuthCode)
 	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/encryption", wrapper.GetLockerAssetEncryption)
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/key", wrapper.ReleaseLockerAssetKey)
+	router.GET(options.BaseURL+"/api/v1/messages", wrapper.ListMessages)
+	router.POST(options.BaseURL+"/api/v1/messages", wrapper.SendMessage)
+	router.GET(options.BaseURL+"/api/v1/messages/:messageId", wrapper.GetMessage)
+	router.POST(options.BaseURL+"/api/v1/messages/:messageId/read", wrapper.MarkMessageRead)
+	router.GET(options.BaseURL+"/api/v1/supervision/processes", wrapper.ListSupervisedProcesses)
+	router.GET(options.BaseURL+"/api/v1/supervision/processes/:processId", wrapper.GetProcessTimeline)
+	router.POST(options.BaseURL+"/api/v1/supervision/processes/:processId/steps/:stepKey/interventions", wrapper.InterveneInStep)
+	router.GET(options.BaseURL+"/api/v1/supervision/alerts", wrapper.ListSupervisionAlerts)
+	router.GET(options.BaseURL+"/api/v1/regulators/:regulatorId/remit", wrapper.GetRegulatorRemit)
+	router.PUT(options.BaseURL+"/api/v1/regulators/:regulatorId/remit", wrapper.SetRegulatorRemit)
+	router.GET(options.BaseURL+"/api/v1/regulators/:regulatorId/assets", wrapper.ListRegulatedAssets)
+	router.GET(options.BaseURL+"/api/v1/regulators/:regulatorId/transactions", wrapper.ListRegulatedTransactions)
+	router.POST(options.BaseURL+"/api/v1/regulators/:regulatorId/assets/:assetId/inspection", wrapper.InspectRegulatedAsset)
+	router.GET(options.BaseURL+"/api/v1/monitoring/nodes", wrapper.GetNodeStatus)
+	router.GET(options.BaseURL+"/api/v1/monitoring/transactions", wrapper.GetTransactionSeries)
+	router.GET(options.BaseURL+"/api/v1/monitoring/accounts", wrapper.GetAccountMonitoring)
+	router.GET(options.BaseURL+"/api/v1/monitoring/assets", wrapper.GetAssetMonitoring)
+	router.GET(options.BaseURL+"/api/v1/monitoring/alerts", wrapper.ListMonitoringAlerts)
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -13434,6 +14742,808 @@ func (response DisableTotpdefaultApplicationProblemPlusJSONResponse) VisitDisabl
 	return err
 }
 
+type ListMessagesRequestObject struct {
+	Params ListMessagesParams
+}
+
+type ListMessagesResponseObject interface {
+	VisitListMessagesResponse(w http.ResponseWriter) error
+}
+
+type ListMessages200JSONResponse MessageList
+
+func (response ListMessages200JSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages400ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages401ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessages403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMessages403ApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMessagesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMessagesdefaultApplicationProblemPlusJSONResponse) VisitListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendMessageRequestObject struct {
+	Body *SendMessageJSONRequestBody
+}
+
+type SendMessageResponseObject interface {
+	VisitSendMessageResponse(w http.ResponseWriter) error
+}
+
+type SendMessage201JSONResponse Message
+
+func (response SendMessage201JSONResponse) VisitSendMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage400ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage401ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage403ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendMessagedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SendMessagedefaultApplicationProblemPlusJSONResponse) VisitSendMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessageRequestObject struct {
+	MessageId MessageID `json:"messageId"`
+	Params    GetMessageParams
+}
+
+type GetMessageResponseObject interface {
+	VisitGetMessageResponse(w http.ResponseWriter) error
+}
+
+type GetMessage200JSONResponse Message
+
+func (response GetMessage200JSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage400ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage401ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage403ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage404ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMessagedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMessagedefaultApplicationProblemPlusJSONResponse) VisitGetMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkMessageReadRequestObject struct {
+	MessageId MessageID `json:"messageId"`
+	Params    MarkMessageReadParams
+}
+
+type MarkMessageReadResponseObject interface {
+	VisitMarkMessageReadResponse(w http.ResponseWriter) error
+}
+
+type MarkMessageRead200JSONResponse Message
+
+func (response MarkMessageRead200JSONResponse) VisitMarkMessageReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkMessageRead400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MarkMessageRead400ApplicationProblemPlusJSONResponse) VisitMarkMessageReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkMessageRead401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkMessageRead401ApplicationProblemPlusJSONResponse) VisitMarkMessageReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkMessageRead403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MarkMessageRead403ApplicationProblemPlusJSONResponse) VisitMarkMessageReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkMessageRead404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MarkMessageRead404ApplicationProblemPlusJSONResponse) VisitMarkMessageReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkMessageReaddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response MarkMessageReaddefaultApplicationProblemPlusJSONResponse) VisitMarkMessageReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountMonitoringRequestObject struct {
+	Params GetAccountMonitoringParams
+}
+
+type GetAccountMonitoringResponseObject interface {
+	VisitGetAccountMonitoringResponse(w http.ResponseWriter) error
+}
+
+type GetAccountMonitoring200JSONResponse AccountMonitoring
+
+func (response GetAccountMonitoring200JSONResponse) VisitGetAccountMonitoringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountMonitoring400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAccountMonitoring400ApplicationProblemPlusJSONResponse) VisitGetAccountMonitoringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountMonitoring401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAccountMonitoring401ApplicationProblemPlusJSONResponse) VisitGetAccountMonitoringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountMonitoring403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAccountMonitoring403ApplicationProblemPlusJSONResponse) VisitGetAccountMonitoringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountMonitoringdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAccountMonitoringdefaultApplicationProblemPlusJSONResponse) VisitGetAccountMonitoringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMonitoringAlertsRequestObject struct {
+	Params ListMonitoringAlertsParams
+}
+
+type ListMonitoringAlertsResponseObject interface {
+	VisitListMonitoringAlertsResponse(w http.ResponseWriter) error
+}
+
+type ListMonitoringAlerts200JSONResponse MonitoringAlertList
+
+func (response ListMonitoringAlerts200JSONResponse) VisitListMonitoringAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMonitoringAlerts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMonitoringAlerts400ApplicationProblemPlusJSONResponse) VisitListMonitoringAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMonitoringAlerts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMonitoringAlerts401ApplicationProblemPlusJSONResponse) VisitListMonitoringAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMonitoringAlerts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMonitoringAlerts403ApplicationProblemPlusJSONResponse) VisitListMonitoringAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMonitoringAlertsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMonitoringAlertsdefaultApplicationProblemPlusJSONResponse) VisitListMonitoringAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAssetMonitoringRequestObject struct {
+	Params GetAssetMonitoringParams
+}
+
+type GetAssetMonitoringResponseObject interface {
+	VisitGetAssetMonitoringResponse(w http.ResponseWriter) error
+}
+
+type GetAssetMonitoring200JSONResponse AssetMonitoring
+
+func (response GetAssetMonitoring200JSONResponse) VisitGetAssetMonitoringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAssetMonitoring400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAssetMonitoring400ApplicationProblemPlusJSONResponse) VisitGetAssetMonitoringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAssetMonitoring401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAssetMonitoring401ApplicationProblemPlusJSONResponse) VisitGetAssetMonitoringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAssetMonitoring403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAssetMonitoring403ApplicationProblemPlusJSONResponse) VisitGetAssetMonitoringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAssetMonitoringdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAssetMonitoringdefaultApplicationProblemPlusJSONResponse) VisitGetAssetMonitoringResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNodeStatusRequestObject struct {
+}
+
+type GetNodeStatusResponseObject interface {
+	VisitGetNodeStatusResponse(w http.ResponseWriter) error
+}
+
+type GetNodeStatus200JSONResponse struct {
+	Items []MonitoredNode `json:"items"`
+}
+
+func (response GetNodeStatus200JSONResponse) VisitGetNodeStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNodeStatus401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetNodeStatus401ApplicationProblemPlusJSONResponse) VisitGetNodeStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNodeStatus403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetNodeStatus403ApplicationProblemPlusJSONResponse) VisitGetNodeStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNodeStatusdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetNodeStatusdefaultApplicationProblemPlusJSONResponse) VisitGetNodeStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTransactionSeriesRequestObject struct {
+	Params GetTransactionSeriesParams
+}
+
+type GetTransactionSeriesResponseObject interface {
+	VisitGetTransactionSeriesResponse(w http.ResponseWriter) error
+}
+
+type GetTransactionSeries200JSONResponse MonitoringSeriesList
+
+func (response GetTransactionSeries200JSONResponse) VisitGetTransactionSeriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTransactionSeries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetTransactionSeries400ApplicationProblemPlusJSONResponse) VisitGetTransactionSeriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTransactionSeries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetTransactionSeries401ApplicationProblemPlusJSONResponse) VisitGetTransactionSeriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTransactionSeries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetTransactionSeries403ApplicationProblemPlusJSONResponse) VisitGetTransactionSeriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTransactionSeriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetTransactionSeriesdefaultApplicationProblemPlusJSONResponse) VisitGetTransactionSeriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListPositionsRequestObject struct {
 	Params ListPositionsParams
 }
@@ -13726,6 +15836,462 @@ type DeletePositiondefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DeletePositiondefaultApplicationProblemPlusJSONResponse) VisitDeletePositionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulatedAssetsRequestObject struct {
+	RegulatorId RegulatorID `json:"regulatorId"`
+	Params      ListRegulatedAssetsParams
+}
+
+type ListRegulatedAssetsResponseObject interface {
+	VisitListRegulatedAssetsResponse(w http.ResponseWriter) error
+}
+
+type ListRegulatedAssets200JSONResponse RegulatedAssetList
+
+func (response ListRegulatedAssets200JSONResponse) VisitListRegulatedAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulatedAssets400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegulatedAssets400ApplicationProblemPlusJSONResponse) VisitListRegulatedAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulatedAssets401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegulatedAssets401ApplicationProblemPlusJSONResponse) VisitListRegulatedAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulatedAssets403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegulatedAssets403ApplicationProblemPlusJSONResponse) VisitListRegulatedAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulatedAssetsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListRegulatedAssetsdefaultApplicationProblemPlusJSONResponse) VisitListRegulatedAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InspectRegulatedAssetRequestObject struct {
+	RegulatorId RegulatorID `json:"regulatorId"`
+	AssetId     ChainID     `json:"assetId"`
+	Body        *InspectRegulatedAssetJSONRequestBody
+}
+
+type InspectRegulatedAssetResponseObject interface {
+	VisitInspectRegulatedAssetResponse(w http.ResponseWriter) error
+}
+
+type InspectRegulatedAsset200JSONResponse RegulatorInspection
+
+func (response InspectRegulatedAsset200JSONResponse) VisitInspectRegulatedAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InspectRegulatedAsset400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response InspectRegulatedAsset400ApplicationProblemPlusJSONResponse) VisitInspectRegulatedAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InspectRegulatedAsset401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response InspectRegulatedAsset401ApplicationProblemPlusJSONResponse) VisitInspectRegulatedAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InspectRegulatedAsset403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response InspectRegulatedAsset403ApplicationProblemPlusJSONResponse) VisitInspectRegulatedAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InspectRegulatedAsset404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response InspectRegulatedAsset404ApplicationProblemPlusJSONResponse) VisitInspectRegulatedAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InspectRegulatedAssetdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response InspectRegulatedAssetdefaultApplicationProblemPlusJSONResponse) VisitInspectRegulatedAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegulatorRemitRequestObject struct {
+	RegulatorId RegulatorID `json:"regulatorId"`
+}
+
+type GetRegulatorRemitResponseObject interface {
+	VisitGetRegulatorRemitResponse(w http.ResponseWriter) error
+}
+
+type GetRegulatorRemit200JSONResponse RegulatorRemit
+
+func (response GetRegulatorRemit200JSONResponse) VisitGetRegulatorRemitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegulatorRemit400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegulatorRemit400ApplicationProblemPlusJSONResponse) VisitGetRegulatorRemitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegulatorRemit401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegulatorRemit401ApplicationProblemPlusJSONResponse) VisitGetRegulatorRemitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegulatorRemit403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegulatorRemit403ApplicationProblemPlusJSONResponse) VisitGetRegulatorRemitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegulatorRemitdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetRegulatorRemitdefaultApplicationProblemPlusJSONResponse) VisitGetRegulatorRemitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRegulatorRemitRequestObject struct {
+	RegulatorId RegulatorID `json:"regulatorId"`
+	Body        *SetRegulatorRemitJSONRequestBody
+}
+
+type SetRegulatorRemitResponseObject interface {
+	VisitSetRegulatorRemitResponse(w http.ResponseWriter) error
+}
+
+type SetRegulatorRemit200JSONResponse RegulatorRemit
+
+func (response SetRegulatorRemit200JSONResponse) VisitSetRegulatorRemitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRegulatorRemit400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetRegulatorRemit400ApplicationProblemPlusJSONResponse) VisitSetRegulatorRemitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRegulatorRemit401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetRegulatorRemit401ApplicationProblemPlusJSONResponse) VisitSetRegulatorRemitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRegulatorRemit403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetRegulatorRemit403ApplicationProblemPlusJSONResponse) VisitSetRegulatorRemitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRegulatorRemitdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetRegulatorRemitdefaultApplicationProblemPlusJSONResponse) VisitSetRegulatorRemitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulatedTransactionsRequestObject struct {
+	RegulatorId RegulatorID `json:"regulatorId"`
+	Params      ListRegulatedTransactionsParams
+}
+
+type ListRegulatedTransactionsResponseObject interface {
+	VisitListRegulatedTransactionsResponse(w http.ResponseWriter) error
+}
+
+type ListRegulatedTransactions200JSONResponse RegulatedTransactionList
+
+func (response ListRegulatedTransactions200JSONResponse) VisitListRegulatedTransactionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulatedTransactions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegulatedTransactions400ApplicationProblemPlusJSONResponse) VisitListRegulatedTransactionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulatedTransactions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegulatedTransactions401ApplicationProblemPlusJSONResponse) VisitListRegulatedTransactionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulatedTransactions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegulatedTransactions403ApplicationProblemPlusJSONResponse) VisitListRegulatedTransactionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulatedTransactionsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListRegulatedTransactionsdefaultApplicationProblemPlusJSONResponse) VisitListRegulatedTransactionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -14270,6 +16836,388 @@ type LogoutdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response LogoutdefaultApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSupervisionAlertsRequestObject struct {
+	Params ListSupervisionAlertsParams
+}
+
+type ListSupervisionAlertsResponseObject interface {
+	VisitListSupervisionAlertsResponse(w http.ResponseWriter) error
+}
+
+type ListSupervisionAlerts200JSONResponse SupervisionAlertList
+
+func (response ListSupervisionAlerts200JSONResponse) VisitListSupervisionAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSupervisionAlerts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSupervisionAlerts400ApplicationProblemPlusJSONResponse) VisitListSupervisionAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSupervisionAlerts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSupervisionAlerts401ApplicationProblemPlusJSONResponse) VisitListSupervisionAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSupervisionAlerts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSupervisionAlerts403ApplicationProblemPlusJSONResponse) VisitListSupervisionAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSupervisionAlertsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListSupervisionAlertsdefaultApplicationProblemPlusJSONResponse) VisitListSupervisionAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSupervisedProcessesRequestObject struct {
+	Params ListSupervisedProcessesParams
+}
+
+type ListSupervisedProcessesResponseObject interface {
+	VisitListSupervisedProcessesResponse(w http.ResponseWriter) error
+}
+
+type ListSupervisedProcesses200JSONResponse SupervisedProcessList
+
+func (response ListSupervisedProcesses200JSONResponse) VisitListSupervisedProcessesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSupervisedProcesses400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSupervisedProcesses400ApplicationProblemPlusJSONResponse) VisitListSupervisedProcessesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSupervisedProcesses401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSupervisedProcesses401ApplicationProblemPlusJSONResponse) VisitListSupervisedProcessesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSupervisedProcesses403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSupervisedProcesses403ApplicationProblemPlusJSONResponse) VisitListSupervisedProcessesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSupervisedProcessesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListSupervisedProcessesdefaultApplicationProblemPlusJSONResponse) VisitListSupervisedProcessesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcessTimelineRequestObject struct {
+	ProcessId ChainID `json:"processId"`
+}
+
+type GetProcessTimelineResponseObject interface {
+	VisitGetProcessTimelineResponse(w http.ResponseWriter) error
+}
+
+type GetProcessTimeline200JSONResponse ProcessTimeline
+
+func (response GetProcessTimeline200JSONResponse) VisitGetProcessTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcessTimeline400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetProcessTimeline400ApplicationProblemPlusJSONResponse) VisitGetProcessTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcessTimeline401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetProcessTimeline401ApplicationProblemPlusJSONResponse) VisitGetProcessTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcessTimeline403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetProcessTimeline403ApplicationProblemPlusJSONResponse) VisitGetProcessTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcessTimeline404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetProcessTimeline404ApplicationProblemPlusJSONResponse) VisitGetProcessTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProcessTimelinedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetProcessTimelinedefaultApplicationProblemPlusJSONResponse) VisitGetProcessTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InterveneInStepRequestObject struct {
+	ProcessId ChainID `json:"processId"`
+	StepKey   ChainID `json:"stepKey"`
+	Body      *InterveneInStepJSONRequestBody
+}
+
+type InterveneInStepResponseObject interface {
+	VisitInterveneInStepResponse(w http.ResponseWriter) error
+}
+
+type InterveneInStep202JSONResponse SupervisionIntervention
+
+func (response InterveneInStep202JSONResponse) VisitInterveneInStepResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InterveneInStep400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response InterveneInStep400ApplicationProblemPlusJSONResponse) VisitInterveneInStepResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InterveneInStep401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response InterveneInStep401ApplicationProblemPlusJSONResponse) VisitInterveneInStepResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InterveneInStep403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response InterveneInStep403ApplicationProblemPlusJSONResponse) VisitInterveneInStepResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InterveneInStep404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response InterveneInStep404ApplicationProblemPlusJSONResponse) VisitInterveneInStepResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InterveneInStepdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response InterveneInStepdefaultApplicationProblemPlusJSONResponse) VisitInterveneInStepResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -16123,6 +19071,33 @@ type StrictServerInterface interface {
 	// DisableTotp Turn TOTP off
 	// (POST /api/v1/me/totp/disable)
 	DisableTotp(ctx context.Context, request DisableTotpRequestObject) (DisableTotpResponseObject, error)
+	// ListMessages A mailbox, newest first
+	// (GET /api/v1/messages)
+	ListMessages(ctx context.Context, request ListMessagesRequestObject) (ListMessagesResponseObject, error)
+	// SendMessage Send a point-to-point message (7.4.4 e)
+	// (POST /api/v1/messages)
+	SendMessage(ctx context.Context, request SendMessageRequestObject) (SendMessageResponseObject, error)
+	// GetMessage One message the mailbox sent or received
+	// (GET /api/v1/messages/{messageId})
+	GetMessage(ctx context.Context, request GetMessageRequestObject) (GetMessageResponseObject, error)
+	// MarkMessageRead The read receipt of a received message
+	// (POST /api/v1/messages/{messageId}/read)
+	MarkMessageRead(ctx context.Context, request MarkMessageReadRequestObject) (MarkMessageReadResponseObject, error)
+	// GetAccountMonitoring Accounts by type and their creations over time (7.4.3 f 3)
+	// (GET /api/v1/monitoring/accounts)
+	GetAccountMonitoring(ctx context.Context, request GetAccountMonitoringRequestObject) (GetAccountMonitoringResponseObject, error)
+	// ListMonitoringAlerts Alerts (node down, failure-rate spike, unusual access volume; 7.4.3 f 5)
+	// (GET /api/v1/monitoring/alerts)
+	ListMonitoringAlerts(ctx context.Context, request ListMonitoringAlertsRequestObject) (ListMonitoringAlertsResponseObject, error)
+	// GetAssetMonitoring Asset totals, increments and activity by type (7.4.3 f 4)
+	// (GET /api/v1/monitoring/assets)
+	GetAssetMonitoring(ctx context.Context, request GetAssetMonitoringRequestObject) (GetAssetMonitoringResponseObject, error)
+	// GetNodeStatus Every configured node's health and figures (7.4.3 f 1)
+	// (GET /api/v1/monitoring/nodes)
+	GetNodeStatus(ctx context.Context, request GetNodeStatusRequestObject) (GetNodeStatusResponseObject, error)
+	// GetTransactionSeries Chain transactions over time, by chaincode (7.4.3 f 2)
+	// (GET /api/v1/monitoring/transactions)
+	GetTransactionSeries(ctx context.Context, request GetTransactionSeriesRequestObject) (GetTransactionSeriesResponseObject, error)
 	// ListPositions Positions (岗位)
 	// (GET /api/v1/positions)
 	ListPositions(ctx context.Context, request ListPositionsRequestObject) (ListPositionsResponseObject, error)
@@ -16132,6 +19107,21 @@ type StrictServerInterface interface {
 	// DeletePosition Delete a position nobody holds
 	// (DELETE /api/v1/positions/{positionId})
 	DeletePosition(ctx context.Context, request DeletePositionRequestObject) (DeletePositionResponseObject, error)
+	// ListRegulatedAssets The assets in the regulator's remit (audited)
+	// (GET /api/v1/regulators/{regulatorId}/assets)
+	ListRegulatedAssets(ctx context.Context, request ListRegulatedAssetsRequestObject) (ListRegulatedAssetsResponseObject, error)
+	// InspectRegulatedAsset Read an asset in the remit, recorded on chain as a regulate access
+	// (POST /api/v1/regulators/{regulatorId}/assets/{assetId}/inspection)
+	InspectRegulatedAsset(ctx context.Context, request InspectRegulatedAssetRequestObject) (InspectRegulatedAssetResponseObject, error)
+	// GetRegulatorRemit A regulator member's remit (7.4.3 g)
+	// (GET /api/v1/regulators/{regulatorId}/remit)
+	GetRegulatorRemit(ctx context.Context, request GetRegulatorRemitRequestObject) (GetRegulatorRemitResponseObject, error)
+	// SetRegulatorRemit Configure a regulator member's remit
+	// (PUT /api/v1/regulators/{regulatorId}/remit)
+	SetRegulatorRemit(ctx context.Context, request SetRegulatorRemitRequestObject) (SetRegulatorRemitResponseObject, error)
+	// ListRegulatedTransactions The chain transactions in the regulator's remit (audited)
+	// (GET /api/v1/regulators/{regulatorId}/transactions)
+	ListRegulatedTransactions(ctx context.Context, request ListRegulatedTransactionsRequestObject) (ListRegulatedTransactionsResponseObject, error)
 	// ListRoles Roles and their permissions (角色)
 	// (GET /api/v1/roles)
 	ListRoles(ctx context.Context, request ListRolesRequestObject) (ListRolesResponseObject, error)
@@ -16150,6 +19140,18 @@ type StrictServerInterface interface {
 	// Logout Sign out
 	// (DELETE /api/v1/sessions/current)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// ListSupervisionAlerts Overdue alerts, newest first
+	// (GET /api/v1/supervision/alerts)
+	ListSupervisionAlerts(ctx context.Context, request ListSupervisionAlertsRequestObject) (ListSupervisionAlertsResponseObject, error)
+	// ListSupervisedProcesses Processes with their progress and late steps (7.6.6)
+	// (GET /api/v1/supervision/processes)
+	ListSupervisedProcesses(ctx context.Context, request ListSupervisedProcessesRequestObject) (ListSupervisedProcessesResponseObject, error)
+	// GetProcessTimeline One application's timeline
+	// (GET /api/v1/supervision/processes/{processId})
+	GetProcessTimeline(ctx context.Context, request GetProcessTimelineRequestObject) (GetProcessTimelineResponseObject, error)
+	// InterveneInStep A manual intervention in a step, recorded on chain with its reason
+	// (POST /api/v1/supervision/processes/{processId}/steps/{stepKey}/interventions)
+	InterveneInStep(ctx context.Context, request InterveneInStepRequestObject) (InterveneInStepResponseObject, error)
 	// ListTasks A department's tasks (its queue of process steps)
 	// (GET /api/v1/tasks)
 	ListTasks(ctx context.Context, request ListTasksRequestObject) (ListTasksResponseObject, error)
@@ -18814,6 +21816,256 @@ func (sh *strictHandler) DisableTotp(ctx *gin.Context) {
 	}
 }
 
+// ListMessages operation middleware
+func (sh *strictHandler) ListMessages(ctx *gin.Context, params ListMessagesParams) {
+	var request ListMessagesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMessages(ctx, request.(ListMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMessages")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListMessagesResponseObject); ok {
+		if err := validResponse.VisitListMessagesResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SendMessage operation middleware
+func (sh *strictHandler) SendMessage(ctx *gin.Context) {
+	var request SendMessageRequestObject
+
+	var body SendMessageJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SendMessage(ctx, request.(SendMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SendMessageResponseObject); ok {
+		if err := validResponse.VisitSendMessageResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetMessage operation middleware
+func (sh *strictHandler) GetMessage(ctx *gin.Context, messageId MessageID, params GetMessageParams) {
+	var request GetMessageRequestObject
+
+	request.MessageId = messageId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMessage(ctx, request.(GetMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetMessageResponseObject); ok {
+		if err := validResponse.VisitGetMessageResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MarkMessageRead operation middleware
+func (sh *strictHandler) MarkMessageRead(ctx *gin.Context, messageId MessageID, params MarkMessageReadParams) {
+	var request MarkMessageReadRequestObject
+
+	request.MessageId = messageId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkMessageRead(ctx, request.(MarkMessageReadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkMessageRead")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(MarkMessageReadResponseObject); ok {
+		if err := validResponse.VisitMarkMessageReadResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAccountMonitoring operation middleware
+func (sh *strictHandler) GetAccountMonitoring(ctx *gin.Context, params GetAccountMonitoringParams) {
+	var request GetAccountMonitoringRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAccountMonitoring(ctx, request.(GetAccountMonitoringRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAccountMonitoring")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetAccountMonitoringResponseObject); ok {
+		if err := validResponse.VisitGetAccountMonitoringResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMonitoringAlerts operation middleware
+func (sh *strictHandler) ListMonitoringAlerts(ctx *gin.Context, params ListMonitoringAlertsParams) {
+	var request ListMonitoringAlertsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMonitoringAlerts(ctx, request.(ListMonitoringAlertsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMonitoringAlerts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListMonitoringAlertsResponseObject); ok {
+		if err := validResponse.VisitListMonitoringAlertsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAssetMonitoring operation middleware
+func (sh *strictHandler) GetAssetMonitoring(ctx *gin.Context, params GetAssetMonitoringParams) {
+	var request GetAssetMonitoringRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAssetMonitoring(ctx, request.(GetAssetMonitoringRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAssetMonitoring")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetAssetMonitoringResponseObject); ok {
+		if err := validResponse.VisitGetAssetMonitoringResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetNodeStatus operation middleware
+func (sh *strictHandler) GetNodeStatus(ctx *gin.Context) {
+	var request GetNodeStatusRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetNodeStatus(ctx, request.(GetNodeStatusRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetNodeStatus")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetNodeStatusResponseObject); ok {
+		if err := validResponse.VisitGetNodeStatusResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetTransactionSeries operation middleware
+func (sh *strictHandler) GetTransactionSeries(ctx *gin.Context, params GetTransactionSeriesParams) {
+	var request GetTransactionSeriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTransactionSeries(ctx, request.(GetTransactionSeriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTransactionSeries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetTransactionSeriesResponseObject); ok {
+		if err := validResponse.VisitGetTransactionSeriesResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListPositions operation middleware
 func (sh *strictHandler) ListPositions(ctx *gin.Context, params ListPositionsParams) {
 	var request ListPositionsRequestObject
@@ -18901,6 +22153,175 @@ func (sh *strictHandler) DeletePosition(ctx *gin.Context, positionId PositionId)
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(DeletePositionResponseObject); ok {
 		if err := validResponse.VisitDeletePositionResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRegulatedAssets operation middleware
+func (sh *strictHandler) ListRegulatedAssets(ctx *gin.Context, regulatorId RegulatorID, params ListRegulatedAssetsParams) {
+	var request ListRegulatedAssetsRequestObject
+
+	request.RegulatorId = regulatorId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRegulatedAssets(ctx, request.(ListRegulatedAssetsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRegulatedAssets")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListRegulatedAssetsResponseObject); ok {
+		if err := validResponse.VisitListRegulatedAssetsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// InspectRegulatedAsset operation middleware
+func (sh *strictHandler) InspectRegulatedAsset(ctx *gin.Context, regulatorId RegulatorID, assetId ChainID) {
+	var request InspectRegulatedAssetRequestObject
+
+	request.RegulatorId = regulatorId
+	request.AssetId = assetId
+
+	var body InspectRegulatedAssetJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.InspectRegulatedAsset(ctx, request.(InspectRegulatedAssetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "InspectRegulatedAsset")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(InspectRegulatedAssetResponseObject); ok {
+		if err := validResponse.VisitInspectRegulatedAssetResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRegulatorRemit operation middleware
+func (sh *strictHandler) GetRegulatorRemit(ctx *gin.Context, regulatorId RegulatorID) {
+	var request GetRegulatorRemitRequestObject
+
+	request.RegulatorId = regulatorId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRegulatorRemit(ctx, request.(GetRegulatorRemitRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRegulatorRemit")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetRegulatorRemitResponseObject); ok {
+		if err := validResponse.VisitGetRegulatorRemitResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetRegulatorRemit operation middleware
+func (sh *strictHandler) SetRegulatorRemit(ctx *gin.Context, regulatorId RegulatorID) {
+	var request SetRegulatorRemitRequestObject
+
+	request.RegulatorId = regulatorId
+
+	var body SetRegulatorRemitJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetRegulatorRemit(ctx, request.(SetRegulatorRemitRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetRegulatorRemit")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SetRegulatorRemitResponseObject); ok {
+		if err := validResponse.VisitSetRegulatorRemitResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRegulatedTransactions operation middleware
+func (sh *strictHandler) ListRegulatedTransactions(ctx *gin.Context, regulatorId RegulatorID, params ListRegulatedTransactionsParams) {
+	var request ListRegulatedTransactionsRequestObject
+
+	request.RegulatorId = regulatorId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRegulatedTransactions(ctx, request.(ListRegulatedTransactionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRegulatedTransactions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListRegulatedTransactionsResponseObject); ok {
+		if err := validResponse.VisitListRegulatedTransactionsResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
@@ -19103,6 +22524,129 @@ func (sh *strictHandler) Logout(ctx *gin.Context) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(LogoutResponseObject); ok {
 		if err := validResponse.VisitLogoutResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListSupervisionAlerts operation middleware
+func (sh *strictHandler) ListSupervisionAlerts(ctx *gin.Context, params ListSupervisionAlertsParams) {
+	var request ListSupervisionAlertsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSupervisionAlerts(ctx, request.(ListSupervisionAlertsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSupervisionAlerts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListSupervisionAlertsResponseObject); ok {
+		if err := validResponse.VisitListSupervisionAlertsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListSupervisedProcesses operation middleware
+func (sh *strictHandler) ListSupervisedProcesses(ctx *gin.Context, params ListSupervisedProcessesParams) {
+	var request ListSupervisedProcessesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSupervisedProcesses(ctx, request.(ListSupervisedProcessesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSupervisedProcesses")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListSupervisedProcessesResponseObject); ok {
+		if err := validResponse.VisitListSupervisedProcessesResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetProcessTimeline operation middleware
+func (sh *strictHandler) GetProcessTimeline(ctx *gin.Context, processId ChainID) {
+	var request GetProcessTimelineRequestObject
+
+	request.ProcessId = processId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetProcessTimeline(ctx, request.(GetProcessTimelineRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetProcessTimeline")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetProcessTimelineResponseObject); ok {
+		if err := validResponse.VisitGetProcessTimelineResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// InterveneInStep operation middleware
+func (sh *strictHandler) InterveneInStep(ctx *gin.Context, processId ChainID, stepKey ChainID) {
+	var request InterveneInStepRequestObject
+
+	request.ProcessId = processId
+	request.StepKey = stepKey
+
+	var body InterveneInStepJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.InterveneInStep(ctx, request.(InterveneInStepRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "InterveneInStep")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(InterveneInStepResponseObject); ok {
+		if err := validResponse.VisitInterveneInStepResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
