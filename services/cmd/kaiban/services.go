@@ -127,9 +127,14 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
+	workflow, err := p.openWorkflow(keySvc)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := newHTTPServer(p, p.checks, func(o *httpapi.Options) {
 		o.Keys = keySvc
 		o.Security = sec
+		o.Workflow = workflow
 	})
 	if err != nil {
 		return nil, err
