@@ -165,3 +165,17 @@ func (s *Service) Bundle(ctx context.Context, process string) ([]model.BundleIte
 	})
 	return items, err
 }
+
+// Member returns the chain member (MSP ID) of a department code, from the
+// registry's department table.
+func (s *Service) Member(ctx context.Context, department string) (string, error) {
+	var member string
+	err := s.pool.QueryRow(ctx, `SELECT member FROM registry_departments WHERE code = $1`, department).Scan(&member)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("%w: department %s", ErrNotFound, department)
+	}
+	if err != nil {
+		return "", fmt.Errorf("member of %s: %w", department, err)
+	}
+	return member, nil
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/kaiban-platform/kaiban/services/internal/departments"
+	"github.com/kaiban-platform/kaiban/services/internal/identity"
+	"github.com/kaiban-platform/kaiban/services/internal/issuance"
+	"github.com/kaiban-platform/kaiban/services/internal/keys"
+	"github.com/kaiban-platform/kaiban/services/internal/locker"
+	"github.com/kaiban-platform/kaiban/services/sdk"
+)
+
+// Unified issuance and the simulated department systems of kaiban dev.
+//
+// The simulators are configured from the environment until the config
+// struct has a section for them:
+//
+//	KAIBAN_DEPARTMENTS        auto (default), manual, or off
+//	KAIBAN_DEPARTMENTS_DELAY  how long an automatic decision waits (default 2s)
+//	KAIBAN_ISSUANCE_FONT      a CJK TrueType font (default: scripts/install-fonts.sh's)
+
+// openIssuance makes unified issuance over the locker, the outbox and the
+// key service; clerk is the chain identity that submits bundles.
+func (p *platform) openIssuance(keySvc *keys.Service, lk *locker.Service, clerk string) (*issuance.Service, error) {
+	r, err := issuance.NewRenderer(os.Getenv("KAIBAN_ISSUANCE_FONT"))
+	if err != nil {
+		return nil, err
+	}
+	p.started("issuance", "documents rendered with "+r.FontPath()+"; public verification at /api/v1/issuance/verification/{pdf,payload}")
+	return issuance.New(issuance.Config{Pool: p.pool, Renderer: r, Locker: lk, Outbox: p.outbox, Keys: keySvc, Clerk: clerk})
+}
+
+// openDepartments provisions the seven simulated department systems — for
+// each an approved API client with the department-system role and a fresh
+// HMAC-SM3 key, and the department's SM2 key in custody under a password
+// derived from the master key — and runs them against the API at base
+// (http://host:port) through the SDK. The department's chain member must
+// carry that key's public key (the dev consortium bootstrap admits it).
+func (p *platform) openDepartments(ctx context.Context, base string, id *identity.Service, keySvc *keys.Service, iss *issuance.Service) (*running, error) {
+	mode := departments.Mode(os.Getenv("KAIBAN_DEPARTMENTS"))
+	if mode == "off" {
+		p.started("departments", "off (KAIBAN_DEPARTMENTS=off)")
+		return &running{run: func(ctx context.Context) error { <-ctx.Done(); return nil }}, nil
+	}
+	delay := 2 * time.Second
+	if d := os.Getenv("KAIBAN_DEPARTMENTS_DELAY"); d != "" {
+		v, err := time.ParseDuration(d)
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("KAIBAN_DEPARTMENTS_DELAY %q: want a duration such as 2s", d)
+		}
+		delay = v
+	}
+	var depts []departments.Department
+	for _, code := range departments.Codes {
+		d, err := p.provisionDepartment(ctx, base, code, id, keySvc, iss)
+		if err != nil {
+			return nil, fmt.Errorf("department %s: %w", code, err)
+		}
+		depts = append(depts, d)
+	}
+	cfg := departments.Config{Mode: mode, Delay: delay, Logger: p.log}
+	if _, err := departments.New(depts[0], cfg); err != nil { // the mode is checked before anything runs
+		return nil, err
+	}
+	detail := fmt.Sprintf("7 simulated department systems over the SDK, %s", cfg.Mode)
+	if cfg.Mode != departments.Manual {
+		detail += fmt.Sprintf(", approving after %v", delay)
+	}
+	p.started("departments", detail)
+	return &running{run: func(ctx context.Context) error {
+		f, err := departments.Start(ctx, depts, cfg)
+		if err != nil {
+			return err
+		}
+		<-ctx.Done()
+		f.Stop()
+		return nil
+	}}, nil
+}
+
+// DepartmentKeyPassword is the unlock password of a simulated department's
+// key: derived from the master key, so it survives restarts.
+func (p *platform) departmentKeyPassword(code string) string {
+	return fmt.Sprintf("%x", p.key("department-key/"+code, 16))
+}
+
+func (p *platform) provisionDepartment(ctx context.Context, base, code string, id *identity.Service, keySvc *keys.Service, iss *issuance.Service) (departments.Department, error) {
+	member, err := iss.Member(ctx, code)
+	if err != nil {
+		return departments.Department{}, err
+	}
+	password := p.departmentKeyPassword(code)
+	_, err = keySvc.Generate(ctx, keys.Owner{Kind: keys.KindDepartment, ID: member}, password)
+	if err != nil && !errors.Is(err, keys.ErrExists) {
+		return departments.Department{}, fmt.Errorf("department key: %w", err)
+	}
+	c, err := id.ApplyClient(ctx, nil, identity.ClientApplication{Name: "模拟部门业务办理系统 " + code, Department: code,
+		Vendor: "Kaiban simulator", Purpose: "kaiban dev: simulated department system (DB37/T 4431-2021 7.7)"})
+	if err != nil {
+		return departments.Department{}, fmt.Errorf("API client: %w", err)
+	}
+	if _, err := id.ReviewClient(ctx, nil, c.ID, identity.Review{Approve: true, Roles: []string{"department-system"},
+		Note: "kaiban dev"}); err != nil {
+		return departments.Department{}, fmt.Errorf("API client review: %w", err)
+	}
+	cred, err := id.IssueAPIKey(ctx, nil, c.ID, identity.CredentialHMAC, "", time.Time{})
+	if err != nil {
+		return departments.Department{}, fmt.Errorf("API key: %w", err)
+	}
+	sign, err := sdk.HMACKey(cred.Secret)
+	if err != nil {
+		return departments.Department{}, err
+	}
+	client, err := sdk.New(base, sdk.WithAPIKey(cred.ID, sign), sdk.WithUserAgent("kaiban-department-simulator/"+code))
+	if err != nil {
+		return departments.Department{}, err
+	}
+	return departments.Department{Code: code, Client: client, KeyPassword: password}, nil
+}

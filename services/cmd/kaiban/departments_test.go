@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/kaiban-platform/kaiban/services/internal/identity"
+	"github.com/kaiban-platform/kaiban/services/internal/keys"
+	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
+	"github.com/kaiban-platform/kaiban/services/internal/pii"
+)
+
+// The simulated departments' provisioning on a real database: an approved
+// API client, a key credential and a department key for each of the seven.
+func TestOpenDepartments_ProvisionsSevenSystems(t *testing.T) {
+	ctx := context.Background()
+	p := &platform{pool: pgtest.New(t), master: bytes.Repeat([]byte{5}, 32), log: slog.New(slog.DiscardHandler)}
+	names, err := pii.New(1, p.key("pii", pii.MasterKeySize), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := identity.New(p.pool, names, identity.Config{SecretKey: p.key("identity", 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, err := keys.New(p.pool, keys.Config{KDF: keys.KDF{Algorithm: keys.KDFPBKDF2SM3, Iterations: keys.MinIterations}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := p.openIssuance(ks, nil, "OperatorMSP/clerk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KAIBAN_DEPARTMENTS", "manual")
+	for range 2 { // a restart provisions again, reusing the department keys
+		if _, err := p.openDepartments(ctx, "http://127.0.0.1:1", id, ks, iss); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var clients, approved, creds, deptKeys int
+	if err := p.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM identity_clients),
+		(SELECT count(*) FROM identity_clients WHERE status = 'approved'),
+		(SELECT count(*) FROM identity_credentials), (SELECT count(*) FROM keys WHERE owner_kind = 'department')`).
+		Scan(&clients, &approved, &creds, &deptKeys); err != nil {
+		t.Fatal(err)
+	}
+	if clients != 14 || approved != 14 || creds != 14 || deptKeys != 7 {
+		t.Fatalf("clients %d approved %d credentials %d department keys %d", clients, approved, creds, deptKeys)
+	}
+	if _, err := ks.Unlock(ctx, keys.Owner{Kind: keys.KindDepartment, ID: "TaxMSP"}, p.departmentKeyPassword("tax")); err != nil {
+		t.Fatalf("tax key: %v", err)
+	}
+	t.Setenv("KAIBAN_DEPARTMENTS_DELAY", "soon")
+	if _, err := p.openDepartments(ctx, "http://127.0.0.1:1", id, ks, iss); err == nil {
+		t.Fatal("a bad delay was accepted")
+	}
+}
