@@ -26,8 +26,12 @@ import (
 
 var ctx = context.Background()
 
-// deptPassword unlocks every department's key in the tests.
-const deptPassword = "department-key-password"
+// deptPassword unlocks every department's key in the tests; firmPassword
+// the applicant's.
+const (
+	deptPassword = "department-key-password"
+	firmPassword = "applicant-unlock-password"
+)
 
 // env is a devnet on which the operator bootstrapped the chain and the seven
 // departments joined with keys held by the key service, an active enterprise
@@ -140,19 +144,23 @@ func (e *env) found(t testing.TB) {
 		submit(msp+"/Admin", model.ChaincodeSubject, "ApplyMember", canonical, keys.EncodeSignature(sig.Value))
 		submit(chaintest.Operator+"/Admin", model.ChaincodeSubject, "ReviewMember", chaintest.Canonical(&model.MemberReview{Member: msp, Approve: true}))
 	}
-	firmKey, firmPub, err := chaintest.SM2Key()
+	salt, _ := gm.NewSalt()
+	app2 := model.SubjectApplication{Kind: model.SubjectEnterprise, Commitments: map[string]string{
+		model.CommitIdentity: gm.Commitment(salt, []byte("acceptance firm")),
+		model.CommitLegalRep: gm.Commitment(salt, []byte("acceptance firm legal representative")),
+	}}
+	firmOwner := keys.Owner{Kind: keys.KindSubject, ID: model.SubjectID(app2.Kind, app2.Commitments[model.CommitIdentity])}
+	fk, err := e.keys.Generate(ctx, firmOwner, firmPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	salt, _ := gm.NewSalt()
-	res := submit(chaintest.Operator, model.ChaincodeSubject, "ApplySubject", chaintest.Signed(firmKey, "subject.ApplySubject", &model.SubjectApplication{
-		Kind: model.SubjectEnterprise,
-		Commitments: map[string]string{
-			model.CommitIdentity: gm.Commitment(salt, []byte("acceptance firm")),
-			model.CommitLegalRep: gm.Commitment(salt, []byte("acceptance firm legal representative")),
-		},
-		PublicKey: firmPub,
-	})...)
+	app2.PublicKey = fk.PublicKeyPEM
+	canonical := chaintest.Canonical(&app2)
+	fsig, err := e.keys.Sign(ctx, firmOwner, firmPassword, model.SigningMessage("subject.ApplySubject", []byte(canonical)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := submit(chaintest.Operator, model.ChaincodeSubject, "ApplySubject", canonical, keys.EncodeSignature(fsig.Value))
 	var firm model.Subject
 	if err := res.Decode(&firm); err != nil {
 		t.Fatal(err)
@@ -160,6 +168,10 @@ func (e *env) found(t testing.TB) {
 	e.applicant = firm.ID
 	submit(chaintest.Operator, model.ChaincodeSubject, "ReviewSubject", chaintest.Canonical(&model.SubjectReview{
 		Subject: firm.ID, Approve: true, Permissions: []model.Permission{model.PermTransact},
+	}))
+	// The establishment item's address proof, issued by the market department.
+	submit(chaintest.Operator, model.ChaincodeAsset, "DefineAssetType", chaintest.Canonical(&model.AssetTypeDefinition{
+		Code: "address-proof", Name: "住所使用证明", Schema: `{"type":"object"}`, Issuers: []string{"MarketMSP"},
 	}))
 }
 
