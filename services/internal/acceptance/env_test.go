@@ -88,7 +88,10 @@ func newEnv(t testing.TB) *env {
 	}
 	pctx, stopProjection := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { defer close(done); projection.New(e.pool, id, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx) }()
+	go func() {
+		defer close(done)
+		projection.New(e.pool, id, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx)
+	}()
 	t.Cleanup(func() { stopProjection(); <-done })
 	protector, err := pii.New(1, bytes.Repeat([]byte{7}, pii.MasterKeySize), nil)
 	if err != nil {

@@ -58,7 +58,10 @@ func TestFormValidate_FieldErrors(t *testing.T) {
 		{"name latin", func(f *Form) { f.Name = "济南市Minghu信息技术有限公司" }, "/name"},
 		{"name forbidden word", func(f *Form) { f.Name = "济南市中国信息技术有限公司" }, "/name"},
 		{"name without division", func(f *Form) { f.Name = "明湖信息技术有限公司" }, "/name"},
-		{"name form mismatch", func(f *Form) { f.Name = "济南市明湖信息技术股份有限公司"; f.EnterpriseType = TypePartnership }, "/name"},
+		{"name form mismatch", func(f *Form) {
+			f.Name = "济南市明湖信息技术股份有限公司"
+			f.EnterpriseType = TypePartnership
+		}, "/name"},
 		{"name without trade name", func(f *Form) { f.Name = "济南市技术有限公司" }, "/name"},
 		{"type", func(f *Form) { f.EnterpriseType = "bank" }, "/enterpriseType"},
 		{"capital format", func(f *Form) { f.RegisteredCapital = "1e6" }, "/registeredCapital"},

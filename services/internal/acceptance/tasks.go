@@ -259,7 +259,9 @@ type Decision struct {
 }
 
 // DecisionWriteKey is the outbox key of a step's decision.
-func DecisionWriteKey(process, step string) string { return "task/" + process + "/" + step + "/decision" }
+func DecisionWriteKey(process, step string) string {
+	return "task/" + process + "/" + step + "/decision"
+}
 
 // Decide signs department's decision on a pending, ready step and queues
 // approval.DecideStep under the department's chain identity. The same

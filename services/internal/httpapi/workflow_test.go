@@ -410,12 +410,18 @@ func TestWorkflowHTTP_BadInputChangesNothing_Devnet(t *testing.T) {
 		{"definition unknown item", func() *httptest.ResponseRecorder {
 			return f.call(f.sys, "POST", "/api/v1/items/nope/definitions", map[string]any{"steps": []map[string]any{{"key": "aa", "department": "market", "limitSeconds": 60}}})
 		}, 404, "not-found", ""},
-		{"definition version 0", func() *httptest.ResponseRecorder { return f.call(f.clerk, "GET", "/api/v1/items/establishment/definitions/0", nil) }, 400, "invalid", ""},
-		{"definition version unknown", func() *httptest.ResponseRecorder { return f.call(f.clerk, "GET", "/api/v1/items/establishment/definitions/99", nil) }, 404, "not-found", ""},
+		{"definition version 0", func() *httptest.ResponseRecorder {
+			return f.call(f.clerk, "GET", "/api/v1/items/establishment/definitions/0", nil)
+		}, 400, "invalid", ""},
+		{"definition version unknown", func() *httptest.ResponseRecorder {
+			return f.call(f.clerk, "GET", "/api/v1/items/establishment/definitions/99", nil)
+		}, 404, "not-found", ""},
 		{"tasks of another department", func() *httptest.ResponseRecorder { return market("GET", "/api/v1/tasks?department=seal", nil) }, 403, "denied", ""},
 		{"tasks bad status", func() *httptest.ResponseRecorder { return market("GET", "/api/v1/tasks?status=done", nil) }, 400, "invalid", ""},
 		{"tasks bad limit", func() *httptest.ResponseRecorder { return market("GET", "/api/v1/tasks?limit=0", nil) }, 400, "invalid", ""},
-		{"tasks by the clerk", func() *httptest.ResponseRecorder { return f.call(f.clerk, "GET", "/api/v1/tasks?department=market", nil) }, 403, "denied", ""},
+		{"tasks by the clerk", func() *httptest.ResponseRecorder {
+			return f.call(f.clerk, "GET", "/api/v1/tasks?department=market", nil)
+		}, 403, "denied", ""},
 		{"task unknown", func() *httptest.ResponseRecorder { return market("GET", "/api/v1/tasks/"+app.Id+"/nope", nil) }, 404, "not-found", ""},
 		{"task of another department", func() *httptest.ResponseRecorder { return seal("GET", "/api/v1/tasks/"+app.Id+"/licence", nil) }, 403, "denied", ""},
 		{"decision without opinion", func() *httptest.ResponseRecorder {
@@ -447,7 +453,9 @@ func TestWorkflowHTTP_BadInputChangesNothing_Devnet(t *testing.T) {
 		}, 404, "not-found", ""},
 		{"application bad ID number", func() *httptest.ResponseRecorder { return f.call(f.clerk, "POST", "/api/v1/applications", badForm) }, 400, "invalid", "/legalRepresentative/idNumber"},
 		{"application bad name", func() *httptest.ResponseRecorder { return f.call(f.clerk, "POST", "/api/v1/applications", badName) }, 400, "invalid", "/name"},
-		{"application unknown service", func() *httptest.ResponseRecorder { return f.call(f.clerk, "POST", "/api/v1/applications", unknownService) }, 400, "invalid", "/services/0"},
+		{"application unknown service", func() *httptest.ResponseRecorder {
+			return f.call(f.clerk, "POST", "/api/v1/applications", unknownService)
+		}, 400, "invalid", "/services/0"},
 		{"application without locker", func() *httptest.ResponseRecorder { return f.call(f.clerk, "POST", "/api/v1/applications", noLocker) }, 409, "state", ""},
 		{"application missing fields", func() *httptest.ResponseRecorder {
 			return f.call(f.clerk, "POST", "/api/v1/applications", map[string]any{"applicant": f.applicant})
@@ -455,7 +463,9 @@ func TestWorkflowHTTP_BadInputChangesNothing_Devnet(t *testing.T) {
 		{"application by a department system", func() *httptest.ResponseRecorder { return market("POST", "/api/v1/applications", f.form()) }, 401, "unauthenticated", ""},
 		{"application bad id", func() *httptest.ResponseRecorder { return f.call(f.clerk, "GET", "/api/v1/applications/bad!id", nil) }, 400, "invalid", ""},
 		{"application unknown", func() *httptest.ResponseRecorder { return f.call(f.clerk, "GET", "/api/v1/applications/nope", nil) }, 404, "not-found", ""},
-		{"applications bad limit", func() *httptest.ResponseRecorder { return f.call(f.clerk, "GET", "/api/v1/applications?limit=500", nil) }, 400, "invalid", ""},
+		{"applications bad limit", func() *httptest.ResponseRecorder {
+			return f.call(f.clerk, "GET", "/api/v1/applications?limit=500", nil)
+		}, 400, "invalid", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
