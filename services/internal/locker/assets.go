@@ -129,6 +129,9 @@ type Content struct {
 // first opens the data key, then the record is written, then the content is
 // decrypted and returned with the record.
 func (s *Service) View(ctx context.Context, in ViewInput) (*Content, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if in.Action == "" {
 		in.Action = model.AccessView
 	}
@@ -303,6 +306,9 @@ type UploadInput struct {
 // owner's key and submitted by the gateway through the outbox. The asset is
 // pending review until ReviewUpload.
 func (s *Service) Upload(ctx context.Context, in UploadInput) (*Issued, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if in.Owner == "" || in.Password == "" {
 		return nil, fmt.Errorf("upload: owner and password are required: %w", ErrInvalid)
 	}
@@ -338,6 +344,9 @@ type MemberIssueInput struct {
 // IssueByMember is Issue for a member whose key is in the key service: the
 // member's password unlocks its key, which signs; the member submits.
 func (s *Service) IssueByMember(ctx context.Context, in MemberIssueInput) (*Issued, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if in.Channel == model.ChannelSelf {
 		return nil, fmt.Errorf("issue: a member does not self-upload: %w", ErrInvalid)
 	}
@@ -373,6 +382,9 @@ type UploadReview struct {
 // with the reviewing member's key and submitted by it through the outbox;
 // approved, the asset becomes available (trusted). It returns the outbox key.
 func (s *Service) ReviewUpload(ctx context.Context, in UploadReview) (string, error) {
+	if err := s.ready(); err != nil {
+		return "", err
+	}
 	review := model.AssetReview{Asset: in.Asset, Approve: in.Approve, Note: in.Note}
 	if err := review.Validate(); err != nil {
 		return "", fmt.Errorf("review upload: %w: %v", ErrInvalid, err)

@@ -48,6 +48,9 @@ type IssuedCode struct {
 // key sealed under a key derived from the code, so that the code's holder
 // (and only it) can open the content later.
 func (s *Service) IssueAuthCode(ctx context.Context, in AuthCodeInput) (*IssuedCode, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if in.Scope == "" {
 		in.Scope = model.ScopeView
 	}
@@ -106,6 +109,9 @@ func codeKey(salt []byte, code string) []byte {
 
 // RevokeAuthCode revokes an authorization code, signed by its owner.
 func (s *Service) RevokeAuthCode(ctx context.Context, owner, password, id, note string) (*model.AuthCode, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	rev := model.AuthCodeRevocation{AuthCode: id, Note: note}
 	if err := rev.Validate(); err != nil {
 		return nil, fmt.Errorf("revoke code: %w: %v", ErrInvalid, err)
@@ -158,6 +164,9 @@ type CodeViewInput struct {
 // in transient data), then opens the data key sealed under the code and
 // returns the content with the access record.
 func (s *Service) ViewByCode(ctx context.Context, in CodeViewInput) (*Content, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if err := checkReason(in.Reason); err != nil {
 		return nil, err
 	}

@@ -81,7 +81,10 @@ func newEnv(t testing.TB) *env {
 	}
 	pctx, stopProjection := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { defer close(done); projection.New(e.pool, id, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx) }()
+	go func() {
+		defer close(done)
+		projection.New(e.pool, id, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx)
+	}()
 	t.Cleanup(func() { stopProjection(); <-done })
 	protector, err := pii.New(1, bytes.Repeat([]byte{7}, pii.MasterKeySize), nil)
 	if err != nil {
@@ -97,7 +100,7 @@ func newEnv(t testing.TB) *env {
 // sm2Signer is a keys.Signer over a fixture key.
 type sm2Signer struct{ k *sm2.PrivateKey }
 
-func (s sm2Signer) Public() *ecdsa.PublicKey         { return &s.k.PublicKey }
+func (s sm2Signer) Public() *ecdsa.PublicKey        { return &s.k.PublicKey }
 func (s sm2Signer) Sign(msg []byte) ([]byte, error) { return gm.Sign(s.k, msg) }
 
 // subjectWithKeys opens an active enterprise subject on chain whose key is in

@@ -42,6 +42,9 @@ type GrantInput struct {
 // opens it) and submits the owner's signed grant through the gateway. It
 // returns the grant as the chain wrote it.
 func (s *Service) Grant(ctx context.Context, in GrantInput) (*model.Grant, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if in.Kind == "" {
 		in.Kind = model.KindAuthorization
 	}
@@ -102,6 +105,9 @@ func (s *Service) Grant(ctx context.Context, in GrantInput) (*model.Grant, error
 
 // RevokeGrant revokes a grant, signed by its grantor.
 func (s *Service) RevokeGrant(ctx context.Context, grantor, password, grant, note string) (*model.Grant, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	rev := model.GrantRevocation{Grant: grant, Note: note}
 	if err := rev.Validate(); err != nil {
 		return nil, fmt.Errorf("revoke grant: %w: %v", ErrInvalid, err)
@@ -134,6 +140,9 @@ type RequestInput struct {
 // RequestAccess submits an access request; the owner answers with Grant
 // (naming the request) or DenyRequest before DueAt, else reminders follow.
 func (s *Service) RequestAccess(ctx context.Context, in RequestInput) (*model.AccessRequest, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if in.Kind == "" {
 		in.Kind = model.KindAuthorization
 	}
@@ -170,6 +179,9 @@ func (s *Service) RequestAccess(ctx context.Context, in RequestInput) (*model.Ac
 
 // DenyRequest denies a pending access request, signed by the owner.
 func (s *Service) DenyRequest(ctx context.Context, owner, password, request, note string) (*model.AccessRequest, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	d := model.AccessRequestDenial{Request: request, Note: note}
 	if err := d.Validate(); err != nil {
 		return nil, fmt.Errorf("deny request: %w: %v", ErrInvalid, err)

@@ -88,6 +88,9 @@ type Enqueuer interface {
 // self-upload. The sealed object may stay behind if tx rolls back; it is
 // content-addressed ciphertext no asset refers to.
 func (s *Service) Issue(ctx context.Context, tx pgx.Tx, in IssueInput) (*Issued, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if err := in.check(); err != nil {
 		return nil, err
 	}

@@ -77,11 +77,14 @@ func TestIssue_BadInputEnqueuesNothing_Devnet(t *testing.T) {
 		BusinessKey: "app-1", Content: []byte("x"), Signer: sm2Signer{e.k.MarketKey}, Identity: chaintest.Market,
 	}
 	cases := map[string]func(*locker.IssueInput){
-		"no content":          func(in *locker.IssueInput) { in.Content = nil },
-		"no signer":           func(in *locker.IssueInput) { in.Signer = nil },
-		"bad channel":         func(in *locker.IssueInput) { in.Channel = "fax" },
-		"symmetric no pass":   func(in *locker.IssueInput) { in.Encryption = model.EncryptSymmetric },
-		"symmetric bad pass":  func(in *locker.IssueInput) { in.Encryption = model.EncryptSymmetric; in.OwnerPassword = "wrong password" },
+		"no content":        func(in *locker.IssueInput) { in.Content = nil },
+		"no signer":         func(in *locker.IssueInput) { in.Signer = nil },
+		"bad channel":       func(in *locker.IssueInput) { in.Channel = "fax" },
+		"symmetric no pass": func(in *locker.IssueInput) { in.Encryption = model.EncryptSymmetric },
+		"symmetric bad pass": func(in *locker.IssueInput) {
+			in.Encryption = model.EncryptSymmetric
+			in.OwnerPassword = "wrong password"
+		},
 		"self not by owner":   func(in *locker.IssueInput) { in.Channel = model.ChannelSelf },
 		"no submitting ident": func(in *locker.IssueInput) { in.Identity = "" },
 	}

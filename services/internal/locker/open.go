@@ -141,6 +141,9 @@ func okIDNumber(id string) bool {
 // subject's signed ApplySubject, submitted by the gateway member. The locker
 // is pending until a member with the subject permission reviews it.
 func (s *Service) Open(ctx context.Context, in OpenInput) (*Locker, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if s.pii == nil || s.gateway == "" {
 		return nil, errors.New("open locker: the service has no PII protector or gateway identity")
 	}
@@ -255,6 +258,9 @@ type ReviewInput struct {
 // subject permission), ordered after the application. An approved subject
 // gets the transact permission.
 func (s *Service) Review(ctx context.Context, id string, in ReviewInput) (*Locker, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if len(in.Note) > 1000 || !utf8.ValidString(in.Note) {
 		return nil, fmt.Errorf("review locker: note too long: %w", ErrInvalid)
 	}

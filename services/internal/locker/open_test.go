@@ -56,11 +56,13 @@ func TestOpen_BadInputChangesNothing_Devnet(t *testing.T) {
 		ClerkID: "clerk-1", Password: "locker password 1",
 	}
 	cases := map[string]func(*locker.OpenInput){
-		"short password":   func(in *locker.OpenInput) { in.Password = "short" },
-		"no clerk":         func(in *locker.OpenInput) { in.ClerkID = " " },
-		"no enterprise":    func(in *locker.OpenInput) { in.Enterprise = nil },
-		"no legal rep":     func(in *locker.OpenInput) { in.LegalRep = nil },
-		"bad check digit":  func(in *locker.OpenInput) { in.LegalRep = &locker.Person{Name: "张三", IDNumber: "110105194912310021"} },
+		"short password": func(in *locker.OpenInput) { in.Password = "short" },
+		"no clerk":       func(in *locker.OpenInput) { in.ClerkID = " " },
+		"no enterprise":  func(in *locker.OpenInput) { in.Enterprise = nil },
+		"no legal rep":   func(in *locker.OpenInput) { in.LegalRep = nil },
+		"bad check digit": func(in *locker.OpenInput) {
+			in.LegalRep = &locker.Person{Name: "张三", IDNumber: "110105194912310021"}
+		},
 		"bad kind":         func(in *locker.OpenInput) { in.Kind = "robot" },
 		"person no person": func(in *locker.OpenInput) { in.Kind = model.SubjectPerson },
 		"short uscc":       func(in *locker.OpenInput) { in.Enterprise = &locker.Enterprise{Name: "x", USCC: "123"} },

@@ -61,6 +61,9 @@ type ReleasedKey struct {
 // owner, only against the unlock password (7.4.4 d 6); the release is
 // recorded on chain (action key) before the key is returned.
 func (s *Service) ReleaseKey(ctx context.Context, owner, password, id, reason string) (*ReleasedKey, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}

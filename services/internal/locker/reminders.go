@@ -2,6 +2,7 @@ package locker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -42,6 +43,9 @@ func (s *Service) Remind(ctx context.Context, now time.Time, remindBefore time.D
 	var res RemindResult
 	if remindBefore <= 0 {
 		remindBefore = DefaultRemindBefore
+	}
+	if s.chain == nil {
+		return res, errors.New("remind: the locker has no chain client")
 	}
 	ct, err := s.chain.Contract(s.gateway, model.ChaincodeAuthorization)
 	if err != nil {

@@ -1,6 +1,7 @@
 package locker
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -10,7 +11,9 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/pii"
 )
 
-// Config holds what the locker service works with.
+// Config holds what the locker service works with. Pool is required; a
+// process that only runs the reminder jobs (Remind) needs Chain and Gateway
+// besides, every other operation Store, Keys and Outbox too.
 type Config struct {
 	// Pool is the platform database (migrated).
 	Pool *pgxpool.Pool
@@ -40,8 +43,8 @@ type Chain interface {
 
 // Service is the locker service.
 type Service struct {
-	pool   *pgxpool.Pool
-	store  objectstore.Store
+	pool     *pgxpool.Pool
+	store    objectstore.Store
 	keys     KeyService
 	outbox   Enqueuer
 	pii      *pii.Protector
@@ -52,12 +55,23 @@ type Service struct {
 
 // New returns the locker service over cfg.
 func New(cfg Config) (*Service, error) {
-	if cfg.Pool == nil || cfg.Store == nil || cfg.Keys == nil || cfg.Outbox == nil {
-		return nil, fmt.Errorf("locker: pool, store, keys and outbox are required")
+	if cfg.Pool == nil {
+		return nil, fmt.Errorf("locker: a database pool is required")
 	}
 	if cfg.Reviewer == "" {
 		cfg.Reviewer = cfg.Gateway
 	}
 	return &Service{pool: cfg.Pool, store: cfg.Store, keys: cfg.Keys, outbox: cfg.Outbox, pii: cfg.PII,
 		chain: cfg.Chain, gateway: cfg.Gateway, reviewer: cfg.Reviewer}, nil
+}
+
+// errNotConfigured reports an operation this process's service was not
+// given the parts for (a worker runs only the reminders).
+var errNotConfigured = errors.New("locker: this process has no object store, key service or outbox for this operation")
+
+func (s *Service) ready() error {
+	if s.store == nil || s.keys == nil || s.outbox == nil {
+		return errNotConfigured
+	}
+	return nil
 }
