@@ -1284,6 +1284,922 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/issuance/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a department's result document into the applicant's locker
+         * @description Renders the document of `kind` for the process (a licence from
+         *     `licence`, a notice from the process's licence and `results`), signs
+         *     its QR payload and the PDF's SM3 digest with the department's SM2 key
+         *     (unlocked with `password`), seals it into the applicant's locker and
+         *     queues asset.IssueAsset on the process's lane. The department is the
+         *     caller's; it must own the kind and hold a pending or approved step of
+         *     the process. Put the returned `asset` into the step decision's
+         *     `outputs`. Issuing the same document again returns the first issue.
+         */
+        post: operations["issueDocument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issuance/processes/{processId}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        /** The documents issued for a process */
+        get: operations["listIssuedDocuments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issuance/processes/{processId}/bundle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a decided process's bundle (统一出件) on chain
+         * @description Once every step of the process is decided, lists each step's result
+         *     from the chain's projection (an approved step's output assets, or
+         *     skipped when it issued none; rejected steps as rejected) and queues
+         *     approval.IssueBundle after the process's other chain writes. 202: the
+         *     bundle reaches the chain exactly once. A step still pending is 409.
+         */
+        post: operations["issueBundle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issuance/verification/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify an issued PDF (public)
+         * @description Anyone may check a document: the file's SM3 digest must be that of a
+         *     document issued here, the issuing department's SM2 signature over it
+         *     must verify under the department's public key on chain, the asset on
+         *     chain must carry that digest, and its status says whether the document
+         *     still holds (available, revoked, abolished). An altered or unknown
+         *     file is a 200 with `authentic` false and the reason.
+         */
+        post: operations["verifyDocumentPdf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/issuance/verification/payload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a document's QR payload (public)
+         * @description Checks the payload scanned from a document's QR code: its SM2
+         *     signature under the issuing department's public key on chain, that it
+         *     names the asset's kind and issuer on chain, and the asset's status.
+         */
+        post: operations["verifyDocumentPayload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a locker (数字保险箱开户)
+         * @description A.5 a: generates the subject's SM2 key under the unlock password, commits to the enterprise basics, legal representative and window clerk with salted SM3 commitments (the data itself is sealed here), and queues the subject's signed subject.ApplySubject. The locker is pending until reviewed.
+         */
+        post: operations["openLocker"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockers/{lockerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A locker
+         * @description The locker with its on-chain status (submitted until the chain's answer is projected), personal data masked.
+         */
+        get: operations["getLocker"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockers/{lockerId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review a locker opening (许可准入)
+         * @description A.5 b: subject.ReviewSubject by the reviewing member (one with the subject permission), queued after the application; an approved subject gets the transact permission.
+         */
+        post: operations["reviewLocker"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockers/{lockerId}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The assets in a locker, by type
+         * @description 7.6.2 a: the assets the subject owns and those pushed to it by active grants (with the grant), ordered by type then ID; `type` filters.
+         */
+        get: operations["listLockerAssets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockers/{lockerId}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Self-upload into a locker (个人、企业签发)
+         * @description 7.6.2 c 4: the owner's content, sealed and signed with the owner's key (unlocked with its password), issued on channel self; pending review until a department of the type's reviewers approves it.
+         */
+        post: operations["uploadToLocker"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockers/{lockerId}/issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue into a locker as a member
+         * @description 7.6.2 c 1–3: a member (authority, window or department channel) issues content into the locker, signed with its key in the key service (unlocked with its password) and submitted by it.
+         */
+        post: operations["issueToLocker"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockers/{lockerId}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Access requests to a locker's owner
+         * @description 7.6.2 d, f: the access requests addressed to the owner, pending first in due order.
+         */
+        get: operations["listLockerRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review a self-upload (审核通过后签发)
+         * @description 7.6.2 c 4: asset.ReviewAsset signed with the reviewing member's key and queued; approved, the asset becomes available (trusted).
+         */
+        post: operations["reviewLockerUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * View an asset's content with a reason
+         * @description 7.6.2 b: the owner (or a grantee, naming its grant) opens the data key with its password; the access is recorded on chain (authorization.RecordAccess) and only then is the content returned, with the access record: its time is the transaction's timestamp, checkable against the block by txId.
+         */
+        post: operations["viewLockerAsset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An asset's grants
+         * @description 7.3 g: the asset's grants, oldest first.
+         */
+        get: operations["listLockerGrants"];
+        put?: never;
+        /**
+         * Authorize or delegate an asset (授权, 委托)
+         * @description 7.4.4 b, c: the owner's data key is re-wrapped for the grantee (a subject or a member) and the owner's signed grant is submitted; with push the asset appears in the grantee's locker. Naming a pending access request answers it.
+         */
+        post: operations["grantLockerAsset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-grants/{grantId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                grantId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a grant
+         * @description authorization.RevokeGrant signed by the grantor.
+         */
+        post: operations["revokeLockerGrant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask an asset's owner for access
+         * @description 7.6.2 d: a subject (with its password) or a member asks; the owner answers with a grant naming the request or a denial before dueAt, else reminders and escalation follow (7.6.2 f).
+         */
+        post: operations["requestLockerAccess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-requests/{requestId}/deny": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deny an access request
+         * @description authorization.DenyRequest signed by the owner.
+         */
+        post: operations["denyLockerRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/auth-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue an authorization code (授权码)
+         * @description 7.4.4 d 3: a 128-bit random code; only its salt and SM3(salt‖code) go on chain, signed by the owner. The code is in this answer only.
+         */
+        post: operations["issueLockerAuthCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-auth-codes/{codeId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                codeId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke an authorization code
+         * @description authorization.RevokeAuthCode signed by the owner.
+         */
+        post: operations["revokeLockerAuthCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An asset's status (7.4.4 d 1)
+         * @description asset.GetAssetStatus on chain.
+         */
+        get: operations["getLockerAssetStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/latest-tx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An asset's latest transaction (7.4.4 d 2)
+         * @description asset.GetLatestTxID on chain.
+         */
+        get: operations["getLockerAssetLatestTx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/view-by-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Content by authorization code (7.4.4 d 3)
+         * @description The code is checked on chain in transient data, the access recorded with it, and the content opened with the data key sealed under the code.
+         */
+        post: operations["viewLockerAssetByCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/verify-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify an authorization code (7.4.4 d 4)
+         * @description authorization.VerifyAuthCode with the code in transient data only.
+         */
+        post: operations["verifyLockerAuthCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/encryption": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An asset's encryption mode (7.4.4 d 5)
+         * @description asset.GetEncryptionMode on chain: sm4 (symmetric, unlock password) or sm2.
+         */
+        get: operations["getLockerAssetEncryption"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release a symmetric data key (7.4.4 d 6)
+         * @description The SM4 data key of a symmetric-mode asset, to its owner only against the unlock password; the release is recorded on chain (action key) first.
+         */
+        post: operations["releaseLockerAssetKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A mailbox, newest first
+         * @description The caller's inbox (or, with `box=sent`, the messages it sent, with
+         *     their delivery and read receipts). `mailbox` names another mailbox
+         *     the caller may read: its own user (`user:<id>`), its department
+         *     (`member:<department>`), or any with the permission
+         *     `messages.mailboxes:read`. Live delivery is the server-sent event
+         *     stream `GET /api/v1/messages/stream` (outside this contract because it
+         *     streams): each event has `id` (the message ID, for `Last-Event-ID` on
+         *     reconnection), `event: message` and the Message as `data`; a client
+         *     connecting without `Last-Event-ID` first gets every message never
+         *     delivered (offline storage).
+         */
+        get: operations["listMessages"];
+        put?: never;
+        /**
+         * Send a point-to-point message (7.4.4 e)
+         * @description Stores the message and delivers it to the recipient's live streams;
+         *     a recipient that is not connected gets it on its next connection.
+         *     `from` defaults to the caller's own mailbox.
+         */
+        post: operations["sendMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{messageId}": {
+        parameters: {
+            query?: {
+                /** @description A mailbox `kind:id` (subject, member or user); the caller's own when absent. */
+                mailbox?: components["parameters"]["MessageMailbox"];
+            };
+            header?: never;
+            path: {
+                messageId: components["parameters"]["MessageID"];
+            };
+            cookie?: never;
+        };
+        /** One message the mailbox sent or received */
+        get: operations["getMessage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{messageId}/read": {
+        parameters: {
+            query?: {
+                /** @description A mailbox `kind:id` (subject, member or user); the caller's own when absent. */
+                mailbox?: components["parameters"]["MessageMailbox"];
+            };
+            header?: never;
+            path: {
+                messageId: components["parameters"]["MessageID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The read receipt of a received message
+         * @description Records when the recipient read it; reading it again keeps the first time.
+         */
+        post: operations["markMessageRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/processes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Processes with their progress and late steps (7.6.6) */
+        get: operations["listSupervisedProcesses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/processes/{processId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One application's timeline
+         * @description Each department step with when it became ready, its deadline, when it
+         *     was decided, its duration against its limit, whether it ran late and
+         *     whether the chain marks it overdue; every manual intervention with
+         *     its reason; the unified issuance bundle when issued.
+         */
+        get: operations["getProcessTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/processes/{processId}/steps/{stepKey}/interventions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+                stepKey: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A manual intervention in a step, recorded on chain with its reason
+         * @description Extend the deadline, reassign to another department, record a note
+         *     (urging) or reopen a rejected step. Accepted (202) once queued; the
+         *     chain's record appears in the timeline when it commits.
+         */
+        post: operations["interveneInStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Overdue alerts, newest first */
+        get: operations["listSupervisionAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regulators/{regulatorId}/remit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The regulator member (its MSP ID). */
+                regulatorId: components["parameters"]["RegulatorID"];
+            };
+            cookie?: never;
+        };
+        /** A regulator member's remit (7.4.3 g) */
+        get: operations["getRegulatorRemit"];
+        /** Configure a regulator member's remit */
+        put: operations["setRegulatorRemit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regulators/{regulatorId}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The regulator member (its MSP ID). */
+                regulatorId: components["parameters"]["RegulatorID"];
+            };
+            cookie?: never;
+        };
+        /** The assets in the regulator's remit (audited) */
+        get: operations["listRegulatedAssets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regulators/{regulatorId}/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The regulator member (its MSP ID). */
+                regulatorId: components["parameters"]["RegulatorID"];
+            };
+            cookie?: never;
+        };
+        /** The chain transactions in the regulator's remit (audited) */
+        get: operations["listRegulatedTransactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regulators/{regulatorId}/assets/{assetId}/inspection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The regulator member (its MSP ID). */
+                regulatorId: components["parameters"]["RegulatorID"];
+                assetId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read an asset in the remit, recorded on chain as a regulate access */
+        post: operations["inspectRegulatedAsset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every configured node's health and figures (7.4.3 f 1) */
+        get: operations["getNodeStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Chain transactions over time, by chaincode (7.4.3 f 2) */
+        get: operations["getTransactionSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Accounts by type and their creations over time (7.4.3 f 3) */
+        get: operations["getAccountMonitoring"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Asset totals, increments and activity by type (7.4.3 f 4) */
+        get: operations["getAssetMonitoring"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts (node down, failure-rate spike, unusual access volume; 7.4.3 f 5) */
+        get: operations["listMonitoringAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2142,6 +3058,668 @@ export interface components {
             items: components["schemas"]["Application"][];
             next?: string;
         };
+        /**
+         * @description The document a department issues; also its asset type on chain.
+         * @enum {string}
+         */
+        DocumentKind: "business-licence" | "seal-record" | "social-security-registration" | "medical-insurance-registration" | "housing-fund-account" | "bank-account-appointment" | "tax-registration";
+        DocumentField: {
+            key: string;
+            label: string;
+            value: string;
+        };
+        LicenceContent: {
+            /** @description Unified social credit code (GB 32100) the market department assigns. */
+            uscc: string;
+            name: string;
+            type: string;
+            legalRepresentative: string;
+            registeredCapital: string;
+            /** Format: date */
+            establishedOn: string;
+            address: string;
+            scope: string;
+        };
+        IssueDocumentRequest: {
+            process: components["schemas"]["ChainID"];
+            kind: components["schemas"]["DocumentKind"];
+            /** @description Unlock password of the department's key in custody. */
+            password: string;
+            licence?: components["schemas"]["LicenceContent"];
+            /** @description A notice's printed results (registration numbers, appointment time, …). */
+            results?: components["schemas"]["DocumentField"][];
+        };
+        IssuedDocument: {
+            /** @description The asset ID (put it in the step decision's outputs). */
+            asset: string;
+            kind: components["schemas"]["DocumentKind"];
+            /** @description SM3 (hex) of the PDF — the asset's content digest. */
+            pdfDigest: string;
+            /** @description The verification payload printed as the document's QR code. */
+            payload: string;
+            /** @description Outbox key of asset.IssueAsset. */
+            queued: string;
+            /** @description The same document had been issued before. */
+            existing: boolean;
+        };
+        IssuedDocumentList: {
+            items: components["schemas"]["IssuedDocument"][];
+        };
+        IssuanceBundle: {
+            process: string;
+            items: components["schemas"]["IssuanceBundleItem"][];
+        };
+        IssuanceBundleItem: {
+            step: string;
+            asset?: string;
+            /** @enum {string} */
+            status: "issued" | "rejected" | "skipped";
+        };
+        PayloadVerificationRequest: {
+            /** @description The QR code's text (KBV1:…) or its JSON. */
+            payload: string;
+        };
+        DocumentVerification: {
+            /** @description Authentic and the asset available on chain. */
+            valid: boolean;
+            /** @description Signed by the issuing department on chain, and unaltered. */
+            authentic: boolean;
+            /** @description The asset's status on chain: available, revoked or abolished. */
+            status?: string;
+            asset?: string;
+            kind?: string;
+            uscc?: string;
+            /** @description The issuing department's chain member. */
+            issuer?: string;
+            /** Format: date-time */
+            issuedAt?: string;
+            /** @description SM3 (hex) of the PDF checked. */
+            digest?: string;
+            /** @description The chain transaction that last changed the asset. */
+            txId?: string;
+            /** @description Why the document is not valid. */
+            reason?: string;
+        };
+        /** @description An on-chain ID (subject, asset, grant, request, code). */
+        LockerID: string;
+        /**
+         * Format: password
+         * @description A subject's unlock password or a member's key password; opens the key for this operation only.
+         */
+        LockerPassword: string;
+        /** @description Why the content is accessed (事由), recorded on chain. */
+        LockerReason: string;
+        LockerPerson: {
+            name: string;
+            /** @description Resident ID number (GB 11643), check digit verified. */
+            idNumber: string;
+            phone?: string;
+        };
+        LockerEnterprise: {
+            name: string;
+            uscc?: string;
+            type?: string;
+            address?: string;
+            capital?: string;
+        };
+        LockerOpenRequest: {
+            /**
+             * @default enterprise
+             * @enum {string}
+             */
+            kind: "enterprise" | "person" | "institution";
+            enterprise?: components["schemas"]["LockerEnterprise"];
+            legalRepresentative?: components["schemas"]["LockerPerson"];
+            person?: components["schemas"]["LockerPerson"];
+            /** @description The window clerk who accepted the opening. */
+            clerkId: string;
+            password: components["schemas"]["LockerPassword"];
+        };
+        Locker: {
+            id: string;
+            kind: string;
+            /** @description submitted, pending, active, rejected or frozen */
+            status: string;
+            name: string;
+            /** @description Masked. */
+            legalRepresentativeName?: string;
+            /** @description Masked. */
+            legalRepresentativeId?: string;
+            clerkId: string;
+            publicKey?: string;
+            /** @description Outbox key of the ApplySubject write. */
+            applyWrite: string;
+            /** @description Outbox key of the ReviewSubject write. */
+            reviewWrite?: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        LockerReviewRequest: {
+            approve: boolean;
+            note?: string;
+        };
+        /** @description An asset's chain record (model.Asset) as projected; grant is set for an asset pushed by a grant. */
+        LockerAsset: {
+            id: string;
+            type: string;
+            owner: string;
+            issuer: string;
+            issuerKind?: string;
+            channel: string;
+            businessKey?: string;
+            contentDigest?: string;
+            cipherDigest?: string;
+            /** Format: int64 */
+            size?: number;
+            encryption?: string;
+            status: string;
+            reviewedBy?: string;
+            note?: string;
+            createdAt?: string;
+            createdTx?: string;
+            updatedAt?: string;
+            updatedTx?: string;
+            grant?: string;
+        };
+        LockerAssetList: {
+            items: components["schemas"]["LockerAsset"][];
+        };
+        LockerUploadRequest: {
+            password: components["schemas"]["LockerPassword"];
+            type: string;
+            businessKey: string;
+            /**
+             * Format: byte
+             * @description The content, base64.
+             */
+            content: string;
+            /**
+             * @default sm2
+             * @enum {string}
+             */
+            encryption: "sm2" | "sm4";
+        };
+        LockerMemberIssueRequest: {
+            member: string;
+            password: components["schemas"]["LockerPassword"];
+            /** @enum {string} */
+            channel: "authority" | "window" | "department";
+            type: string;
+            businessKey: string;
+            /** Format: byte */
+            content: string;
+        };
+        LockerIssue: {
+            assetId: string;
+            /** @description The chain write carrying asset.IssueAsset. */
+            outboxKey: string;
+            contentDigest?: string;
+            cipherDigest?: string;
+            /** @description The same content had been issued before. */
+            existing: boolean;
+        };
+        LockerUploadReviewRequest: {
+            member: string;
+            password: components["schemas"]["LockerPassword"];
+            approve: boolean;
+            note?: string;
+        };
+        LockerWrite: {
+            outboxKey: string;
+        };
+        LockerViewRequest: {
+            /** @description The accessing subject (owner or grantee). */
+            subject?: string;
+            /** @description The accessing member (a grantee). */
+            member?: string;
+            password: components["schemas"]["LockerPassword"];
+            reason: components["schemas"]["LockerReason"];
+            grant?: string;
+            /**
+             * @default view
+             * @enum {string}
+             */
+            action: "view" | "use";
+        };
+        LockerAccessRecord: {
+            id: string;
+            asset: string;
+            accessor: string;
+            action: string;
+            reason: string;
+            grant?: string;
+            authCode?: string;
+            /** @description The transaction's timestamp. */
+            time: string;
+            txId: string;
+        };
+        LockerContent: {
+            asset: string;
+            type: string;
+            /** Format: byte */
+            content: string;
+            access: components["schemas"]["LockerAccessRecord"];
+            /**
+             * Format: int64
+             * @description The block holding the access record.
+             */
+            block: number;
+        };
+        LockerGrantRequest: {
+            grantor: string;
+            password: components["schemas"]["LockerPassword"];
+            grantee: string;
+            /** @description The grantee is a member (MSP ID), not a subject. */
+            granteeMember?: boolean;
+            /**
+             * @default authorization
+             * @enum {string}
+             */
+            kind: "authorization" | "delegation";
+            /**
+             * @default view
+             * @enum {string}
+             */
+            scope: "view" | "use";
+            purpose: string;
+            /** Format: date-time */
+            expiresAt: string;
+            push?: boolean;
+            request?: string;
+        };
+        LockerGrant: {
+            id: string;
+            kind: string;
+            asset: string;
+            grantor: string;
+            grantee: string;
+            scope: string;
+            purpose?: string;
+            expiresAt: string;
+            push?: boolean;
+            request?: string;
+            status: string;
+            note?: string;
+            createdAt?: string;
+            createdTx?: string;
+            updatedTx?: string;
+        };
+        LockerGrantList: {
+            items: components["schemas"]["LockerGrant"][];
+        };
+        LockerOwnerNoteRequest: {
+            /** @description The grantor or owner who signs. */
+            owner: string;
+            password: components["schemas"]["LockerPassword"];
+            note: string;
+        };
+        LockerAccessRequestCreate: {
+            /** @description A requesting subject (with password). */
+            subject?: string;
+            /** @description A requesting member. */
+            member?: string;
+            password?: components["schemas"]["LockerPassword"];
+            /**
+             * @default authorization
+             * @enum {string}
+             */
+            kind: "authorization" | "delegation";
+            /**
+             * @default view
+             * @enum {string}
+             */
+            scope: "view" | "use";
+            purpose: string;
+            /** Format: date-time */
+            dueAt: string;
+        };
+        LockerAccessRequest: {
+            id: string;
+            asset: string;
+            owner: string;
+            requester: string;
+            kind?: string;
+            scope?: string;
+            purpose?: string;
+            dueAt: string;
+            status: string;
+            grant?: string;
+            note?: string;
+            createdAt?: string;
+            createdTx?: string;
+        };
+        LockerRequestList: {
+            items: components["schemas"]["LockerAccessRequest"][];
+        };
+        LockerAuthCodeRequest: {
+            owner: string;
+            password: components["schemas"]["LockerPassword"];
+            /**
+             * @default view
+             * @enum {string}
+             */
+            scope: "view" | "use";
+            purpose: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        LockerAuthCode: {
+            id: string;
+            asset: string;
+            owner: string;
+            scope?: string;
+            purpose?: string;
+            salt?: string;
+            hash?: string;
+            expiresAt: string;
+            status: string;
+            note?: string;
+            createdTx?: string;
+        };
+        LockerIssuedCode: {
+            /** @description 128-bit code (hex); shown once, kept nowhere. */
+            code: string;
+            authCode: components["schemas"]["LockerAuthCode"];
+        };
+        LockerCodeRequest: {
+            code: string;
+        };
+        LockerCodeViewRequest: {
+            code: string;
+            subject?: string;
+            member?: string;
+            password?: components["schemas"]["LockerPassword"];
+            reason: components["schemas"]["LockerReason"];
+        };
+        LockerAssetFact: {
+            asset: string;
+            status?: string;
+            txId?: string;
+            encryption?: string;
+        };
+        LockerKeyRequest: {
+            owner: string;
+            password: components["schemas"]["LockerPassword"];
+            reason: components["schemas"]["LockerReason"];
+        };
+        LockerReleasedKey: {
+            asset: string;
+            /** @description The SM4 data key, hex. */
+            key: string;
+            access: components["schemas"]["LockerAccessRecord"];
+        };
+        /** @description `kind:id`: subject (subject ID), member (MSP ID) or user (user ID). */
+        MessageAddress: string;
+        MessageParty: {
+            /** @enum {string} */
+            kind: "subject" | "member" | "user" | "system";
+            id: string;
+        };
+        MessageSend: {
+            from?: components["schemas"]["MessageAddress"];
+            to: components["schemas"]["MessageAddress"];
+            topic: string;
+            title: string;
+            body?: string;
+            ref?: string;
+        };
+        Message: {
+            /** Format: int64 */
+            id: number;
+            from: components["schemas"]["MessageParty"];
+            to: components["schemas"]["MessageParty"];
+            topic: string;
+            title: string;
+            body: string;
+            ref?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deliveredAt?: string;
+            /** Format: date-time */
+            readAt?: string;
+        };
+        MessageList: {
+            items: components["schemas"]["Message"][];
+            next?: string;
+        };
+        SupervisedProcess: {
+            id: string;
+            item: string;
+            applicant: string;
+            status: string;
+            /** Format: date-time */
+            createdAt: string;
+            steps: number;
+            decided: number;
+            late: number;
+        };
+        SupervisedProcessList: {
+            items: components["schemas"]["SupervisedProcess"][];
+            next?: string;
+        };
+        TimelineStep: {
+            key: string;
+            department: string;
+            dependsOn: string[];
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            ready: boolean;
+            /** Format: date-time */
+            readyAt?: string;
+            /** Format: date-time */
+            deadline?: string;
+            /** Format: date-time */
+            decidedAt?: string;
+            /** Format: int64 */
+            limitSeconds: number;
+            /** Format: int64 */
+            extensionSeconds: number;
+            /**
+             * Format: int64
+             * @description From ready to decision, or to asOf while undecided.
+             */
+            durationSeconds?: number;
+            overdueOnChain: boolean;
+            late: boolean;
+            approver?: string;
+            opinion?: string;
+            interventions: number;
+            decisionTx?: string;
+        };
+        ChainIntervention: {
+            id: string;
+            process: string;
+            step: string;
+            action: string;
+            reason: string;
+            /** Format: int64 */
+            extendSeconds?: number;
+            newDepartment?: string;
+            by: string;
+            user?: string;
+            at: string;
+            txId: string;
+        };
+        ProcessTimeline: {
+            /** @description The process record on chain (model.Process). */
+            process: {
+                [key: string]: unknown;
+            };
+            steps: components["schemas"]["TimelineStep"][];
+            interventions: components["schemas"]["ChainIntervention"][];
+            /** @description The unified issuance bundle (model.Bundle), once issued. */
+            bundle?: {
+                [key: string]: unknown;
+            };
+            /** @description Steps that ran or are running late. */
+            overdue: number;
+            /** Format: date-time */
+            asOf: string;
+        };
+        InterventionInput: {
+            /** @enum {string} */
+            action: "extend" | "reassign" | "note" | "reopen";
+            reason: string;
+            /** Format: int64 */
+            extendSeconds?: number;
+            newDepartment?: components["schemas"]["ChainID"];
+        };
+        SupervisionIntervention: {
+            /** Format: int64 */
+            id: number;
+            request: {
+                [key: string]: unknown;
+            };
+            requestedBy: string;
+            outboxKey: string;
+            /** Format: date-time */
+            requestedAt: string;
+        };
+        SupervisionAlert: {
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            process: string;
+            step: string;
+            department: string;
+            /** Format: date-time */
+            deadline?: string;
+            detail: string;
+            outboxKey?: string;
+            /** Format: date-time */
+            raisedAt: string;
+        };
+        SupervisionAlertList: {
+            items: components["schemas"]["SupervisionAlert"][];
+            next?: string;
+        };
+        RegulatorRemitInput: {
+            departments?: components["schemas"]["ChainID"][];
+            assetTypes?: components["schemas"]["ChainID"][];
+        };
+        RegulatorRemit: {
+            regulator: string;
+            departments: string[];
+            assetTypes: string[];
+        };
+        RegulatedAsset: {
+            id: string;
+            type: string;
+            owner: string;
+            issuer: string;
+            status: string;
+            /** Format: date-time */
+            createdAt: string;
+            txId: string;
+            /** @description The asset's record on chain (model.Asset), on inspection. */
+            record?: {
+                [key: string]: unknown;
+            };
+        };
+        RegulatedAssetList: {
+            items: components["schemas"]["RegulatedAsset"][];
+            next?: string;
+        };
+        RegulatedTransaction: {
+            txId: string;
+            chaincode: string;
+            event: string;
+            /** Format: int64 */
+            blockNumber: number;
+            /** Format: date-time */
+            projectedAt: string;
+            payload?: {
+                [key: string]: unknown;
+            };
+        };
+        RegulatedTransactionList: {
+            items: components["schemas"]["RegulatedTransaction"][];
+            next?: string;
+        };
+        RegulatorInspection: {
+            asset: components["schemas"]["RegulatedAsset"];
+            /** @description The chain write that records the regulate access. */
+            outboxKey: string;
+        };
+        MonitoredNode: {
+            name: string;
+            kind: string;
+            health: string;
+            metrics?: string;
+            up: boolean;
+            status?: number;
+            error?: string;
+            latencyMs: number;
+            /** Format: date-time */
+            checkedAt: string;
+            figures?: {
+                [key: string]: number;
+            };
+            onChain?: {
+                [key: string]: unknown;
+            };
+        };
+        MonitoringPoint: {
+            /** Format: date-time */
+            at: string;
+            /** Format: int64 */
+            count: number;
+        };
+        MonitoringSeries: {
+            name: string;
+            /** Format: int64 */
+            total: number;
+            points: components["schemas"]["MonitoringPoint"][];
+        };
+        MonitoringSeriesList: {
+            items: components["schemas"]["MonitoringSeries"][];
+        };
+        MonitoringCount: {
+            kind: string;
+            /** Format: int64 */
+            count: number;
+        };
+        AccountMonitoring: {
+            members: components["schemas"]["MonitoringCount"][];
+            subjects: components["schemas"]["MonitoringCount"][];
+            assetTypes: components["schemas"]["MonitoringCount"][];
+            created: components["schemas"]["MonitoringSeries"][];
+        };
+        AssetTotal: {
+            type: string;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            available: number;
+            /** Format: int64 */
+            revoked: number;
+            /** Format: int64 */
+            abolished: number;
+        };
+        AssetMonitoring: {
+            totals: components["schemas"]["AssetTotal"][];
+            increments: components["schemas"]["MonitoringSeries"][];
+            activity: components["schemas"]["MonitoringSeries"][];
+        };
+        MonitoringAlert: {
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            rule: "node.down" | "chain.failures" | "access.volume";
+            subject: string;
+            detail: string;
+            value: number;
+            threshold: number;
+            /** Format: date-time */
+            raisedAt: string;
+            /** Format: date-time */
+            resolvedAt?: string;
+        };
+        MonitoringAlertList: {
+            items: components["schemas"]["MonitoringAlert"][];
+            next?: string;
+        };
     };
     responses: {
         /** @description A problem (RFC 9457); `status` repeats the HTTP status. */
@@ -2257,6 +3835,17 @@ export interface components {
         RoleName: components["schemas"]["IdentityCode"];
         ClientId: string;
         CredentialId: string;
+        MessageID: number;
+        /** @description A mailbox `kind:id` (subject, member or user); the caller's own when absent. */
+        MessageMailbox: components["schemas"]["MessageAddress"];
+        /** @description The regulator member (its MSP ID). */
+        RegulatorID: components["schemas"]["ChainID"];
+        /** @description Start of the range; default 24 hours before `to`. */
+        MonitoringFrom: string;
+        /** @description End of the range (exclusive); default now. */
+        MonitoringTo: string;
+        /** @description Bucket width in seconds; default one hour. At most 1000 buckets. */
+        MonitoringBucket: number;
     };
     requestBodies: never;
     headers: never;
@@ -4264,6 +5853,1379 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    issueDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IssueDocumentRequest"];
+            };
+        };
+        responses: {
+            /** @description The document, issued (its chain write queued). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedDocument"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listIssuedDocuments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The documents, in issue order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedDocumentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    issueBundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bundle, queued for the chain. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuanceBundle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    verifyDocumentPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/pdf": string;
+            };
+        };
+        responses: {
+            /** @description The verification. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentVerification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    verifyDocumentPayload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayloadVerificationRequest"];
+            };
+        };
+        responses: {
+            /** @description The verification. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentVerification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            default: components["responses"]["Error"];
+        };
+    };
+    openLocker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerOpenRequest"];
+            };
+        };
+        responses: {
+            /** @description Open a locker (数字保险箱开户). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Locker"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getLocker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A locker. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Locker"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    reviewLocker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Review a locker opening (许可准入). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Locker"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listLockerAssets: {
+        parameters: {
+            query?: {
+                type?: string;
+            };
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The assets in a locker, by type. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerAssetList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    uploadToLocker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description Self-upload into a locker (个人、企业签发). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerIssue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    issueToLocker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerMemberIssueRequest"];
+            };
+        };
+        responses: {
+            /** @description Issue into a locker as a member. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerIssue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listLockerRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Access requests to a locker's owner. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerRequestList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    reviewLockerUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerUploadReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Review a self-upload (审核通过后签发). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerWrite"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    viewLockerAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerViewRequest"];
+            };
+        };
+        responses: {
+            /** @description View an asset's content with a reason. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listLockerGrants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An asset's grants. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerGrantList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    grantLockerAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerGrantRequest"];
+            };
+        };
+        responses: {
+            /** @description Authorize or delegate an asset (授权, 委托). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerGrant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    revokeLockerGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                grantId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerOwnerNoteRequest"];
+            };
+        };
+        responses: {
+            /** @description Revoke a grant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerGrant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    requestLockerAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerAccessRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description Ask an asset's owner for access. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerAccessRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    denyLockerRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerOwnerNoteRequest"];
+            };
+        };
+        responses: {
+            /** @description Deny an access request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerAccessRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    issueLockerAuthCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerAuthCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Issue an authorization code (授权码). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerIssuedCode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    revokeLockerAuthCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                codeId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerOwnerNoteRequest"];
+            };
+        };
+        responses: {
+            /** @description Revoke an authorization code. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerAuthCode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getLockerAssetStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An asset's status (7.4.4 d 1). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerAssetFact"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getLockerAssetLatestTx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An asset's latest transaction (7.4.4 d 2). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerAssetFact"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    viewLockerAssetByCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerCodeViewRequest"];
+            };
+        };
+        responses: {
+            /** @description Content by authorization code (7.4.4 d 3). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    verifyLockerAuthCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Verify an authorization code (7.4.4 d 4). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerAuthCode"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getLockerAssetEncryption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An asset's encryption mode (7.4.4 d 5). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerAssetFact"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    releaseLockerAssetKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description Release a symmetric data key (7.4.4 d 6). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerReleasedKey"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listMessages: {
+        parameters: {
+            query?: {
+                /** @description A mailbox `kind:id` (subject, member or user); the caller's own when absent. */
+                mailbox?: components["parameters"]["MessageMailbox"];
+                box?: "inbox" | "sent";
+                unread?: boolean;
+                topic?: string;
+                limit?: number;
+                /** @description The `next` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of messages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    sendMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageSend"];
+            };
+        };
+        responses: {
+            /** @description The message as stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMessage: {
+        parameters: {
+            query?: {
+                /** @description A mailbox `kind:id` (subject, member or user); the caller's own when absent. */
+                mailbox?: components["parameters"]["MessageMailbox"];
+            };
+            header?: never;
+            path: {
+                messageId: components["parameters"]["MessageID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    markMessageRead: {
+        parameters: {
+            query?: {
+                /** @description A mailbox `kind:id` (subject, member or user); the caller's own when absent. */
+                mailbox?: components["parameters"]["MessageMailbox"];
+            };
+            header?: never;
+            path: {
+                messageId: components["parameters"]["MessageID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message with its receipts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listSupervisedProcesses: {
+        parameters: {
+            query?: {
+                status?: "running" | "rejected" | "completed";
+                /** @description Only processes with a step past its deadline. */
+                late?: boolean;
+                limit?: number;
+                /** @description The `next` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of processes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisedProcessList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getProcessTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The timeline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessTimeline"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    interveneInStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                processId: components["schemas"]["ChainID"];
+                stepKey: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InterventionInput"];
+            };
+        };
+        responses: {
+            /** @description The intervention, queued for the chain. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionIntervention"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listSupervisionAlerts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of alerts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionAlertList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getRegulatorRemit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The regulator member (its MSP ID). */
+                regulatorId: components["parameters"]["RegulatorID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The remit. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatorRemit"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    setRegulatorRemit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The regulator member (its MSP ID). */
+                regulatorId: components["parameters"]["RegulatorID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegulatorRemitInput"];
+            };
+        };
+        responses: {
+            /** @description The remit as stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatorRemit"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listRegulatedAssets: {
+        parameters: {
+            query?: {
+                type?: components["schemas"]["ChainID"];
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The regulator member (its MSP ID). */
+                regulatorId: components["parameters"]["RegulatorID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of assets (records without content). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatedAssetList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listRegulatedTransactions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description A block number; the page holds earlier blocks. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The regulator member (its MSP ID). */
+                regulatorId: components["parameters"]["RegulatorID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of transactions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatedTransactionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    inspectRegulatedAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The regulator member (its MSP ID). */
+                regulatorId: components["parameters"]["RegulatorID"];
+                assetId: components["schemas"]["ChainID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The asset's record and the chain write recording the read. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatorInspection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getNodeStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The nodes as probed now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["MonitoredNode"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getTransactionSeries: {
+        parameters: {
+            query?: {
+                /** @description Start of the range; default 24 hours before `to`. */
+                from?: components["parameters"]["MonitoringFrom"];
+                /** @description End of the range (exclusive); default now. */
+                to?: components["parameters"]["MonitoringTo"];
+                /** @description Bucket width in seconds; default one hour. At most 1000 buckets. */
+                bucket?: components["parameters"]["MonitoringBucket"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One series per chaincode. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringSeriesList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getAccountMonitoring: {
+        parameters: {
+            query?: {
+                /** @description Start of the range; default 24 hours before `to`. */
+                from?: components["parameters"]["MonitoringFrom"];
+                /** @description End of the range (exclusive); default now. */
+                to?: components["parameters"]["MonitoringTo"];
+                /** @description Bucket width in seconds; default one hour. At most 1000 buckets. */
+                bucket?: components["parameters"]["MonitoringBucket"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts now and creations in the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountMonitoring"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getAssetMonitoring: {
+        parameters: {
+            query?: {
+                /** @description Start of the range; default 24 hours before `to`. */
+                from?: components["parameters"]["MonitoringFrom"];
+                /** @description End of the range (exclusive); default now. */
+                to?: components["parameters"]["MonitoringTo"];
+                /** @description Bucket width in seconds; default one hour. At most 1000 buckets. */
+                bucket?: components["parameters"]["MonitoringBucket"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Totals now, increments and activity in the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetMonitoring"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listMonitoringAlerts: {
+        parameters: {
+            query?: {
+                open?: boolean;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of alerts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringAlertList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             default: components["responses"]["Error"];
         };
     };
