@@ -97,6 +97,7 @@ func (p *platform) startDevnet() (*devnet.Network, error) {
 		strings.Join(n.Channels(), ","), len(devnet.DefaultOrgs()), d.Dir)
 	if ops := n.OpsAddr(); ops != "" {
 		detail += ", ops http://" + ops
+		p.devnetOps = ops
 	}
 	p.started("devnet", detail)
 	return n, nil

@@ -50,6 +50,9 @@ type platform struct {
 	closers []func()
 	// report lists what was started, for the summary a process prints.
 	report [][2]string
+	// devnetOps is the address of the embedded devnet's /healthz and
+	// /metrics, which monitoring probes.
+	devnetOps string
 }
 
 func newPlatform(cfg config.Config, log *slog.Logger) *platform {

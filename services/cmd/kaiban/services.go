@@ -131,10 +131,15 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
+	oversight, err := p.openOversight(ctx)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := newHTTPServer(p, p.checks, func(o *httpapi.Options) {
 		o.Keys = keySvc
 		o.Security = sec
 		o.Workflow = workflow
+		o.Oversight = oversight
 	})
 	if err != nil {
 		return nil, err
@@ -176,10 +181,15 @@ func openWorker(_ context.Context, p *platform) (*running, error) {
 	}
 	p.outbox.Register(workers)
 	queues := map[string]int{outbox.Queue: p.cfg.Jobs.Workers}
+	periodic, err := p.registerOversightJobs(workers, queues)
+	if err != nil {
+		return nil, err
+	}
 	rc, err := jobs.NewClient(p.pool, workers, jobs.Config{Queues: queues})
 	if err != nil {
 		return nil, err
 	}
+	rc.PeriodicJobs().AddMany(periodic)
 	names := make([]string, 0, len(queues))
 	for q := range queues {
 		names = append(names, q)
