@@ -135,11 +135,16 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
+	lockerSvc, err := p.openLocker(keySvc)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := newHTTPServer(p, p.checks, func(o *httpapi.Options) {
 		o.Keys = keySvc
 		o.Security = sec
 		o.Workflow = workflow
 		o.Oversight = oversight
+		o.Locker = lockerSvc
 	})
 	if err != nil {
 		return nil, err
@@ -185,11 +190,16 @@ func openWorker(_ context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
+	remind, err := p.registerLockerJobs(workers, queues)
+	if err != nil {
+		return nil, err
+	}
 	rc, err := jobs.NewClient(p.pool, workers, jobs.Config{Queues: queues})
 	if err != nil {
 		return nil, err
 	}
 	rc.PeriodicJobs().AddMany(periodic)
+	rc.PeriodicJobs().Add(remind)
 	names := make([]string, 0, len(queues))
 	for q := range queues {
 		names = append(names, q)
@@ -197,6 +207,7 @@ func openWorker(_ context.Context, p *platform) (*running, error) {
 	sort.Strings(names)
 	p.started("worker", fmt.Sprintf("River queues %v, %d workers each", names, p.cfg.Jobs.Workers))
 	return &running{run: func(ctx context.Context) error {
+		p.runDispatch(ctx)
 		// Jobs must not see the process's cancellation as their own: a
 		// graceful stop lets them finish, a hard one follows the timeout.
 		if err := rc.Start(context.WithoutCancel(ctx)); err != nil {
