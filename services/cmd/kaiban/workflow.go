@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"strings"
+	"time"
 
 	"github.com/kaiban-platform/kaiban/services/internal/acceptance"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi"
@@ -40,4 +42,15 @@ func (p *platform) openWorkflow(keySvc *keys.Service) (httpapi.Workflow, error) 
 		return httpapi.Workflow{}, err
 	}
 	return httpapi.Workflow{Registry: reg, Acceptance: acc}, nil
+}
+
+// dispatchEvery is how often the worker looks for ready tasks to push.
+const dispatchEvery = time.Second
+
+// runDispatch pushes ready tasks to the department systems' webhooks until
+// ctx ends; notices are signed with a key derived from the master key.
+func (p *platform) runDispatch(ctx context.Context) {
+	d := acceptance.NewDispatcher(p.pool, p.key("dispatch", 32), nil, p.log)
+	go func() { _ = d.Run(ctx, dispatchEvery) }()
+	p.started("dispatch", "ready tasks pushed to department webhooks every "+dispatchEvery.String())
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -220,4 +221,24 @@ func (s *Service) Version(ctx context.Context, item string, version int) (Versio
 		return Version{}, fmt.Errorf("definition %s/%d: %w", item, version, err)
 	}
 	return v, nil
+}
+
+// SetWebhook sets (or with "" clears) the endpoint to which a department's
+// ready tasks are pushed (acceptance.Dispatcher).
+func (s *Service) SetWebhook(ctx context.Context, department, url string) error {
+	var v *string
+	if url != "" {
+		if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+			return FieldErrors{{Field: "/url", Detail: "must be an http(s) URL"}}
+		}
+		v = &url
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE registry_departments SET webhook_url = $2 WHERE code = $1`, department, v)
+	if err != nil {
+		return fmt.Errorf("webhook of %s: %w", department, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: department %q", ErrNotFound, department)
+	}
+	return nil
 }
