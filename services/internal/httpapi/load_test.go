@@ -48,9 +48,9 @@ type request func(i int) (*http.Request, error)
 // keep-alive connection, and reports throughput and latency percentiles. A
 // response other than want fails the benchmark. With rate > 0 the load is
 // open: request i is due at start + i/rate whether or not earlier ones have
-// been answered, and its latency counts from when it was due, so a server
-// that falls behind shows it (no coordinated omission); clients then only
-// bounds the requests in flight.
+// been answered, and its latency counts from when it was due if it is sent
+// late, so a server that falls behind shows it (no coordinated omission);
+// clients then only bounds the requests in flight.
 func loadRun(b *testing.B, clients int, rate float64, want int, next request) {
 	b.Helper()
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}
@@ -76,8 +76,16 @@ func loadRun(b *testing.B, clients int, rate float64, want int, next request) {
 				}
 				t0 := time.Now()
 				if rate > 0 {
-					t0 = start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
-					time.Sleep(time.Until(t0))
+					// A request sent late because this client was still
+					// waiting for the server counts from when it was due; a
+					// timer that wakes the client late is not the server's doing.
+					due := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					if t0.Before(due) {
+						time.Sleep(due.Sub(t0))
+						t0 = time.Now()
+					} else {
+						t0 = due
+					}
 				}
 				resp, err := client.Do(req)
 				if err != nil {
