@@ -31,10 +31,12 @@ bench:
 	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done
 
 ## generate: the code derived from api-spec/openapi.yaml (server interfaces and
-## models with oapi-codegen, the embedded copy of the contract) and the config
-## reference of docs/services.md; a test fails when either is stale.
-generate:
+## models with oapi-codegen, the embedded copy of the contract, the portal's
+## API types and permissions) and the config reference of docs/services.md; a
+## test fails when any of them is stale.
+generate: services/web/node_modules/.package-lock.json
 	cd services && $(GO) generate ./internal/httpapi/... ./internal/config/...
+	cd services/web && npm run --silent gen:api
 
 ## fuzz: every fuzz target for FUZZTIME each (default 1000x executions; try FUZZTIME=1m).
 fuzz:

@@ -43,6 +43,13 @@ for m in "${modules[@]}"; do
 	[ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
 done
 
+step "portal: build, type check and unit tests (Vitest)"
+make --no-print-directory portal
+(cd services/web && npm test)
+
+step "portal: end to end in headless Chromium against kaiban dev"
+scripts/e2e.sh
+
 step "chaincode coverage gate (>= ${COVERAGE_MIN}% of statements)"
 failed=0
 while read -r pkg pct; do
