@@ -109,10 +109,31 @@ func (s *Service) IssueForDepartment(ctx context.Context, req DepartmentIssue) (
 		return nil, fmt.Errorf("unlock key of %s: %w", member, err)
 	}
 	defer key.Destroy()
+	in := DocumentInput{Document: d, Owner: owner, Process: req.Process, Signer: key, Identity: member}
+	if d, err = s.prepare(in); err != nil {
+		return nil, err
+	}
+	if prev, err := s.document(ctx, s.pool, d.Asset); err != nil || prev != nil {
+		return prev, err
+	}
+	// Render and sign (tens of milliseconds of CPU) before taking a slot
+	// and a connection.
+	signed, err := s.renderer.Sign(d, key)
+	if err != nil {
+		return nil, fmt.Errorf("issue %s for %s: %w", d.Kind, req.Process, err)
+	}
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	var out *Issued
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		out, err = s.IssueDocument(ctx, tx, DocumentInput{Document: d, Owner: owner, Process: req.Process,
-			Signer: key, Identity: member})
+		if out, err = s.document(ctx, tx, d.Asset); err != nil || out != nil {
+			return err
+		}
+		out, err = s.record(ctx, tx, in, signed)
 		return err
 	})
 	return out, err

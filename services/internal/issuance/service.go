@@ -57,6 +57,10 @@ type Service struct {
 	outbox   Enqueuer
 	clerk    string
 	keys     KeyUnlocker
+	// slots bounds the issues in flight: each holds a transaction's
+	// connection while the locker takes a second one from the pool (to wrap
+	// the data key), so more than half the pool at once could deadlock it.
+	slots chan struct{}
 }
 
 // New returns the service over cfg.
@@ -64,7 +68,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Pool == nil || cfg.Renderer == nil {
 		return nil, errors.New("issuance: a pool and a renderer are required")
 	}
-	return &Service{pool: cfg.Pool, renderer: cfg.Renderer, locker: cfg.Locker, outbox: cfg.Outbox, clerk: cfg.Clerk, keys: cfg.Keys}, nil
+	n := max(1, int(cfg.Pool.Config().MaxConns)/2)
+	return &Service{pool: cfg.Pool, renderer: cfg.Renderer, locker: cfg.Locker, outbox: cfg.Outbox, clerk: cfg.Clerk,
+		keys: cfg.Keys, slots: make(chan struct{}, n)}, nil
 }
 
 // DocumentInput is one document to issue.
@@ -101,16 +107,8 @@ type Issued struct {
 // the asset's chain write is enqueued and exists once tx commits. Issuing the
 // same document again returns the first issue.
 func (s *Service) IssueDocument(ctx context.Context, tx pgx.Tx, in DocumentInput) (*Issued, error) {
-	if s.locker == nil {
-		return nil, errors.New("issuance: no locker service configured")
-	}
-	d := in.Document
-	if in.Owner == "" || in.Process == "" || in.Signer == nil || in.Identity == "" {
-		return nil, fmt.Errorf("%w: owner, process, signer and identity are required", ErrInvalid)
-	}
-	d.Asset = model.AssetID(string(d.Kind), in.Owner, d.Issuer, in.Process)
-	d.IssuedAt = d.IssuedAt.UTC().Truncate(time.Second)
-	if err := d.Validate(); err != nil {
+	d, err := s.prepare(in)
+	if err != nil {
 		return nil, err
 	}
 	if prev, err := s.document(ctx, tx, d.Asset); err != nil || prev != nil {
@@ -120,6 +118,27 @@ func (s *Service) IssueDocument(ctx context.Context, tx pgx.Tx, in DocumentInput
 	if err != nil {
 		return nil, fmt.Errorf("issue %s for %s: %w", d.Kind, in.Process, err)
 	}
+	return s.record(ctx, tx, in, signed)
+}
+
+// prepare checks in and returns its document with the asset ID set.
+func (s *Service) prepare(in DocumentInput) (Document, error) {
+	if s.locker == nil {
+		return Document{}, errors.New("issuance: no locker service configured")
+	}
+	d := in.Document
+	if in.Owner == "" || in.Process == "" || in.Signer == nil || in.Identity == "" {
+		return Document{}, fmt.Errorf("%w: owner, process, signer and identity are required", ErrInvalid)
+	}
+	d.Asset = model.AssetID(string(d.Kind), in.Owner, d.Issuer, in.Process)
+	d.IssuedAt = d.IssuedAt.UTC().Truncate(time.Second)
+	return d, d.Validate()
+}
+
+// record issues a signed document into the owner's locker and records it,
+// within tx.
+func (s *Service) record(ctx context.Context, tx pgx.Tx, in DocumentInput, signed Signed) (*Issued, error) {
+	d := signed.Document
 	res, err := s.locker.Issue(ctx, tx, locker.IssueInput{
 		Type: string(d.Kind), Owner: in.Owner, Issuer: d.Issuer, Channel: model.ChannelDepartment,
 		BusinessKey: in.Process, Content: signed.PDF, Encryption: model.EncryptAsymmetric,
@@ -151,7 +170,7 @@ func (s *Service) IssueDocument(ctx context.Context, tx pgx.Tx, in DocumentInput
 		OutboxKey: res.OutboxKey, Signed: &signed}, nil
 }
 
-func (s *Service) document(ctx context.Context, tx pgx.Tx, asset string) (*Issued, error) {
+func (s *Service) document(ctx context.Context, tx querier, asset string) (*Issued, error) {
 	out := &Issued{Asset: asset, Existing: true}
 	err := tx.QueryRow(ctx, `SELECT kind, pdf_digest, payload, outbox_key FROM issuance_documents WHERE asset_id = $1`, asset).
 		Scan(&out.Kind, &out.PDFDigest, &out.Payload, &out.OutboxKey)

@@ -1,0 +1,299 @@
+package departments_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/kaiban-platform/kaiban/chaincode/gm"
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/acceptance"
+	"github.com/kaiban-platform/kaiban/services/internal/audit"
+	"github.com/kaiban-platform/kaiban/services/internal/chain"
+	"github.com/kaiban-platform/kaiban/services/internal/chain/chaintest"
+	"github.com/kaiban-platform/kaiban/services/internal/departments"
+	"github.com/kaiban-platform/kaiban/services/internal/httpapi"
+	"github.com/kaiban-platform/kaiban/services/internal/identity"
+	"github.com/kaiban-platform/kaiban/services/internal/issuance"
+	"github.com/kaiban-platform/kaiban/services/internal/jobs"
+	"github.com/kaiban-platform/kaiban/services/internal/keys"
+	"github.com/kaiban-platform/kaiban/services/internal/locker"
+	"github.com/kaiban-platform/kaiban/services/internal/objectstore"
+	"github.com/kaiban-platform/kaiban/services/internal/outbox"
+	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
+	"github.com/kaiban-platform/kaiban/services/internal/pii"
+	"github.com/kaiban-platform/kaiban/services/internal/projection"
+	"github.com/kaiban-platform/kaiban/services/internal/registry"
+	"github.com/kaiban-platform/kaiban/services/sdk"
+)
+
+const deptPassword = "department-key-password"
+
+var members = map[string]string{
+	model.DeptMarket: "MarketMSP", model.DeptSeal: "SealMSP", model.DeptSocial: "SocialMSP", model.DeptMedical: "MedicalMSP",
+	model.DeptHousingFund: "HousingFundMSP", model.DeptBank: "BankMSP", model.DeptTax: "TaxMSP",
+}
+
+// TestFleet_Devnet_EstablishmentToBundle runs the whole department side on
+// devnet through the real REST API: an application accepted at the window
+// starts a process on chain; the seven simulated departments, each an
+// approved API client signing its requests and using only the SDK, pull
+// their tasks, issue their documents into the applicant's locker and approve;
+// the window issues the bundle; every document verifies against the chain.
+func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
+	pool := pgtest.New(t)
+	if _, err := jobs.Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	net := chaintest.Start(t, chaintest.Options{})
+	ch := net.Connect(t)
+	ks, err := keys.New(pool, keys.Config{KDF: keys.KDF{Algorithm: keys.KDFPBKDF2SM3, Iterations: keys.MinIterations}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applicant := found(t, ch, ks)
+	ob, err := outbox.New(pool, ch, outbox.Config{Key: []byte("0123456789abcdef"), RetryBase: 50 * time.Millisecond, LaneWait: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	ob.Register(workers)
+	rc, err := jobs.NewClient(pool, workers, jobs.Config{Queues: map[string]int{outbox.Queue: 8}, FetchPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		rc.Stop(stop)
+	})
+	opID, err := ch.Identity(chaintest.Operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pctx, stopProjection := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); projection.New(pool, opID, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx) }()
+	t.Cleanup(func() { stopProjection(); <-done })
+
+	names, err := pii.New(1, bytes.Repeat([]byte{7}, pii.MasterKeySize), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := objectstore.NewFS(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk, err := locker.New(locker.Config{Pool: pool, Store: store, Keys: ks, Outbox: ob, PII: names, Chain: ch, Gateway: chaintest.Operator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := registry.New(pool)
+	acc, err := acceptance.New(acceptance.Config{Pool: pool, Registry: reg, Outbox: ob, PII: names,
+		Clerk: chaintest.Operator + "/clerk", Keys: ks, Viewer: lk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := issuance.NewRenderer("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := issuance.New(issuance.Config{Pool: pool, Renderer: r, Locker: lk, Outbox: ob, Keys: ks, Clerk: chaintest.Operator + "/clerk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg, err := audit.New(pool, bytes.Repeat([]byte{2}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lg.Close)
+	id, err := identity.New(pool, names, identity.Config{SecretKey: bytes.Repeat([]byte{3}, 32), PasswordIterations: 1000}, identity.WithRecorder(lg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := httpapi.New(httpapi.Options{Logger: slog.New(slog.DiscardHandler), Keys: ks, Issuance: iss,
+		Workflow: httpapi.Workflow{Registry: reg, Acceptance: acc}, Security: httpapi.SecurityOptions{Identity: id, Audit: lg}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.Handler())
+	t.Cleanup(srv.Close)
+
+	// The seven department systems, each an approved API client.
+	var depts []departments.Department
+	for _, code := range departments.Codes {
+		c, err := id.ApplyClient(ctx, nil, identity.ClientApplication{Name: "系统 " + code, Department: code, Purpose: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := id.ReviewClient(ctx, nil, c.ID, identity.Review{Approve: true, Roles: []string{"department-system"}}); err != nil {
+			t.Fatal(err)
+		}
+		cred, err := id.IssueAPIKey(ctx, nil, c.ID, identity.CredentialHMAC, "", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sign, _ := sdk.HMACKey(cred.Secret)
+		client, err := sdk.New(srv.URL, sdk.WithAPIKey(cred.ID, sign))
+		if err != nil {
+			t.Fatal(err)
+		}
+		depts = append(depts, departments.Department{Code: code, Client: client, KeyPassword: deptPassword})
+	}
+
+	eventually(t, 20*time.Second, "applicant projected", func() bool {
+		var n int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FROM ledger_subjects WHERE id = $1 AND status = 'active'`, applicant).Scan(&n)
+		return n == 1
+	})
+	start := time.Now()
+	a, err := acc.Accept(ctx, establishmentForm(applicant), "clerk-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleet, err := departments.Start(ctx, depts, departments.Config{Poll: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Stop()
+	eventually(t, 60*time.Second, "every step approved", func() bool {
+		var pending, approved int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'approved')
+			FROM ledger_steps WHERE process = $1`, a.ID).Scan(&pending, &approved)
+		return pending == 0 && approved == 7
+	})
+	approvedIn := time.Since(start)
+
+	items, err := iss.Bundle(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 7 {
+		t.Fatalf("bundle items %+v", items)
+	}
+	eventually(t, 30*time.Second, "bundle on chain", func() bool {
+		var n int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FROM ledger_bundles WHERE process = $1`, a.ID).Scan(&n)
+		return n == 1
+	})
+	t.Logf("seven departments approved in %v, bundle on chain after %v", approvedIn, time.Since(start))
+
+	docs, err := iss.Documents(ctx, a.ID)
+	if err != nil || len(docs) != 7 {
+		t.Fatalf("documents %+v, %v", docs, err)
+	}
+	anon, _ := sdk.New(srv.URL)
+	for _, d := range docs {
+		v, err := anon.VerifyPayload(ctx, d.Payload)
+		if err != nil || !v.Valid {
+			t.Fatalf("%s: %+v, %v", d.Kind, v, err)
+		}
+	}
+}
+
+func establishmentForm(applicant string) acceptance.Form {
+	id := "37010219900307451"
+	c, _ := acceptance.ResidentCheckChar(id)
+	id += string(c)
+	holder := "91370102MA3C4T5R1"
+	hc, _ := acceptance.USCCCheckChar(holder)
+	return acceptance.Form{
+		Applicant: applicant, Name: "济南市明湖信息技术有限公司", EnterpriseType: acceptance.TypeLLC,
+		RegisteredCapital: "1000000.00", Address: acceptance.Address{Division: "370102", Detail: "历下区泉城路 1 号"},
+		BusinessScope: "软件开发",
+		Shareholders: []acceptance.Shareholder{
+			{Kind: acceptance.HolderPerson, Name: "张三", IDNumber: id, Contribution: "600000"},
+			{Kind: acceptance.HolderEnterprise, Name: "山东某投资有限公司", IDNumber: holder + string(hc), Contribution: "400000"},
+		},
+		LegalRepresentative: acceptance.Person{Name: "张三", IDNumber: id, Phone: "13800000000"},
+		Services:            []string{"seal", "social", "medical", "housing-fund", "bank", "tax"},
+	}
+}
+
+// found bootstraps the chain, admits the seven departments with keys in the
+// key service, defines the asset types of their documents and opens an
+// active enterprise whose key is in the key service; it returns its ID.
+func found(t *testing.T, ch *chain.Client, ks *keys.Service) string {
+	t.Helper()
+	submit := func(ref, cc, fn string, args ...string) *chain.Result {
+		t.Helper()
+		ct, err := ch.Contract(ref, cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := ct.Submit(ctx, fn, chain.WithArguments(args...))
+		if err != nil {
+			t.Fatalf("%s.%s by %s: %v", cc, fn, ref, err)
+		}
+		return res
+	}
+	opKey, opPub, err := chaintest.SM2Key()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := model.MemberApplication{ID: chaintest.Operator, Name: "operator", Kind: model.MemberOperator, PublicKey: opPub}
+	submit(chaintest.Operator+"/Admin", model.ChaincodeSubject, "Bootstrap", chaintest.Signed(opKey, "subject.Bootstrap", &app)...)
+	for code, msp := range members {
+		owner := keys.Owner{Kind: keys.KindDepartment, ID: msp}
+		k, err := ks.Generate(ctx, owner, deptPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		join := model.MemberApplication{ID: msp, Name: code, Kind: model.MemberDepartment, Department: code, PublicKey: k.PublicKeyPEM}
+		canonical := chaintest.Canonical(&join)
+		sig, err := ks.Sign(ctx, owner, deptPassword, model.SigningMessage("subject.ApplyMember", []byte(canonical)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		submit(msp+"/Admin", model.ChaincodeSubject, "ApplyMember", canonical, keys.EncodeSignature(sig.Value))
+		submit(chaintest.Operator+"/Admin", model.ChaincodeSubject, "ReviewMember", chaintest.Canonical(&model.MemberReview{Member: msp, Approve: true}))
+		kind, _ := issuance.KindFor(code)
+		submit(chaintest.Operator, model.ChaincodeAsset, "DefineAssetType", chaintest.Canonical(&model.AssetTypeDefinition{
+			Code: string(kind), Name: kind.Title(), Schema: `{"type":"object"}`, Issuers: []string{msp},
+		}))
+	}
+	salt, _ := gm.NewSalt()
+	sub := model.SubjectApplication{Kind: model.SubjectEnterprise, Commitments: map[string]string{
+		model.CommitIdentity: gm.Commitment(salt, []byte("departments firm")),
+		model.CommitLegalRep: gm.Commitment(salt, []byte("departments firm legal representative")),
+	}}
+	owner := keys.Owner{Kind: keys.KindSubject, ID: model.SubjectID(sub.Kind, sub.Commitments[model.CommitIdentity])}
+	fk, err := ks.Generate(ctx, owner, "applicant-unlock-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub.PublicKey = fk.PublicKeyPEM
+	canonical := chaintest.Canonical(&sub)
+	fsig, err := ks.Sign(ctx, owner, "applicant-unlock-password", model.SigningMessage("subject.ApplySubject", []byte(canonical)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var firm model.Subject
+	if err := submit(chaintest.Operator, model.ChaincodeSubject, "ApplySubject", canonical, keys.EncodeSignature(fsig.Value)).Decode(&firm); err != nil {
+		t.Fatal(err)
+	}
+	submit(chaintest.Operator, model.ChaincodeSubject, "ReviewSubject", chaintest.Canonical(&model.SubjectReview{
+		Subject: firm.ID, Approve: true, Permissions: []model.Permission{model.PermTransact},
+	}))
+	return firm.ID
+}
+
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after %v", what, within)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
