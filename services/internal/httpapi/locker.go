@@ -262,7 +262,7 @@ func (s *Server) ListLockerRequests(ctx context.Context, r api.ListLockerRequest
 	if err != nil {
 		return nil, err
 	}
-	if _, err := svc.Get(ctx, r.LockerId); err != nil {
+	if err := svc.Known(ctx, r.LockerId); err != nil {
 		return nil, err
 	}
 	rs, err := svc.Requests(ctx, r.LockerId, "")

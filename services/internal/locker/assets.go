@@ -36,7 +36,7 @@ type Entry struct {
 // those it owns and those pushed to it by active grants, ordered by type,
 // then ID. assetType "" lists every type.
 func (s *Service) Assets(ctx context.Context, owner, assetType string) ([]Entry, error) {
-	if _, err := s.Get(ctx, owner); err != nil {
+	if err := s.Known(ctx, owner); err != nil {
 		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, `
@@ -67,6 +67,20 @@ func (s *Service) Assets(ctx context.Context, owner, assetType string) ([]Entry,
 	}
 	sortEntries(out)
 	return out, nil
+}
+
+// Known reports ErrNotFound unless id is a locker opened here or a subject
+// the chain knows (a locker opened through another platform's window).
+func (s *Service) Known(ctx context.Context, id string) error {
+	var ok bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM locker_lockers WHERE id = $1)
+		OR EXISTS (SELECT 1 FROM ledger_subjects WHERE id = $1)`, id).Scan(&ok); err != nil {
+		return fmt.Errorf("locker %s: %w", id, err)
+	}
+	if !ok {
+		return fmt.Errorf("locker %s: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 func sortEntries(es []Entry) {
