@@ -186,7 +186,7 @@ func TestDev_SmokeIntegration(t *testing.T) {
 	if st, body := get(t, base+"/docs"); st != 200 || !strings.Contains(body, "/api/v1/version") {
 		t.Fatalf("docs: %d", st)
 	}
-	if st, body := get(t, base+"/nope"); st != 404 || !strings.Contains(body, "urn:kaiban:problem:not-found") {
+	if st, body := get(t, base+"/api/v1/nope"); st != 404 || !strings.Contains(body, "urn:kaiban:problem:not-found") {
 		t.Fatalf("404: %d %s", st, body)
 	}
 	var applied int
