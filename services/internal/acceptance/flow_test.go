@@ -146,3 +146,54 @@ func TestAccept_RefusedChangesNothing(t *testing.T) {
 		t.Fatalf("refused applications changed %d rows", n-before)
 	}
 }
+
+func TestLists_Pages_Devnet(t *testing.T) {
+	e := newEnv(t)
+	var ids []string
+	for i := 0; i < 3; i++ {
+		a, err := e.svc.Accept(ctx, form(e.applicant, "bank"), "clerk-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+		if a.Status() != "accepted" && a.Status() != "started" {
+			t.Fatalf("status %s", a.Status())
+		}
+	}
+	page, next, err := e.svc.List(ctx, 2, "")
+	if err != nil || len(page) != 2 || next == "" || page[0].ID != ids[2] {
+		t.Fatalf("first page %d, next %q, %v", len(page), next, err)
+	}
+	page, next, err = e.svc.List(ctx, 2, next)
+	if err != nil || len(page) != 1 || next != "" || page[0].ID != ids[0] {
+		t.Fatalf("second page %d, next %q, %v", len(page), next, err)
+	}
+	for _, id := range ids {
+		e.finished(t, acceptance.StartWriteKey(id))
+		eventually(t, "queued", func() bool { st, _ := e.stepState(id, "licence"); return st == model.StepPending })
+	}
+	var seen []string
+	cursor := ""
+	for {
+		ts, next, err := e.svc.Tasks(ctx, acceptance.TaskFilter{Department: model.DeptMarket, Limit: 2, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range ts {
+			seen = append(seen, tk.Process)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(seen) != 3 {
+		t.Fatalf("paged through %d market tasks, want 3", len(seen))
+	}
+	if got, err := e.svc.Get(ctx, ids[0]); err != nil || got.Status() != "started" || got.StartStatus != "done" {
+		t.Fatalf("started application %+v, %v", got, err)
+	}
+	if _, _, err := e.svc.Tasks(ctx, acceptance.TaskFilter{Department: "police"}); !errors.Is(err, acceptance.ErrForbidden) {
+		t.Fatalf("tasks of an unknown department: %v", err)
+	}
+}

@@ -105,17 +105,24 @@ type Application struct {
 	Materials         []Material
 	StartWrite        string
 	ProcessStatus     string
-	AcceptedBy        string
-	CreatedAt         time.Time
+	// StartStatus is the outbox status of StartProcess (outbox.Status).
+	StartStatus string
+	// StartError is why StartProcess failed, when it did.
+	StartError string
+	AcceptedBy string
+	CreatedAt  time.Time
 }
 
-// Status is "started" once the chain's process is projected, else "accepted".
+// Status is "started" once the chain's process is projected, "failed" when
+// the chain refused StartProcess for good, else "accepted".
 func (a *Application) Status() string {
-	switch a.ProcessStatus {
-	case "":
-		return "accepted"
-	default:
+	switch {
+	case a.ProcessStatus != "":
 		return "started"
+	case a.StartStatus == string(outbox.StatusFailed):
+		return "failed"
+	default:
+		return "accepted"
 	}
 }
 
@@ -316,7 +323,7 @@ func (s *Service) insert(ctx context.Context, a *Application, canonical string) 
 
 const applicationColumns = `a.id, a.item, a.definition_version, a.definition_digest, a.applicant, a.name, a.enterprise_type,
 	a.registered_capital::text, a.address, a.business_scope, a.legal_rep_name, a.legal_rep_id, a.legal_rep_phone, a.shareholders,
-	a.services, a.steps, a.materials, a.start_write, a.accepted_by, a.created_at, coalesce(p.status, '')`
+	a.services, a.steps, a.materials, a.start_write, a.accepted_by, a.created_at, coalesce(p.status, ''), coalesce(o.status, ''), coalesce(o.last_error, '')`
 
 func (s *Service) scan(row pgx.Row) (*Application, error) {
 	var a Application
@@ -324,7 +331,7 @@ func (s *Service) scan(row pgx.Row) (*Application, error) {
 	f := &a.Form
 	if err := row.Scan(&a.ID, &a.Item, &a.DefinitionVersion, &a.DefinitionDigest, &f.Applicant, &f.Name, &f.EnterpriseType,
 		&f.RegisteredCapital, &address, &f.BusinessScope, &repName, &repID, &repPhone, &holders, &f.Services, &steps, &materials,
-		&a.StartWrite, &a.AcceptedBy, &a.CreatedAt, &a.ProcessStatus); err != nil {
+		&a.StartWrite, &a.AcceptedBy, &a.CreatedAt, &a.ProcessStatus, &a.StartStatus, &a.StartError); err != nil {
 		return nil, err
 	}
 	f.Item = a.Item
@@ -373,7 +380,7 @@ func (s *Service) scan(row pgx.Row) (*Application, error) {
 // Get returns an application, personal data masked.
 func (s *Service) Get(ctx context.Context, id string) (*Application, error) {
 	a, err := s.scan(s.cfg.Pool.QueryRow(ctx, `SELECT `+applicationColumns+` FROM acceptance_applications a
-		LEFT JOIN ledger_processes p ON p.id = a.id WHERE a.id = $1`, id))
+		LEFT JOIN ledger_processes p ON p.id = a.id LEFT JOIN chain_outbox o ON o.key = a.start_write WHERE a.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: application %q", ErrNotFound, id)
 	}
@@ -390,7 +397,7 @@ func (s *Service) List(ctx context.Context, limit int, cursor string) ([]*Applic
 		limit = 50
 	}
 	rows, err := s.cfg.Pool.Query(ctx, `SELECT `+applicationColumns+` FROM acceptance_applications a
-		LEFT JOIN ledger_processes p ON p.id = a.id
+		LEFT JOIN ledger_processes p ON p.id = a.id LEFT JOIN chain_outbox o ON o.key = a.start_write
 		WHERE $1 = '' OR (a.created_at, a.id) < (SELECT created_at, id FROM acceptance_applications WHERE id = $1)
 		ORDER BY a.created_at DESC, a.id DESC LIMIT $2`, cursor, limit+1)
 	if err != nil {

@@ -476,3 +476,10 @@ func TestWorkflowHTTP_BadInputChangesNothing_Devnet(t *testing.T) {
 		t.Fatalf("refused requests changed rows: %s → %s", before, after)
 	}
 }
+
+func TestWorkflowHTTP_WithoutServicesIs503(t *testing.T) {
+	f := newIDFixture(t)
+	sys, _ := f.admin("root", identity.RoleSystemAdmin)
+	problemOf(t, f.call(sys, "GET", "/api/v1/items", nil), 503, "unavailable")
+	problemOf(t, f.call(sys, "GET", "/api/v1/items/establishment/definitions/1", nil), 503, "unavailable")
+}
