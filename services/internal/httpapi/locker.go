@@ -48,8 +48,39 @@ func str[T ~string](p *T) string {
 	return string(*p)
 }
 
-func accessor(subject, member, password *string) locker.Accessor {
-	return locker.Accessor{Subject: str(subject), Member: str(member), Password: str(password)}
+// accessor is the subject or member a body names. A department system (an
+// API client) acts only as its own member: naming another is refused, and
+// naming none with no subject means itself.
+func (s *Server) accessor(ctx context.Context, subject, member, password *string) (locker.Accessor, error) {
+	a := locker.Accessor{Subject: str(subject), Member: str(member), Password: str(password)}
+	own, err := s.callerMember(ctx)
+	if err != nil || own == "" {
+		return a, err
+	}
+	switch {
+	case a.Member == "" && a.Subject == "":
+		a.Member = own
+	case a.Member != "" && a.Member != own:
+		return a, fmt.Errorf("a department system acts as its own member %s, not %s: %w", own, a.Member, locker.ErrDenied)
+	}
+	return a, nil
+}
+
+// callerMember is the chain member of a calling department system, "" for
+// a person or when the registry that maps departments to members is absent.
+func (s *Server) callerMember(ctx context.Context) (string, error) {
+	p := identity.PrincipalFrom(ctx)
+	if p == nil || p.Kind != identity.KindClient || p.Department == "" || s.workflow.Registry == nil {
+		return "", nil
+	}
+	return s.workflow.Registry.Member(ctx, p.Department)
+}
+
+// ownMember checks a member named in a body against a calling department
+// system's.
+func (s *Server) ownMember(ctx context.Context, member string) error {
+	_, err := s.accessor(ctx, nil, &member, nil)
+	return err
 }
 
 // OpenLocker opens a locker (A.5 a).
@@ -157,6 +188,9 @@ func (s *Server) IssueToLocker(ctx context.Context, r api.IssueToLockerRequestOb
 		return nil, err
 	}
 	b := r.Body
+	if err := s.ownMember(ctx, b.Member); err != nil {
+		return nil, err
+	}
 	i, err := svc.IssueByMember(ctx, locker.MemberIssueInput{Member: b.Member, Password: str(b.Password), Channel: model.IssueChannel(b.Channel),
 		Type: b.Type, Owner: r.LockerId, BusinessKey: b.BusinessKey, Content: b.Content})
 	if err != nil {
@@ -172,6 +206,9 @@ func (s *Server) ReviewLockerUpload(ctx context.Context, r api.ReviewLockerUploa
 		return nil, err
 	}
 	b := r.Body
+	if err := s.ownMember(ctx, b.Member); err != nil {
+		return nil, err
+	}
 	key, err := svc.ReviewUpload(ctx, locker.UploadReview{Asset: r.AssetId, Member: b.Member, Password: str(b.Password), Approve: b.Approve, Note: str(b.Note)})
 	if err != nil {
 		return nil, err
@@ -186,7 +223,11 @@ func (s *Server) ViewLockerAsset(ctx context.Context, r api.ViewLockerAssetReque
 		return nil, err
 	}
 	b := r.Body
-	c, err := svc.View(ctx, locker.ViewInput{Asset: r.AssetId, Accessor: accessor(b.Subject, b.Member, b.Password), Reason: b.Reason,
+	who, err := s.accessor(ctx, b.Subject, b.Member, b.Password)
+	if err != nil {
+		return nil, err
+	}
+	c, err := svc.View(ctx, locker.ViewInput{Asset: r.AssetId, Accessor: who, Reason: b.Reason,
 		Grant: str(b.Grant), Action: str(b.Action)})
 	if err != nil {
 		return nil, err
@@ -247,7 +288,11 @@ func (s *Server) RequestLockerAccess(ctx context.Context, r api.RequestLockerAcc
 		return nil, err
 	}
 	b := r.Body
-	req, err := svc.RequestAccess(ctx, locker.RequestInput{Asset: r.AssetId, Requester: accessor(b.Subject, b.Member, b.Password),
+	who, err := s.accessor(ctx, b.Subject, b.Member, b.Password)
+	if err != nil {
+		return nil, err
+	}
+	req, err := svc.RequestAccess(ctx, locker.RequestInput{Asset: r.AssetId, Requester: who,
 		Kind: model.GrantKind(str(b.Kind)), Scope: model.Scope(str(b.Scope)), Purpose: b.Purpose, DueAt: b.DueAt})
 	if err != nil {
 		return nil, err
@@ -350,7 +395,11 @@ func (s *Server) ViewLockerAssetByCode(ctx context.Context, r api.ViewLockerAsse
 		return nil, err
 	}
 	b := r.Body
-	c, err := svc.ViewByCode(ctx, locker.CodeViewInput{Asset: r.AssetId, Code: str(b.Code), Accessor: accessor(b.Subject, b.Member, b.Password), Reason: b.Reason})
+	who, err := s.accessor(ctx, b.Subject, b.Member, b.Password)
+	if err != nil {
+		return nil, err
+	}
+	c, err := svc.ViewByCode(ctx, locker.CodeViewInput{Asset: r.AssetId, Code: str(b.Code), Accessor: who, Reason: b.Reason})
 	if err != nil {
 		return nil, err
 	}

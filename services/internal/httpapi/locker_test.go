@@ -19,6 +19,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/chain"
 	"github.com/kaiban-platform/kaiban/services/internal/chain/chaintest"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
+	"github.com/kaiban-platform/kaiban/services/internal/identity"
 	"github.com/kaiban-platform/kaiban/services/internal/jobs"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 	"github.com/kaiban-platform/kaiban/services/internal/locker"
@@ -27,6 +28,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
 	"github.com/kaiban-platform/kaiban/services/internal/pii"
 	"github.com/kaiban-platform/kaiban/services/internal/projection"
+	"github.com/kaiban-platform/kaiban/services/internal/registry"
 )
 
 // The locker's handlers over the real locker service: devnet with the
@@ -48,7 +50,7 @@ type lockerFixture struct {
 	c    *chain.Client
 }
 
-func newLockerFixture(t *testing.T) *lockerFixture {
+func newLockerFixture(t *testing.T, opts ...func(*lockerFixture, *Options)) *lockerFixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &lockerFixture{t: t, pool: pgtest.New(t)}
@@ -119,7 +121,11 @@ func newLockerFixture(t *testing.T) *lockerFixture {
 	f.submit(chaintest.Operator, model.ChaincodeAsset, "DefineAssetType", chaintest.Canonical(&model.AssetTypeDefinition{
 		Code: lkIDCopy, Name: "身份证复印件", Schema: `{"type":"object"}`, Issuers: []string{lkBank}, Reviewers: []string{lkBank}, SelfUpload: true,
 	}))
-	s, _ := newServer(t, Options{Locker: svc, Authenticate: func(c *gin.Context) { SetClient(c, "window-clerk-7") }})
+	o := Options{Locker: svc, Authenticate: func(c *gin.Context) { SetClient(c, "window-clerk-7") }}
+	for _, opt := range opts {
+		opt(f, &o)
+	}
+	s, _ := newServer(t, o)
 	f.h = s.Handler()
 	return f
 }
@@ -360,5 +366,34 @@ func TestLockerAPI_BadInput_Devnet(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if after := counts(); after != before {
 		t.Fatalf("rows or blocks changed by bad input: %s → %s", before, after)
+	}
+}
+
+// TestLockerAPI_DepartmentSystemActsAsItsMember_Devnet: a department system
+// (API client of department bank) acts as its own member BankMSP: naming
+// another member is refused without a chain write, naming none means itself.
+func TestLockerAPI_DepartmentSystemActsAsItsMember_Devnet(t *testing.T) {
+	f := newLockerFixture(t, func(f *lockerFixture, o *Options) {
+		o.Authenticate = func(c *gin.Context) {
+			p := &identity.Principal{Kind: identity.KindClient, ID: "bank-system", Department: "bank"}
+			c.Request = c.Request.WithContext(identity.WithPrincipal(c.Request.Context(), p))
+			SetClient(c, "bank-system")
+		}
+		o.Workflow = Workflow{Registry: registry.New(f.pool)}
+	})
+	firm := f.openActive("部门系统测试有限公司", lkFirmPassword)
+	var issued api.LockerIssue
+	f.ok(202, "POST", "/api/v1/lockers/"+firm+"/issues", map[string]any{"member": lkBank, "password": lkBankPassword,
+		"channel": "department", "type": lkIDCopy, "businessKey": "licence", "content": "eA=="}, &issued)
+	f.eventually("issued", func() bool { return f.call("GET", "/api/v1/locker-assets/"+issued.AssetId+"/status", nil).Code == 200 })
+	due := time.Now().Add(time.Hour)
+	rec := f.call("POST", "/api/v1/locker-assets/"+issued.AssetId+"/requests", map[string]any{"member": "TaxMSP", "purpose": "p", "dueAt": due})
+	if rec.Code != 403 || !strings.Contains(rec.Body.String(), "urn:kaiban:problem:denied") {
+		t.Fatalf("request as another member: %d %s", rec.Code, rec.Body)
+	}
+	var r api.LockerAccessRequest
+	f.ok(201, "POST", "/api/v1/locker-assets/"+issued.AssetId+"/requests", map[string]any{"purpose": "开户审核", "dueAt": due}, &r)
+	if r.Requester != lkBank {
+		t.Fatalf("requester %q, want %s", r.Requester, lkBank)
 	}
 }
