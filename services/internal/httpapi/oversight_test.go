@@ -407,3 +407,84 @@ func TestOversightHTTP_WithoutServicesIs503(t *testing.T) {
 		problemOf(t, do(t, s.Handler(), "GET", path, nil), 503, "unavailable")
 	}
 }
+
+// TestOversightHTTP_RealAuthenticatorStreamAndPermissions runs the oversight
+// operations and the message stream behind the real authenticator and the
+// built-in roles' permissions.
+func TestOversightHTTP_RealAuthenticatorStreamAndPermissions(t *testing.T) {
+	f := newIDFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	hub := messages.NewHub(f.pool, nil)
+	go hub.Run(ctx)
+	<-hub.Ready()
+	mon, err := monitoring.New(f.pool, monitoring.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.s, _ = newServer(t, Options{Security: f.s.sec, Oversight: Oversight{Messages: messages.NewStore(f.pool), Hub: hub, Monitoring: mon}})
+	srv := httptest.NewServer(f.s.Handler())
+	t.Cleanup(srv.Close)
+
+	sys, _ := f.admin("root", identity.RoleSystemAdmin)
+	sec, _ := f.admin("security", identity.RoleSecurityAdmin)
+	officer, offID := f.user(sys, "liwei", "tax")
+	supervisor, supID := f.user(sys, "zhao", "tax")
+	nobody, _ := f.user(sys, "qian", "tax")
+	f.ok(204, sec, "PUT", "/api/v1/users/"+offID+"/roles/officer", nil, nil)
+	f.ok(204, sec, "PUT", "/api/v1/users/"+supID+"/roles/supervisor", nil, nil)
+	// A role change ends the user's sessions: sign in again.
+	login := func(name string) string {
+		var s api.Session
+		f.ok(201, "", "POST", "/api/v1/sessions", map[string]any{"login": name, "password": fixturePassword}, &s)
+		return s.Token
+	}
+	officer, supervisor = login("liwei"), login("zhao")
+
+	// Without credentials the stream is refused; the supervisor's opens.
+	resp, err := http.Get(srv.URL + StreamPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("anonymous stream: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+StreamPath, nil)
+	req.Header.Set("Authorization", "Bearer "+supervisor)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("supervisor stream: %d %s", resp.StatusCode, b)
+	}
+	lines := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "data: ") {
+				lines <- sc.Text()
+			}
+		}
+	}()
+	for hub.Connected(messages.Address{Kind: messages.KindUser, ID: supID}) == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	problemOf(t, f.call(nobody, "POST", "/api/v1/messages", map[string]any{"to": "user:" + supID, "topic": "t", "title": "x"}), 403, "denied")
+	f.ok(201, officer, "POST", "/api/v1/messages", map[string]any{"to": "user:" + supID, "topic": "notice", "title": "licence ready"}, nil)
+	select {
+	case l := <-lines:
+		if !strings.Contains(l, "licence ready") {
+			t.Fatalf("event %s", l)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no live event")
+	}
+	problemOf(t, f.call(officer, "GET", "/api/v1/monitoring/nodes", nil), 403, "denied")
+	f.ok(200, supervisor, "GET", "/api/v1/monitoring/nodes", nil, nil)
+	f.ok(200, sys, "GET", "/api/v1/monitoring/alerts", nil, nil)
+}
