@@ -61,20 +61,6 @@ func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	workers := river.NewWorkers()
-	ob.Register(workers)
-	rc, err := jobs.NewClient(pool, workers, jobs.Config{Queues: map[string]int{outbox.Queue: 8}, FetchPollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		rc.Stop(stop)
-	})
 	opID, err := ch.Identity(chaintest.Operator)
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +96,26 @@ func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One River client works the outbox and runs the periodic bundle job
+	// (periodic jobs run on the elected leader, so they belong with the
+	// worker's other queues).
+	workers := river.NewWorkers()
+	ob.Register(workers)
+	iss.Register(workers)
+	rc, err := jobs.NewClient(pool, workers, jobs.Config{Queues: map[string]int{outbox.Queue: 8, issuance.Queue: 1},
+		FetchPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.PeriodicJobs().Add(issuance.PeriodicBundle(200 * time.Millisecond))
+	if err := rc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		rc.Stop(stop)
+	})
 	lg, err := audit.New(pool, bytes.Repeat([]byte{2}, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -164,6 +170,7 @@ func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fleet.Stop()
+	// The departments approve; the periodic job then issues the bundle.
 	eventually(t, 60*time.Second, "every step approved", func() bool {
 		var pending, approved int
 		_ = pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'approved')
@@ -172,13 +179,6 @@ func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
 	})
 	approvedIn := time.Since(start)
 
-	items, err := iss.Bundle(ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(items) != 7 {
-		t.Fatalf("bundle items %+v", items)
-	}
 	eventually(t, 30*time.Second, "bundle on chain", func() bool {
 		var n int
 		_ = pool.QueryRow(ctx, `SELECT count(*) FROM ledger_bundles WHERE process = $1`, a.ID).Scan(&n)
@@ -186,6 +186,10 @@ func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
 	})
 	t.Logf("seven departments approved in %v, bundle on chain after %v", approvedIn, time.Since(start))
 
+	var items int
+	if err := pool.QueryRow(ctx, `SELECT jsonb_array_length(record->'items') FROM ledger_bundles WHERE process = $1`, a.ID).Scan(&items); err != nil || items != 7 {
+		t.Fatalf("bundle items: %d, %v", items, err)
+	}
 	docs, err := iss.Documents(ctx, a.ID)
 	if err != nil || len(docs) != 7 {
 		t.Fatalf("documents %+v, %v", docs, err)

@@ -144,6 +144,14 @@ func (s *Service) IssueForDepartment(ctx context.Context, req DepartmentIssue) (
 // contributes its decision's outputs (or is skipped when it issued nothing),
 // a rejected one is listed as rejected, a skipped one as skipped.
 func (s *Service) Bundle(ctx context.Context, process string) ([]model.BundleItem, error) {
+	var status string
+	err := s.pool.QueryRow(ctx, `SELECT status FROM ledger_processes WHERE id = $1`, process).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w: process %s", ErrNotFound, process)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bundle of %s: %w", process, err)
+	}
 	rows, err := s.pool.Query(ctx, `SELECT record FROM ledger_steps WHERE process = $1 ORDER BY step_key`, process)
 	if err != nil {
 		return nil, fmt.Errorf("bundle of %s: %w", process, err)
@@ -175,7 +183,11 @@ func (s *Service) Bundle(ctx context.Context, process string) ([]model.BundleIte
 		case model.StepRejected:
 			items = append(items, model.BundleItem{Step: st.Key, Status: model.BundleRejected})
 		case model.StepPending:
-			return nil, fmt.Errorf("%w: step %s of process %s is not decided", ErrState, st.Key, process)
+			if status != model.ProcessRejected {
+				return nil, fmt.Errorf("%w: step %s of process %s is not decided", ErrState, st.Key, process)
+			}
+			// A rejected process ends its open steps: they are skipped.
+			items = append(items, model.BundleItem{Step: st.Key, Status: model.BundleSkipped})
 		default:
 			items = append(items, model.BundleItem{Step: st.Key, Status: model.BundleSkipped})
 		}
