@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -81,7 +82,7 @@ func (s *Service) member(ctx context.Context, department string) (string, error)
 	return m, err
 }
 
-const taskColumns = `s.record, p.item, p.applicant, coalesce(a.name, ''), coalesce(a.enterprise_type, '')`
+const taskColumns = `s.record, p.item, p.applicant, coalesce(a.name, '') AS name, coalesce(a.enterprise_type, '') AS enterprise_type`
 
 func scanTask(row pgx.Row, dept string) (*Task, error) {
 	t := &Task{DepartmentCode: dept}
@@ -95,8 +96,8 @@ func scanTask(row pgx.Row, dept string) (*Task, error) {
 	return t, nil
 }
 
-// Tasks lists a department's tasks by process and step; pending ones only
-// of running processes.
+// Tasks lists a department's tasks, the earliest deadline first (steps
+// without one, not ready yet, last); pending ones only of running processes.
 func (s *Service) Tasks(ctx context.Context, f TaskFilter) ([]*Task, string, error) {
 	m, err := s.member(ctx, f.Department)
 	if err != nil {
@@ -108,35 +109,73 @@ func (s *Service) Tasks(ctx context.Context, f TaskFilter) ([]*Task, string, err
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	afterProcess, afterStep, _ := strings.Cut(f.Cursor, "/")
-	rows, err := s.cfg.Pool.Query(ctx, `SELECT `+taskColumns+` FROM ledger_steps s
-		JOIN ledger_processes p ON p.id = s.process
-		LEFT JOIN acceptance_applications a ON a.id = s.process
-		WHERE s.department = $1 AND s.status = $2 AND ($2 <> 'pending' OR p.status = 'running')
-		  AND ($3::boolean IS NULL OR s.ready = $3) AND (s.process, s.step_key) > ($4, $5)
-		ORDER BY s.process, s.step_key LIMIT $6`, m, f.Status, f.Ready, afterProcess, afterStep, f.Limit+1)
+	after, err := parseTaskCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	// due is the deadline in microseconds, the largest bigint without one.
+	rows, err := s.cfg.Pool.Query(ctx, `SELECT record, item, applicant, name, enterprise_type, due FROM (
+			SELECT `+taskColumns+`, s.process, s.step_key,
+				coalesce((extract(epoch FROM s.deadline) * 1000000)::bigint, 9223372036854775807) AS due
+			FROM ledger_steps s
+			JOIN ledger_processes p ON p.id = s.process
+			LEFT JOIN acceptance_applications a ON a.id = s.process
+			WHERE s.department = $1 AND s.status = $2 AND ($2 <> 'pending' OR p.status = 'running')
+			  AND ($3::boolean IS NULL OR s.ready = $3)) q
+		WHERE (due, process, step_key) > ($4, $5, $6)
+		ORDER BY due, process, step_key LIMIT $7`,
+		m, f.Status, f.Ready, after.due, after.process, after.step, f.Limit+1)
 	if err != nil {
 		return nil, "", fmt.Errorf("tasks of %s: %w", f.Department, err)
 	}
 	defer rows.Close()
 	var out []*Task
+	var last taskCursor
 	for rows.Next() {
-		t, err := scanTask(rows, f.Department)
-		if err != nil {
+		t := &Task{DepartmentCode: f.Department}
+		var record []byte
+		var due int64
+		if err := rows.Scan(&record, &t.Item, &t.Applicant, &t.EnterpriseName, &t.EnterpriseType, &due); err != nil {
 			return nil, "", fmt.Errorf("tasks of %s: %w", f.Department, err)
 		}
+		if err := json.Unmarshal(record, &t.StepView); err != nil {
+			return nil, "", fmt.Errorf("tasks of %s: %w", f.Department, err)
+		}
+		if len(out) == f.Limit {
+			return out, last.String(), nil
+		}
 		out = append(out, t)
+		last = taskCursor{due: due, process: t.Process, step: t.Key}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
+	return out, "", rows.Err()
+}
+
+// taskCursor is the position of a task in the list order.
+type taskCursor struct {
+	due           int64
+	process, step string
+}
+
+func (c taskCursor) String() string {
+	return strconv.FormatInt(c.due, 10) + "/" + c.process + "/" + c.step
+}
+
+// ErrCursor is a cursor the task list did not return.
+var ErrCursor = registry.FieldErrors{{Field: "cursor", Detail: "not a cursor this list returned"}}
+
+func parseTaskCursor(s string) (taskCursor, error) {
+	if s == "" {
+		return taskCursor{due: -1 << 63}, nil
 	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[f.Limit-1]
-		next = last.Process + "/" + last.Key
+	parts := strings.Split(s, "/")
+	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		return taskCursor{}, ErrCursor
 	}
-	return out, next, nil
+	due, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil {
+		return taskCursor{}, ErrCursor
+	}
+	return taskCursor{due: due, process: parts[1], step: parts[2]}, nil
 }
 
 // task reads one step and checks it is department's.

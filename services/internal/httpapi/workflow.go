@@ -51,7 +51,11 @@ func fieldProblems(err error) error {
 	}
 	out := make([]api.FieldError, len(fe))
 	for i, f := range fe {
-		out[i] = api.FieldError{In: api.Body, Field: f.Field, Detail: f.Detail}
+		in := api.Body // a JSON pointer into the body; else a query parameter
+		if !strings.HasPrefix(f.Field, "/") {
+			in = api.Query
+		}
+		out[i] = api.FieldError{In: in, Field: f.Field, Detail: f.Detail}
 	}
 	return &ValidationError{Fields: out}
 }
@@ -323,7 +327,7 @@ func (s *Server) ListTasks(ctx context.Context, r api.ListTasksRequestObject) (a
 	}
 	ts, next, err := svc.Tasks(ctx, f)
 	if err != nil {
-		return nil, err
+		return nil, fieldProblems(err)
 	}
 	out := make([]api.Task, len(ts))
 	for i, t := range ts {

@@ -419,6 +419,7 @@ func TestWorkflowHTTP_BadInputChangesNothing_Devnet(t *testing.T) {
 		{"tasks of another department", func() *httptest.ResponseRecorder { return market("GET", "/api/v1/tasks?department=seal", nil) }, 403, "denied", ""},
 		{"tasks bad status", func() *httptest.ResponseRecorder { return market("GET", "/api/v1/tasks?status=done", nil) }, 400, "invalid", ""},
 		{"tasks bad limit", func() *httptest.ResponseRecorder { return market("GET", "/api/v1/tasks?limit=0", nil) }, 400, "invalid", ""},
+		{"tasks bad cursor", func() *httptest.ResponseRecorder { return market("GET", "/api/v1/tasks?cursor=nope", nil) }, 400, "invalid", "cursor"},
 		{"tasks by the clerk", func() *httptest.ResponseRecorder {
 			return f.call(f.clerk, "GET", "/api/v1/tasks?department=market", nil)
 		}, 403, "denied", ""},
