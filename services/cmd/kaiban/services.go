@@ -127,15 +127,15 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
-	workflow, err := p.openWorkflow(keySvc)
+	lockerSvc, err := p.openLocker(keySvc)
+	if err != nil {
+		return nil, err
+	}
+	workflow, err := p.openWorkflow(keySvc, lockerSvc)
 	if err != nil {
 		return nil, err
 	}
 	oversight, err := p.openOversight(ctx)
-	if err != nil {
-		return nil, err
-	}
-	lockerSvc, err := p.openLocker(keySvc)
 	if err != nil {
 		return nil, err
 	}

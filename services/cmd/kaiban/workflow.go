@@ -8,6 +8,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/acceptance"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
+	"github.com/kaiban-platform/kaiban/services/internal/locker"
 	"github.com/kaiban-platform/kaiban/services/internal/pii"
 	"github.com/kaiban-platform/kaiban/services/internal/registry"
 )
@@ -30,14 +31,14 @@ func (p *platform) clerkIdentity() string {
 
 // openWorkflow makes the item registry, window acceptance and the task API
 // of the department systems, over the outbox the api enqueues into.
-func (p *platform) openWorkflow(keySvc *keys.Service) (httpapi.Workflow, error) {
+func (p *platform) openWorkflow(keySvc *keys.Service, lk *locker.Service) (httpapi.Workflow, error) {
 	names, err := pii.New(1, p.key("pii", pii.MasterKeySize), nil)
 	if err != nil {
 		return httpapi.Workflow{}, err
 	}
 	reg := registry.New(p.pool)
 	acc, err := acceptance.New(acceptance.Config{Pool: p.pool, Registry: reg, Outbox: p.outbox, PII: names,
-		Clerk: p.clerkIdentity(), Keys: keySvc})
+		Clerk: p.clerkIdentity(), Keys: keySvc, Viewer: lk})
 	if err != nil {
 		return httpapi.Workflow{}, err
 	}
