@@ -39,8 +39,14 @@ func TestSelfUpload_ReviewedBecomesTrustedAndViewIsRecorded_Devnet(t *testing.T)
 		t.Fatal(err)
 	}
 	e.projectedAsset(t, win.AssetID, model.AssetAvailable)
+	auth, err := e.locker.IssueByMember(ctx, locker.MemberIssueInput{Member: Bank, Password: bankPassword, Channel: model.ChannelAuthority,
+		Type: IDCopy, Owner: firm, BusinessKey: "authority-copy", Content: []byte("权威签发")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.projectedAsset(t, auth.AssetID, model.AssetAvailable)
 	list, err := e.locker.Assets(ctx, firm, IDCopy)
-	if err != nil || len(list) != 2 {
+	if err != nil || len(list) != 3 {
 		t.Fatalf("assets by type: %+v, %v", list, err)
 	}
 	if other, err := e.locker.Assets(ctx, firm, chaintest.Licence); err != nil || len(other) != 0 {

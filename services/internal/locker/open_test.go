@@ -82,3 +82,22 @@ func TestOpen_BadInputChangesNothing_Devnet(t *testing.T) {
 		t.Fatalf("rows after bad input: %d, %v", n, err)
 	}
 }
+
+func TestOpen_PersonLockerRejected_Devnet(t *testing.T) {
+	e := newEnv(t)
+	l, err := e.locker.Open(ctx, locker.OpenInput{Kind: model.SubjectPerson, Person: &locker.Person{Name: "李四", IDNumber: idLi},
+		ClerkID: "clerk-3", Password: "person password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Name == "李四" || l.Kind != model.SubjectPerson {
+		t.Fatalf("person locker %+v", l)
+	}
+	if _, err := e.locker.Review(ctx, l.ID, locker.ReviewInput{Approve: false, Note: "材料不符"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "locker rejected", func() bool {
+		got, err := e.locker.Get(ctx, l.ID)
+		return err == nil && got.Status == model.StatusRejected
+	})
+}
