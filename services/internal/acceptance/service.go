@@ -396,6 +396,15 @@ func (s *Service) List(ctx context.Context, limit int, cursor string) ([]*Applic
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
+	if cursor != "" {
+		var n int
+		if err := s.cfg.Pool.QueryRow(ctx, `SELECT count(*) FROM acceptance_applications WHERE id = $1`, cursor).Scan(&n); err != nil {
+			return nil, "", fmt.Errorf("list applications: %w", err)
+		}
+		if n == 0 {
+			return nil, "", ErrCursor
+		}
+	}
 	rows, err := s.cfg.Pool.Query(ctx, `SELECT `+applicationColumns+` FROM acceptance_applications a
 		LEFT JOIN ledger_processes p ON p.id = a.id LEFT JOIN chain_outbox o ON o.key = a.start_write
 		WHERE $1 = '' OR (a.created_at, a.id) < (SELECT created_at, id FROM acceptance_applications WHERE id = $1)

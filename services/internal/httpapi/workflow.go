@@ -444,7 +444,7 @@ func (s *Server) ListApplications(ctx context.Context, r api.ListApplicationsReq
 	}
 	as, next, err := svc.List(ctx, limit, cursor)
 	if err != nil {
-		return nil, err
+		return nil, fieldProblems(err)
 	}
 	out := make([]api.Application, len(as))
 	for i, a := range as {
