@@ -464,7 +464,9 @@ func TestWorkflowHTTP_BadInputChangesNothing_Devnet(t *testing.T) {
 		{"application by a department system", func() *httptest.ResponseRecorder { return market("POST", "/api/v1/applications", f.form()) }, 401, "unauthenticated", ""},
 		{"application bad id", func() *httptest.ResponseRecorder { return f.call(f.clerk, "GET", "/api/v1/applications/bad!id", nil) }, 400, "invalid", ""},
 		{"application unknown", func() *httptest.ResponseRecorder { return f.call(f.clerk, "GET", "/api/v1/applications/nope", nil) }, 404, "not-found", ""},
-		{"applications bad cursor", func() *httptest.ResponseRecorder { return f.call(f.clerk, "GET", "/api/v1/applications?cursor=nope", nil) }, 400, "invalid", "cursor"},
+		{"applications bad cursor", func() *httptest.ResponseRecorder {
+			return f.call(f.clerk, "GET", "/api/v1/applications?cursor=nope", nil)
+		}, 400, "invalid", "cursor"},
 		{"applications bad limit", func() *httptest.ResponseRecorder {
 			return f.call(f.clerk, "GET", "/api/v1/applications?limit=500", nil)
 		}, 400, "invalid", ""},
