@@ -3,11 +3,13 @@ package departments_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
@@ -45,7 +47,18 @@ var members = map[string]string{
 // approved API client signing its requests and using only the SDK, pull
 // their tasks, issue their documents into the applicant's locker and approve;
 // the window issues the bundle; every document verifies against the chain.
-func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
+// devnetEnv is the platform on devnet behind the real REST API, with the
+// seven department systems as approved API clients.
+type devnetEnv struct {
+	pool      *pgxpool.Pool
+	acc       *acceptance.Service
+	iss       *issuance.Service
+	url       string
+	depts     []departments.Department
+	applicant string
+}
+
+func newDevnet(t *testing.T) *devnetEnv {
 	pool := pgtest.New(t)
 	if _, err := jobs.Migrate(ctx, pool); err != nil {
 		t.Fatal(err)
@@ -67,7 +80,10 @@ func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
 	}
 	pctx, stopProjection := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { defer close(done); projection.New(pool, opID, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx) }()
+	go func() {
+		defer close(done)
+		projection.New(pool, opID, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx)
+	}()
 	t.Cleanup(func() { stopProjection(); <-done })
 
 	names, err := pii.New(1, bytes.Repeat([]byte{7}, pii.MasterKeySize), nil)
@@ -160,6 +176,12 @@ func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
 		_ = pool.QueryRow(ctx, `SELECT count(*) FROM ledger_subjects WHERE id = $1 AND status = 'active'`, applicant).Scan(&n)
 		return n == 1
 	})
+	return &devnetEnv{pool: pool, acc: acc, iss: iss, url: srv.URL, depts: depts, applicant: applicant}
+}
+
+func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
+	e := newDevnet(t)
+	pool, acc, iss, applicant, depts := e.pool, e.acc, e.iss, e.applicant, e.depts
 	start := time.Now()
 	a, err := acc.Accept(ctx, establishmentForm(applicant), "clerk-1")
 	if err != nil {
@@ -194,7 +216,7 @@ func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
 	if err != nil || len(docs) != 7 {
 		t.Fatalf("documents %+v, %v", docs, err)
 	}
-	anon, _ := sdk.New(srv.URL)
+	anon, _ := sdk.New(e.url)
 	for _, d := range docs {
 		v, err := anon.VerifyPayload(ctx, d.Payload)
 		if err != nil || !v.Valid {
@@ -301,3 +323,38 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 	}
 }
 
+// TestFleet_Devnet_RejectedStep: the tax department rejects with its
+// opinion; the process is rejected on chain and its bundle lists the
+// rejection, the issued licence and the other steps.
+func TestFleet_Devnet_RejectedStep(t *testing.T) {
+	e := newDevnet(t)
+	a, err := e.acc.Accept(ctx, establishmentForm(e.applicant), "clerk-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleet, err := departments.Start(ctx, e.depts, departments.Config{Poll: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
+		Reject: func(t sdk.Task) (string, bool) { return "涉税登记信息不完整", t.Department == model.DeptTax }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Stop()
+	var record []byte
+	eventually(t, 60*time.Second, "bundle of the rejected process", func() bool {
+		return e.pool.QueryRow(ctx, `SELECT record FROM ledger_bundles WHERE process = $1`, a.ID).Scan(&record) == nil
+	})
+	var b model.Bundle
+	if err := json.Unmarshal(record, &b); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, it := range b.Items {
+		got[it.Step] = it.Status
+	}
+	if got["tax"] != model.BundleRejected || got["licence"] != model.BundleIssued || len(got) != 7 {
+		t.Fatalf("bundle items %+v", b.Items)
+	}
+	var opinion string
+	if err := e.pool.QueryRow(ctx, `SELECT record->>'opinion' FROM ledger_steps WHERE process = $1 AND step_key = 'tax'`, a.ID).Scan(&opinion); err != nil || opinion != "涉税登记信息不完整" {
+		t.Fatalf("tax opinion %q, %v", opinion, err)
+	}
+}
