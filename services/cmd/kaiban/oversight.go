@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -41,14 +44,42 @@ func (p *platform) supervision() *supervision.Service {
 }
 
 // monitoring probes the nodes whose operations endpoints the process
-// knows: the embedded devnet's.
+// knows: the embedded devnet's, and those KAIBAN_MONITORING_NODES lists.
 func (p *platform) monitoring() (*monitoring.Service, error) {
 	var nodes []monitoring.Node
 	if p.devnetOps != "" {
 		base := "http://" + p.devnetOps
 		nodes = append(nodes, monitoring.Node{Name: "devnet", Kind: "devnet", Health: base + "/healthz", Metrics: base + "/metrics"})
 	}
-	return monitoring.New(p.pool, monitoring.Config{Nodes: nodes})
+	more, err := parseMonitoredNodes(os.Getenv("KAIBAN_MONITORING_NODES"))
+	if err != nil {
+		return nil, err
+	}
+	return monitoring.New(p.pool, monitoring.Config{Nodes: append(nodes, more...)})
+}
+
+// parseMonitoredNodes reads KAIBAN_MONITORING_NODES: comma-separated
+// name=kind@base, where base is the node's operations endpoint (a Fabric
+// peer's or orderer's operations.listenAddress, as http(s)://host:port) that
+// serves /healthz and /metrics; for example
+// "peer0.market=peer@http://10.0.0.5:9443,orderer0=orderer@http://10.0.0.9:8443".
+func parseMonitoredNodes(s string) ([]monitoring.Node, error) {
+	var nodes []monitoring.Node
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		name, rest, ok1 := strings.Cut(item, "=")
+		kind, base, ok2 := strings.Cut(rest, "@")
+		u, err := url.Parse(base)
+		if !ok1 || !ok2 || name == "" || kind == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("KAIBAN_MONITORING_NODES: %q is not name=kind@http(s)://host:port", item)
+		}
+		base = strings.TrimRight(base, "/")
+		nodes = append(nodes, monitoring.Node{Name: name, Kind: kind, Health: base + "/healthz", Metrics: base + "/metrics"})
+	}
+	return nodes, nil
 }
 
 // openOversight makes messages (with the live-delivery hub, listening until
