@@ -445,3 +445,33 @@ func expiry(at time.Time) (string, error) {
 	}
 	return at.UTC().Format(time.RFC3339), nil
 }
+
+// AccessEntry is one recorded access to an asset (使用记录, 7.6.2 b) with the
+// block that holds it, so its time can be checked against the block.
+type AccessEntry struct {
+	model.AccessRecord
+	Block uint64 `json:"block"`
+}
+
+// AccessRecords lists an asset's recorded accesses, oldest first, from the
+// projection.
+func (s *Service) AccessRecords(ctx context.Context, asset string) ([]AccessEntry, error) {
+	rows, err := s.pool.Query(ctx, `SELECT record, block_number FROM ledger_access_records WHERE asset = $1 ORDER BY at, id`, asset)
+	if err != nil {
+		return nil, fmt.Errorf("access records of %s: %w", asset, err)
+	}
+	defer rows.Close()
+	out := []AccessEntry{}
+	for rows.Next() {
+		var e AccessEntry
+		var raw []byte
+		if err := rows.Scan(&raw, &e.Block); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &e.AccessRecord); err != nil {
+			return nil, fmt.Errorf("access records of %s: %w", asset, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -59,9 +59,9 @@ func TestSelfUpload_ReviewedBecomesTrustedAndViewIsRecorded_Devnet(t *testing.T)
 	if string(c.Content) != "身份证正面" || c.Access.TxID == "" || c.Access.Time == "" || c.Access.Reason != "办理开户" || c.Block == 0 {
 		t.Fatalf("view %+v", c)
 	}
-	eventually(t, "access record projected", func() bool {
-		var tx string
-		return e.pool.QueryRow(ctx, `SELECT tx_id FROM ledger_access_records WHERE asset = $1`, up.AssetID).Scan(&tx) == nil && tx == c.Access.TxID
+	eventually(t, "access record listed", func() bool {
+		rs, err := e.locker.AccessRecords(ctx, up.AssetID)
+		return err == nil && len(rs) == 1 && rs[0].TxID == c.Access.TxID && rs[0].Block == c.Block && rs[0].Reason == "办理开户"
 	})
 }
 
