@@ -52,6 +52,14 @@ func TestAcceptDecide_Devnet(t *testing.T) {
 	if err != nil || got.Status() != "started" || got.ProcessStatus != model.ProcessRunning {
 		t.Fatalf("application after start: %+v, %v", got, err)
 	}
+	var pinned, applicant string
+	if err := e.pool.QueryRow(ctx, `SELECT record->>'definitionDigest', applicant FROM ledger_processes WHERE id = $1`, a.ID).Scan(&pinned, &applicant); err != nil {
+		t.Fatal(err)
+	}
+	current, _ := e.registry.Version(ctx, registry.EstablishmentItem, 0)
+	if pinned != current.Digest || pinned != a.DefinitionDigest || applicant != e.applicant {
+		t.Fatalf("chain pins digest %s for %s, the registry's is %s", pinned, applicant, current.Digest)
+	}
 
 	market, _, err := e.svc.Tasks(ctx, acceptance.TaskFilter{Department: model.DeptMarket})
 	if err != nil || len(market) != 1 || !market[0].Ready || market[0].Key != "licence" || market[0].EnterpriseName != "济南市明湖信息技术有限公司" {

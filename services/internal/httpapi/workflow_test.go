@@ -340,6 +340,16 @@ func TestWorkflowHTTP_RegistryAcceptanceTasks_Devnet(t *testing.T) {
 	if done := decode[api.TaskList](t, market("GET", "/api/v1/tasks?status=approved", nil), 200); len(done.Items) != 1 || done.Items[0].Opinion == nil {
 		t.Fatalf("market's approved tasks %+v", done)
 	}
+	// A person: a tax officer signed in sees the tax queue, and only it.
+	officer, oid := f.user(f.sys, "officer1", "tax")
+	f.ok(204, f.sec, "PUT", "/api/v1/users/"+oid+"/roles/officer", nil, nil)
+	var session api.Session
+	f.ok(201, "", "POST", "/api/v1/sessions", map[string]any{"login": "officer1", "password": fixturePassword}, &session)
+	_ = officer
+	if tax := decode[api.TaskList](t, f.call(session.Token, "GET", "/api/v1/tasks", nil), 200); len(tax.Items) != 1 || tax.Items[0].Step != "tax" || !tax.Items[0].Ready {
+		t.Fatalf("tax officer's tasks %+v", tax)
+	}
+	problemOf(t, f.call(session.Token, "GET", "/api/v1/tasks?department=seal", nil), 403, "denied")
 }
 
 // wfSnapshot counts the rows the workflow operations write.
