@@ -61,9 +61,21 @@ func (s *Server) Logout(ctx context.Context, _ api.LogoutRequestObject) (api.Log
 }
 
 func (s *Server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMeResponseObject, error) {
+	id, err := s.ids()
+	if err != nil {
+		return nil, err
+	}
 	p := Caller(ctx)
+	grants, err := id.Permissions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	perms := make([]api.Permission, 0, len(grants))
+	for _, g := range grants {
+		perms = append(perms, api.Permission{Resource: g.Resource, Action: g.Action})
+	}
 	return api.GetMe200JSONResponse{Kind: api.PrincipalKind(p.Kind), Id: p.ID, Name: p.Name, Department: p.Department,
-		Roles: nonNil(p.Roles), Method: api.PrincipalMethod(p.Method), MustChangePassword: p.MustChangePassword}, nil
+		Roles: nonNil(p.Roles), Permissions: perms, Method: api.PrincipalMethod(p.Method), MustChangePassword: p.MustChangePassword}, nil
 }
 
 func (s *Server) ChangePassword(ctx context.Context, r api.ChangePasswordRequestObject) (api.ChangePasswordResponseObject, error) {

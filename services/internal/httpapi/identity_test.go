@@ -160,6 +160,14 @@ func TestIdentityHTTP_LoginCookieBearerAndForcedPasswordChange(t *testing.T) {
 	if me.Kind != "user" || me.Name != "root" || !me.MustChangePassword || me.Roles[0] != identity.RoleSystemAdmin {
 		t.Fatalf("me %+v", me)
 	}
+	// The system administrator's fixed grants, for the portal's menus.
+	grants := map[string]bool{}
+	for _, p := range me.Permissions {
+		grants[p.Resource+":"+p.Action] = true
+	}
+	if !grants["identity.users:write"] || !grants["identity.departments:read"] || grants["audit.log:read"] {
+		t.Fatalf("system administrator's permissions %+v", me.Permissions)
+	}
 	var s2 api.Session
 	f.ok(200, s.Token, "POST", "/api/v1/me/password", map[string]any{"currentPassword": pw, "newPassword": fixturePassword}, &s2)
 	problemOf(t, f.call(s.Token, "GET", "/api/v1/departments", nil), 401, "unauthenticated")
@@ -244,8 +252,14 @@ func TestIdentityHTTP_RolesAndSeparationOfDuties(t *testing.T) {
 	f.ok(204, sec, "DELETE", "/api/v1/roles/archivist", nil, nil)
 	var roles api.RoleList
 	f.ok(200, sys, "GET", "/api/v1/roles", nil, &roles)
-	if len(roles.Items) != 8 {
-		t.Fatalf("%d roles", len(roles.Items))
+	names := map[string]bool{}
+	for _, r := range roles.Items {
+		names[r.Name] = true
+	}
+	// Other domains add built-in roles of their own; what matters here is
+	// that the deleted role is gone and the administrator roles remain.
+	if names["archivist"] || !names[identity.RoleSystemAdmin] || !names[identity.RoleSecurityAdmin] || !names[identity.RoleAuditAdmin] {
+		t.Fatalf("roles after delete: %v", names)
 	}
 }
 

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -139,6 +140,31 @@ func (s *Service) Authorize(ctx context.Context, p *Principal, perm Permission) 
 		}
 	}
 	return fmt.Errorf("%w: %s", ErrForbidden, perm)
+}
+
+// Permissions returns what p's roles allow, as the union of their grants
+// (wildcards as granted), sorted: what the portal builds its menus from.
+// Authorize still decides each request.
+func (s *Service) Permissions(ctx context.Context, p *Principal) ([]Permission, error) {
+	if p == nil {
+		return nil, ErrUnauthenticated
+	}
+	m, err := s.policy.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[Permission]bool{}
+	out := make([]Permission, 0)
+	for _, r := range p.Roles {
+		for perm := range m[r] {
+			if !seen[perm] {
+				seen[perm] = true
+				out = append(out, perm)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Permission) int { return cmp.Compare(a.String(), b.String()) })
+	return out, nil
 }
 
 var (

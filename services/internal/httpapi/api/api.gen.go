@@ -2380,8 +2380,11 @@ type Principal struct {
 	MustChangePassword bool            `json:"mustChangePassword"`
 
 	// Name Login name, or the client's name.
-	Name  string   `json:"name"`
-	Roles []string `json:"roles"`
+	Name string `json:"name"`
+
+	// Permissions What the caller's roles allow, wildcards as granted; every request is still authorized on its own.
+	Permissions []Permission `json:"permissions"`
+	Roles       []string     `json:"roles"`
 }
 
 // PrincipalKind defines model for Principal.Kind.

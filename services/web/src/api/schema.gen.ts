@@ -2543,6 +2543,8 @@ export interface components {
             name: string;
             department: string;
             roles: string[];
+            /** @description What the caller's roles allow, wildcards as granted; every request is still authorized on its own. */
+            permissions: components["schemas"]["Permission"][];
             /** @enum {string} */
             method: "session" | "hmac-sm3" | "sm2" | "mtls";
             mustChangePassword: boolean;
