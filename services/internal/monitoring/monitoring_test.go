@@ -151,6 +151,8 @@ func TestAccountsAndAssets_CountsAndIncrements(t *testing.T) {
 	}
 	exec(t, pool, `INSERT INTO ledger_access_records (id, asset, accessor, action, at, record, block_number, tx_id)
 		VALUES ('r1', 'a0', 'BankMSP', 'view', $1, '{}', 7, 't')`, t0.Add(3*time.Minute))
+	exec(t, pool, `INSERT INTO ledger_events (tx_id, channel, chaincode, block_number, event_name, projected_at) VALUES
+		('e1', 'kaiban', 'asset', 8, 'AssetRevoked', $1), ('e2', 'kaiban', 'approval', 9, 'StepDecided', $1)`, t0.Add(12*time.Minute))
 	s := service(t, pool)
 	r := monitoring.Range{From: t0, To: t0.Add(20 * time.Minute), Bucket: 10 * time.Minute}
 	acc, err := s.Accounts(ctx, r)
@@ -178,8 +180,12 @@ func TestAccountsAndAssets_CountsAndIncrements(t *testing.T) {
 	for _, sr := range as.Increments {
 		inc[sr.Name] = fmt.Sprint(sr.Points[0].Count, sr.Points[1].Count)
 	}
-	if inc["licence"] != "1 1" || inc["tax-notice"] != "0 1" || len(as.Activity) != 1 || as.Activity[0].Name != "access/view" {
-		t.Fatalf("increments %v activity %+v", inc, as.Activity)
+	act := map[string]string{}
+	for _, sr := range as.Activity {
+		act[sr.Name] = fmt.Sprint(sr.Points[0].Count, sr.Points[1].Count)
+	}
+	if inc["licence"] != "1 1" || inc["tax-notice"] != "0 1" || len(act) != 2 || act["access/view"] != "1 0" || act["tx/AssetRevoked"] != "0 1" {
+		t.Fatalf("increments %v activity %v", inc, act)
 	}
 }
 

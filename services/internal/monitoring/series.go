@@ -142,12 +142,14 @@ func (s *Service) Accounts(ctx context.Context, r Range) (*Accounts, error) {
 }
 
 // Assets is digital-asset monitoring (数字资产监控, 7.4.3 f 4): totals by
-// type and status, increments by type over time, and content accesses and
-// grants (the assets' transactions) over time.
+// type and status, increments by type over time, and the assets'
+// transactions over time: content accesses by action, grants by kind, and the
+// asset and authorization chaincodes' transactions by event (issued,
+// revoked, transferred, ...).
 type Assets struct {
 	Totals     []AssetTotal `json:"totals"`
 	Increments []Series     `json:"increments"` // issued per type
-	Activity   []Series     `json:"activity"`   // accesses by action, grants
+	Activity   []Series     `json:"activity"`   // accesses by action, grants by kind, asset and authorization transactions by event
 }
 
 // AssetTotal counts the assets of one type by status.
@@ -184,7 +186,9 @@ func (s *Service) Assets(ctx context.Context, r Range) (*Assets, error) {
 	if a.Activity, err = s.series(ctx, r, `
 		SELECT name, `+bucketSQL("t")+`, count(*) FROM (
 			SELECT 'access/' || action AS name, at AS t FROM ledger_access_records
-			UNION ALL SELECT 'grant/' || kind, `+createdSQL+` FROM ledger_grants) x
+			UNION ALL SELECT 'grant/' || kind, `+createdSQL+` FROM ledger_grants
+			UNION ALL SELECT 'tx/' || event_name, projected_at FROM ledger_events
+				WHERE chaincode IN ('asset', 'authorization') AND problem IS NULL) x
 		WHERE t >= $1 AND t < $2 GROUP BY 1, 2`); err != nil {
 		return nil, fmt.Errorf("asset activity: %w", err)
 	}
