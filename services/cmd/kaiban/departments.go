@@ -7,6 +7,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/kaiban-platform/kaiban/services/internal/departments"
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
 	"github.com/kaiban-platform/kaiban/services/internal/issuance"
@@ -20,7 +22,8 @@ import (
 // The simulators are configured from the environment until the config
 // struct has a section for them:
 //
-//	KAIBAN_DEPARTMENTS        auto (default), manual, or off
+//	KAIBAN_DEPARTMENTS        auto, manual, or off (default: off until kaiban dev
+//	                          founds the department members on chain with these keys)
 //	KAIBAN_DEPARTMENTS_DELAY  how long an automatic decision waits (default 2s)
 //	KAIBAN_ISSUANCE_FONT      a CJK TrueType font (default: scripts/install-fonts.sh's)
 
@@ -43,8 +46,8 @@ func (p *platform) openIssuance(keySvc *keys.Service, lk *locker.Service, clerk 
 // carry that key's public key (the dev consortium bootstrap admits it).
 func (p *platform) openDepartments(ctx context.Context, base string, id *identity.Service, keySvc *keys.Service, iss *issuance.Service) (*running, error) {
 	mode := departments.Mode(os.Getenv("KAIBAN_DEPARTMENTS"))
-	if mode == "off" {
-		p.started("departments", "off (KAIBAN_DEPARTMENTS=off)")
+	if mode == "off" || mode == "" {
+		p.started("departments", "simulated department systems off (KAIBAN_DEPARTMENTS=auto|manual starts them)")
 		return &running{run: func(ctx context.Context) error { <-ctx.Done(); return nil }}, nil
 	}
 	delay := 2 * time.Second
@@ -121,4 +124,21 @@ func (p *platform) provisionDepartment(ctx context.Context, base, code string, i
 		return departments.Department{}, err
 	}
 	return departments.Department{Code: code, Client: client, KeyPassword: password}, nil
+}
+
+// bundleEvery is the interval of the periodic bundle job: the longest a
+// decided process waits for its unified issuance.
+const bundleEvery = 500 * time.Millisecond
+
+// registerIssuanceJobs adds the bundle worker and its periodic job to a
+// worker process's River set and queues; it returns the periodic job for the
+// client.
+func (p *platform) registerIssuanceJobs(workers *river.Workers, queues map[string]int, clerk string) (*river.PeriodicJob, error) {
+	svc, err := issuance.New(issuance.Config{Pool: p.pool, Outbox: p.outbox, Clerk: clerk})
+	if err != nil {
+		return nil, err
+	}
+	svc.Register(workers)
+	queues[issuance.Queue] = 1
+	return issuance.PeriodicBundle(bundleEvery), nil
 }

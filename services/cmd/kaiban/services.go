@@ -139,12 +139,17 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
+	iss, err := p.openIssuance(keySvc, lockerSvc, p.clerkIdentity())
+	if err != nil {
+		return nil, err
+	}
 	srv, err := newHTTPServer(p, p.checks, func(o *httpapi.Options) {
 		o.Keys = keySvc
 		o.Security = sec
 		o.Workflow = workflow
 		o.Oversight = oversight
 		o.Locker = lockerSvc
+		o.Issuance = iss
 	})
 	if err != nil {
 		return nil, err
@@ -157,7 +162,12 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	p.started("docs", base+"/docs  (contract "+base+"/api-spec/openapi.yaml)")
 	p.started("probes", base+"/healthz  "+base+"/readyz  "+base+"/metrics")
 	p.started("portal", portalStatus(base))
+	depts, err := p.openDepartments(ctx, base, sec.Identity, keySvc, iss)
+	if err != nil {
+		return nil, err
+	}
 	return &running{run: func(ctx context.Context) error {
+		go func() { _ = depts.run(ctx) }()
 		return serveHTTP(ctx, p, ln, portal.With(srv.Handler()))
 	}}, nil
 }
@@ -194,12 +204,17 @@ func openWorker(_ context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
+	bundle, err := p.registerIssuanceJobs(workers, queues, p.clerkIdentity())
+	if err != nil {
+		return nil, err
+	}
 	rc, err := jobs.NewClient(p.pool, workers, jobs.Config{Queues: queues})
 	if err != nil {
 		return nil, err
 	}
 	rc.PeriodicJobs().AddMany(periodic)
 	rc.PeriodicJobs().Add(remind)
+	rc.PeriodicJobs().Add(bundle)
 	names := make([]string, 0, len(queues))
 	for q := range queues {
 		names = append(names, q)

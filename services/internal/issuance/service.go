@@ -35,7 +35,8 @@ type Enqueuer interface {
 type Config struct {
 	// Pool is the platform database (migrated).
 	Pool *pgxpool.Pool
-	// Renderer renders the documents.
+	// Renderer renders the documents; a process that only bundles and
+	// verifies (the worker) needs none.
 	Renderer *Renderer
 	// Locker issues the rendered documents into lockers.
 	Locker Locker
@@ -65,8 +66,8 @@ type Service struct {
 
 // New returns the service over cfg.
 func New(cfg Config) (*Service, error) {
-	if cfg.Pool == nil || cfg.Renderer == nil {
-		return nil, errors.New("issuance: a pool and a renderer are required")
+	if cfg.Pool == nil {
+		return nil, errors.New("issuance: a pool is required")
 	}
 	n := max(1, int(cfg.Pool.Config().MaxConns)/2)
 	return &Service{pool: cfg.Pool, renderer: cfg.Renderer, locker: cfg.Locker, outbox: cfg.Outbox, clerk: cfg.Clerk,
@@ -123,8 +124,8 @@ func (s *Service) IssueDocument(ctx context.Context, tx pgx.Tx, in DocumentInput
 
 // prepare checks in and returns its document with the asset ID set.
 func (s *Service) prepare(in DocumentInput) (Document, error) {
-	if s.locker == nil {
-		return Document{}, errors.New("issuance: no locker service configured")
+	if s.locker == nil || s.renderer == nil {
+		return Document{}, errors.New("issuance: no locker service or renderer configured")
 	}
 	d := in.Document
 	if in.Owner == "" || in.Process == "" || in.Signer == nil || in.Identity == "" {
