@@ -54,7 +54,23 @@ func TestMaterials_PulledGrantedAndRead_Devnet(t *testing.T) {
 	ungranted := issue("addr-old", "旧住所证明")
 	time.Sleep(10 * time.Millisecond) // the newer asset is the one pulled
 	asset := issue("addr-1", "济南市历下区泉城路 1 号 租赁合同")
-	g, err := lk.Grant(ctx, locker.GrantInput{Asset: asset, Grantor: e.applicant, Password: firmPassword, Grantee: "MarketMSP",
+	// Accepted before any grant: the market's access request is queued.
+	first, err := svc.Accept(ctx, form(e.applicant), "clerk-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Materials) != 1 || first.Materials[0].Grant != acceptance.MaterialRequested || len(first.Materials[0].Requested) != 1 {
+		t.Fatalf("materials before the grant %+v", first.Materials)
+	}
+	if en := e.finished(t, acceptance.AccessRequestWriteKey(first.ID, asset, "MarketMSP")); en.Status != outbox.StatusDone {
+		t.Fatalf("access request: %+v", en)
+	}
+	var request string
+	eventually(t, "access request projected", func() bool {
+		return e.pool.QueryRow(ctx, `SELECT id FROM ledger_access_requests WHERE asset = $1 AND requester = 'MarketMSP' AND status = 'pending'`, asset).Scan(&request) == nil
+	})
+	// The applicant answers it from its locker.
+	g, err := lk.Grant(ctx, locker.GrantInput{Asset: asset, Grantor: e.applicant, Password: firmPassword, Grantee: "MarketMSP", Request: request,
 		GranteeMember: true, Kind: model.KindAuthorization, Scope: model.ScopeView, Purpose: "设立登记审核", ExpiresAt: time.Now().Add(24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +85,7 @@ func TestMaterials_PulledGrantedAndRead_Devnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a.Materials) != 1 || a.Materials[0].Asset != asset || a.Materials[0].Material != "address-proof" || a.Materials[0].Grant != "granted" {
+	if len(a.Materials) != 1 || a.Materials[0].Asset != asset || a.Materials[0].Material != "address-proof" || a.Materials[0].Grant != acceptance.MaterialGranted || len(a.Materials[0].Requested) != 0 {
 		t.Fatalf("materials %+v", a.Materials)
 	}
 	e.finished(t, a.StartWrite)

@@ -77,14 +77,34 @@ func New(cfg Config) (*Service, error) {
 // Material is an asset of the applicant's locker attached to an application
 // as a reference (7.1 c), with the departments that need it. Grant says how
 // the departments get to read it: "granted" when every one of them holds an
-// active grant, else "to-grant" — the applicant grants through the locker
-// (owner's unlock password), which acceptance cannot do on its behalf.
+// active grant, else "requested": acceptance queues an access request
+// (authorization.RequestAccess) for each department without one, which the
+// applicant answers from its locker with a grant — only the owner's unlock
+// password can grant — and which the locker's reminders chase (7.6.2 d).
 type Material struct {
 	Asset       string   `json:"asset"`
 	Type        string   `json:"type"`
 	Material    string   `json:"material"`
 	Departments []string `json:"departments"`
 	Grant       string   `json:"grant"`
+	// Requested are the members (MSP IDs) an access request was queued for.
+	Requested []string `json:"requested,omitempty"`
+}
+
+// Grant states of a material.
+const (
+	MaterialGranted   = "granted"
+	MaterialRequested = "requested"
+)
+
+// RequestDue is how long the applicant has to answer a department's access
+// request before the locker's reminders escalate.
+const RequestDue = 24 * time.Hour
+
+// AccessRequestWriteKey is the outbox key of the access request of member
+// for asset queued with an application.
+func AccessRequestWriteKey(application, asset, member string) string {
+	return "application/" + application + "/access/" + asset + "/" + member
 }
 
 // PlannedStep is one chain step of the application's process with its
@@ -233,17 +253,18 @@ func (s *Service) pullMaterials(ctx context.Context, applicant string, ms []regi
 		if err != nil {
 			return nil, fmt.Errorf("materials of %s: %w", applicant, err)
 		}
-		grant := "granted"
+		mat := Material{Asset: asset, Type: m.AssetType, Material: m.Code, Departments: depts, Grant: MaterialGranted}
 		for _, d := range depts {
 			ok, err := s.granted(ctx, asset, members[d])
 			if err != nil {
 				return nil, err
 			}
 			if !ok {
-				grant = "to-grant"
+				mat.Grant = MaterialRequested
+				mat.Requested = append(mat.Requested, members[d])
 			}
 		}
-		out = append(out, Material{Asset: asset, Type: m.AssetType, Material: m.Code, Departments: depts, Grant: grant})
+		out = append(out, mat)
 	}
 	return out, nil
 }
@@ -317,8 +338,38 @@ func (s *Service) insert(ctx context.Context, a *Application, canonical string) 
 		}); err != nil {
 			return fmt.Errorf("enqueue start of %s: %w", a.ID, err)
 		}
-		return nil
+		return s.requestAccess(ctx, tx, a)
 	})
+}
+
+// requestAccess queues, in the application's transaction, an access request
+// of each department that needs a material it holds no grant for.
+func (s *Service) requestAccess(ctx context.Context, tx pgx.Tx, a *Application) error {
+	due := time.Now().Add(RequestDue).UTC().Format(time.RFC3339)
+	for _, m := range a.Materials {
+		for _, member := range m.Requested {
+			nonce, err := newID()
+			if err != nil {
+				return err
+			}
+			c := model.AccessRequestCreation{Asset: m.Asset, Requester: member, Kind: model.KindAuthorization, Scope: model.ScopeView,
+				Purpose: "企业开办 " + a.Form.Name + "（" + m.Material + "）, application " + a.ID, DueAt: due, Nonce: nonce}
+			if err := c.Validate(); err != nil {
+				return fmt.Errorf("access request for %s: %w", m.Asset, err)
+			}
+			canonical, err := model.Canonical(&c)
+			if err != nil {
+				return err
+			}
+			if _, err := s.cfg.Outbox.Enqueue(ctx, tx, outbox.Write{
+				Key: AccessRequestWriteKey(a.ID, m.Asset, member), Identity: member, Chaincode: model.ChaincodeAuthorization,
+				Function: "RequestAccess", Args: []string{string(canonical), ""},
+			}); err != nil {
+				return fmt.Errorf("enqueue access request for %s: %w", m.Asset, err)
+			}
+		}
+	}
+	return nil
 }
 
 const applicationColumns = `a.id, a.item, a.definition_version, a.definition_digest, a.applicant, a.name, a.enterprise_type,
