@@ -44,7 +44,8 @@ func (p *platform) supervision() *supervision.Service {
 }
 
 // monitoring probes the nodes whose operations endpoints the process
-// knows: the embedded devnet's, and those KAIBAN_MONITORING_NODES lists.
+// knows: the embedded devnet's, and those KAIBAN_MONITORING_NODES lists; its
+// alerts are sent to the operating member's mailbox.
 func (p *platform) monitoring() (*monitoring.Service, error) {
 	var nodes []monitoring.Node
 	if p.devnetOps != "" {
@@ -55,7 +56,10 @@ func (p *platform) monitoring() (*monitoring.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return monitoring.New(p.pool, monitoring.Config{Nodes: append(nodes, more...)})
+	// Alerts go to the operating member's mailbox (the supervisor's member).
+	operator, _, _ := strings.Cut(p.roleIdentity("supervisor", "OperatorMSP/supervisor"), "/")
+	return monitoring.New(p.pool, monitoring.Config{Nodes: append(nodes, more...),
+		Notify: []messages.Address{{Kind: messages.KindMember, ID: operator}}})
 }
 
 // parseMonitoredNodes reads KAIBAN_MONITORING_NODES: comma-separated

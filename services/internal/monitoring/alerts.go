@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+
+	"github.com/kaiban-platform/kaiban/services/internal/messages"
 )
 
 // Alert rules.
@@ -99,6 +101,13 @@ func (s *Service) Evaluate(ctx context.Context) ([]Alert, error) {
 			}
 			if err != nil {
 				return err
+			}
+			for _, to := range s.cfg.Notify {
+				if _, err := messages.Send(ctx, tx, messages.Message{From: messages.System, To: to, Topic: "monitoring." + a.Rule,
+					Title: "Alert: " + a.Rule + " " + a.Subject, Body: a.Detail, Ref: fmt.Sprintf("monitoring-alert/%d", a.ID),
+					DedupKey: fmt.Sprintf("monitoring-alert/%d/%s", a.ID, to)}); err != nil {
+					return err
+				}
 			}
 			raised = append(raised, a)
 		}

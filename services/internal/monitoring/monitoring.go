@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/kaiban-platform/kaiban/services/internal/messages"
 )
 
 // ErrInvalid wraps every validation failure of a query.
@@ -53,6 +55,9 @@ type Config struct {
 	Rules Rules
 	// ProbeTimeout bounds one probe; default 2 s.
 	ProbeTimeout time.Duration
+	// Notify are the mailboxes told of each alert raised (信息预警: at once,
+	// over their live message streams), in the transaction that stores it.
+	Notify []messages.Address
 }
 
 // Service is monitoring over one database.

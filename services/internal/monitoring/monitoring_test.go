@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/kaiban-platform/kaiban/services/internal/messages"
 	"github.com/kaiban-platform/kaiban/services/internal/monitoring"
 	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
 )
@@ -192,7 +193,13 @@ func TestAccountsAndAssets_CountsAndIncrements(t *testing.T) {
 func TestEvaluate_FiresOnConditionsAndNotOtherwise(t *testing.T) {
 	pool := pgtest.New(t)
 	n := newNode(t)
-	s := service(t, pool, monitoring.Node{Name: "peer0", Kind: "peer", Health: n.URL + "/healthz"})
+	ops := messages.Address{Kind: messages.KindMember, ID: "OperatorMSP"}
+	s, err := monitoring.New(pool, monitoring.Config{Nodes: []monitoring.Node{{Name: "peer0", Kind: "peer", Health: n.URL + "/healthz"}},
+		Rules: monitoring.Rules{Window: 10 * time.Minute, FailureRate: 0.5, MinWrites: 4, AccessVolume: 5}, Notify: []messages.Address{ops}},
+		monitoring.WithClock(func() time.Time { return t0 }))
+	if err != nil {
+		t.Fatal(err)
+	}
 	write := func(key, status string, age time.Duration) {
 		exec(t, pool, `INSERT INTO chain_outbox (key, identity, chaincode, function, args, digest, status, updated_at)
 			VALUES ($1, 'OperatorMSP', 'approval', 'F', '[]', 'd', $2, $3)`, key, status, t0.Add(-age))
@@ -240,6 +247,11 @@ func TestEvaluate_FiresOnConditionsAndNotOtherwise(t *testing.T) {
 	}
 	if again, err := s.Evaluate(ctx); err != nil || len(again) != 0 {
 		t.Fatalf("raised twice: %+v %v", again, err)
+	}
+	// Each alert was sent to the operator's mailbox once.
+	inbox, err := messages.NewStore(pool).Inbox(ctx, ops, messages.Page{})
+	if err != nil || len(inbox) != 3 {
+		t.Fatalf("notifications %+v %v", inbox, err)
 	}
 
 	// The node recovers: its alert is resolved, the others stay open.
