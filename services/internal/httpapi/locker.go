@@ -448,3 +448,17 @@ func (s *Server) ReleaseLockerAssetKey(ctx context.Context, r api.ReleaseLockerA
 	out, err := recast[api.LockerReleasedKey](k)
 	return api.ReleaseLockerAssetKey200JSONResponse(out), err
 }
+
+// ListLockerAccessRecords lists an asset's recorded accesses (7.6.2 b).
+func (s *Server) ListLockerAccessRecords(ctx context.Context, r api.ListLockerAccessRecordsRequestObject) (api.ListLockerAccessRecordsResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	rs, err := svc.AccessRecords(ctx, r.AssetId)
+	if err != nil {
+		return nil, err
+	}
+	items, err := recast[[]api.LockerAccessEntry](rs)
+	return api.ListLockerAccessRecords200JSONResponse{Items: items}, err
+}

@@ -238,6 +238,11 @@ func TestLockerAPI_WholeFlow_Devnet(t *testing.T) {
 	if string(c.Content) != "营业执照" || c.Access.TxId == "" || c.Access.Time == "" || c.Block == 0 {
 		t.Fatalf("view %+v", c)
 	}
+	f.eventually("access record listed", func() bool {
+		var l api.LockerAccessRecordList
+		f.ok(200, "GET", "/api/v1/locker-assets/"+issued.AssetId+"/access-records", nil, &l)
+		return len(l.Items) == 1 && l.Items[0].TxId == c.Access.TxId && l.Items[0].Block == c.Block
+	})
 
 	// Delegate with push; the grantee sees it in its locker and reads it.
 	var g api.LockerGrant
@@ -350,6 +355,7 @@ func TestLockerAPI_BadInput_Devnet(t *testing.T) {
 		{"deny: unknown request", "POST", "/api/v1/locker-requests/" + unknown + "/deny", map[string]any{"owner": firm, "password": lkFirmPassword, "note": "n"}, 404, "not-found"},
 		{"auth code: owner not a subject ID", "POST", a + "/auth-codes", map[string]any{"owner": lkBank, "password": lkBankPassword, "purpose": "p", "expiresAt": future}, 400, "invalid"},
 		{"revoke code: unknown", "POST", "/api/v1/locker-auth-codes/" + unknown + "/revoke", map[string]any{"owner": firm, "password": lkFirmPassword, "note": "n"}, 404, "not-found"},
+		{"access records: bad asset ID", "GET", "/api/v1/locker-assets/bad%20id/access-records", nil, 400, "invalid"},
 		{"status: unknown asset", "GET", "/api/v1/locker-assets/" + unknown + "/status", nil, 404, "not-found"},
 		{"latest tx: malformed ID", "GET", "/api/v1/locker-assets/abc/latest-tx", nil, 400, "invalid"},
 		{"view by code: wrong code", "POST", a + "/view-by-code", map[string]any{"code": "00000000000000000000000000000000", "member": lkBank, "reason": "r"}, 403, "denied"},

@@ -1812,6 +1812,24 @@ type Locker struct {
 	Status string `json:"status"`
 }
 
+// LockerAccessEntry defines model for LockerAccessEntry.
+type LockerAccessEntry struct {
+	Accessor string  `json:"accessor"`
+	Action   string  `json:"action"`
+	Asset    string  `json:"asset"`
+	AuthCode *string `json:"authCode,omitempty"`
+
+	// Block The block holding the record.
+	Block  int64   `json:"block"`
+	Grant  *string `json:"grant,omitempty"`
+	Id     string  `json:"id"`
+	Reason string  `json:"reason"`
+
+	// Time The transaction's timestamp.
+	Time string `json:"time"`
+	TxId string `json:"txId"`
+}
+
 // LockerAccessRecord defines model for LockerAccessRecord.
 type LockerAccessRecord struct {
 	Accessor string  `json:"accessor"`
@@ -1825,6 +1843,11 @@ type LockerAccessRecord struct {
 	// Time The transaction's timestamp.
 	Time string `json:"time"`
 	TxId string `json:"txId"`
+}
+
+// LockerAccessRecordList defines model for LockerAccessRecordList.
+type LockerAccessRecordList struct {
+	Items []LockerAccessEntry `json:"items"`
 }
 
 // LockerAccessRequest defines model for LockerAccessRequest.
@@ -3461,6 +3484,9 @@ type ServerInterface interface {
 	// VerifyWithKey Verify a signature by the owner (公钥验签)
 	// (POST /api/v1/keys/{ownerKind}/{ownerId}/verify)
 	VerifyWithKey(c *gin.Context, ownerKind KeyOwnerKind, ownerId KeyOwnerId)
+	// ListLockerAccessRecords An asset's access records (使用记录)
+	// (GET /api/v1/locker-assets/{assetId}/access-records)
+	ListLockerAccessRecords(c *gin.Context, assetId LockerID)
 	// IssueLockerAuthCode Issue an authorization code (授权码)
 	// (POST /api/v1/locker-assets/{assetId}/auth-codes)
 	IssueLockerAuthCode(c *gin.Context, assetId LockerID)
@@ -4870,6 +4896,31 @@ func (siw *ServerInterfaceWrapper) VerifyWithKey(c *gin.Context) {
 	}
 
 	siw.Handler.VerifyWithKey(c, ownerKind, ownerId)
+}
+
+// ListLockerAccessRecords operation middleware
+func (siw *ServerInterfaceWrapper) ListLockerAccessRecords(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListLockerAccessRecords(c, assetId)
 }
 
 // IssueLockerAuthCode operation middleware
@@ -6924,6 +6975,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/api/v1/locker-requests/:requestId/deny", wrapper.DenyLockerRequest)
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/auth-codes", wrapper.IssueLockerAuthCode)
 	router.POST(options.BaseURL+"/api/v1/locker-auth-codes/:codeId/revoke", wrapper.RevokeLockerAuthCode)
+	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/access-records", wrapper.ListLockerAccessRecords)
 	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/status", wrapper.GetLockerAssetStatus)
 	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/latest-tx", wrapper.GetLockerAssetLatestTx)
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/view-by-code", wrapper.ViewLockerAssetByCode)
@@ -11336,6 +11388,112 @@ type VerifyWithKeydefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response VerifyWithKeydefaultApplicationProblemPlusJSONResponse) VisitVerifyWithKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAccessRecordsRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+}
+
+type ListLockerAccessRecordsResponseObject interface {
+	VisitListLockerAccessRecordsResponse(w http.ResponseWriter) error
+}
+
+type ListLockerAccessRecords200JSONResponse LockerAccessRecordList
+
+func (response ListLockerAccessRecords200JSONResponse) VisitListLockerAccessRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAccessRecords400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAccessRecords400ApplicationProblemPlusJSONResponse) VisitListLockerAccessRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAccessRecords401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAccessRecords401ApplicationProblemPlusJSONResponse) VisitListLockerAccessRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAccessRecords403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAccessRecords403ApplicationProblemPlusJSONResponse) VisitListLockerAccessRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAccessRecords429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAccessRecords429ApplicationProblemPlusJSONResponse) VisitListLockerAccessRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAccessRecordsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListLockerAccessRecordsdefaultApplicationProblemPlusJSONResponse) VisitListLockerAccessRecordsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -18993,6 +19151,9 @@ type StrictServerInterface interface {
 	// VerifyWithKey Verify a signature by the owner (公钥验签)
 	// (POST /api/v1/keys/{ownerKind}/{ownerId}/verify)
 	VerifyWithKey(ctx context.Context, request VerifyWithKeyRequestObject) (VerifyWithKeyResponseObject, error)
+	// ListLockerAccessRecords An asset's access records (使用记录)
+	// (GET /api/v1/locker-assets/{assetId}/access-records)
+	ListLockerAccessRecords(ctx context.Context, request ListLockerAccessRecordsRequestObject) (ListLockerAccessRecordsResponseObject, error)
 	// IssueLockerAuthCode Issue an authorization code (授权码)
 	// (POST /api/v1/locker-assets/{assetId}/auth-codes)
 	IssueLockerAuthCode(ctx context.Context, request IssueLockerAuthCodeRequestObject) (IssueLockerAuthCodeResponseObject, error)
@@ -20797,6 +20958,32 @@ func (sh *strictHandler) VerifyWithKey(ctx *gin.Context, ownerKind KeyOwnerKind,
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(VerifyWithKeyResponseObject); ok {
 		if err := validResponse.VisitVerifyWithKeyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListLockerAccessRecords operation middleware
+func (sh *strictHandler) ListLockerAccessRecords(ctx *gin.Context, assetId LockerID) {
+	var request ListLockerAccessRecordsRequestObject
+
+	request.AssetId = assetId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLockerAccessRecords(ctx, request.(ListLockerAccessRecordsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLockerAccessRecords")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListLockerAccessRecordsResponseObject); ok {
+		if err := validResponse.VisitListLockerAccessRecordsResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
