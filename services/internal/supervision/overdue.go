@@ -3,6 +3,7 @@ package supervision
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,14 +34,16 @@ type Alert struct {
 }
 
 // CheckOverdue finds the ready, undecided steps past their deadline that no
-// alert covers yet (for that deadline) and, for each in one transaction: raises an alert, enqueues
-// approval.MarkOverdue as the supervisor, and sends the step's department a
-// message. It returns the alerts raised.
+// alert covers yet (for that deadline) and, for each in one transaction:
+// raises an alert, enqueues approval.MarkOverdue as the supervisor, and sends
+// a message to the step's department and to the supervising member. It
+// returns the alerts raised.
 func (s *Service) CheckOverdue(ctx context.Context) ([]Alert, error) {
 	if s.cfg.Supervisor == "" {
 		return nil, fmt.Errorf("check overdue steps: no supervisor identity configured")
 	}
 	now := s.now()
+	supervisor, _, _ := strings.Cut(s.cfg.Supervisor, "/")
 	rows, err := s.pool.Query(ctx, `
 		SELECT st.process, st.step_key, st.department, st.deadline FROM ledger_steps st
 		WHERE st.status = 'pending' AND st.ready AND NOT st.overdue AND st.deadline < $1
@@ -80,12 +83,22 @@ func (s *Service) CheckOverdue(ctx context.Context) ([]Alert, error) {
 			}); err != nil {
 				return err
 			}
-			_, err = messages.Send(ctx, tx, messages.Message{
-				From: messages.System, To: messages.Address{Kind: messages.KindMember, ID: a.Department},
-				Topic: "supervision.overdue", Title: "Step overdue: " + a.Step, Body: a.Detail,
-				Ref: a.Process + "/" + a.Step, DedupKey: a.OutboxKey,
-			})
-			return err
+			// The department that must act, and the supervising member's
+			// mailbox (the supervision dashboard's live stream).
+			to := []string{a.Department}
+			if supervisor != "" && supervisor != a.Department {
+				to = append(to, supervisor)
+			}
+			for _, to := range to {
+				if _, err := messages.Send(ctx, tx, messages.Message{
+					From: messages.System, To: messages.Address{Kind: messages.KindMember, ID: to},
+					Topic: "supervision.overdue", Title: "Step overdue: " + a.Step, Body: a.Detail,
+					Ref: a.Process + "/" + a.Step, DedupKey: a.OutboxKey + "/" + to,
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		if err != nil {
 			return raised, fmt.Errorf("raise overdue alert for %s/%s: %w", a.Process, a.Step, err)

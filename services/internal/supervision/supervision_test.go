@@ -99,7 +99,11 @@ func TestCheckOverdue_RaisesOncePerReadyLateStep_Postgres(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM messages WHERE recipient_kind = 'member' AND recipient_id = 'TaxMSP'`).Scan(&msgs); err != nil {
 		t.Fatal(err)
 	}
-	if writes != 1 || fn != "MarkOverdue" || msgs != 1 {
+	var toSupervisor int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM messages WHERE recipient_kind = 'member' AND recipient_id = 'OperatorMSP'`).Scan(&toSupervisor); err != nil {
+		t.Fatal(err)
+	}
+	if writes != 1 || fn != "MarkOverdue" || msgs != 1 || toSupervisor != 1 {
 		t.Fatalf("writes %d (%s %s), messages %d", writes, fn, args, msgs)
 	}
 	again, err := s.CheckOverdue(ctx)
