@@ -314,8 +314,8 @@ func (s *Service) Decide(ctx context.Context, department, process, step string, 
 		e.Add("/password", "give either password (sign in custody) or signature (signed by the department system)")
 	}
 	for i, o := range in.Outputs {
-		if o == "" {
-			e.Add(fmt.Sprintf("/outputs/%d", i), "is empty")
+		if !hexID.MatchString(o) {
+			e.Add(fmt.Sprintf("/outputs/%d", i), "must be an asset ID (32 lower-case hex digits)")
 		}
 	}
 	if err := e.Err(); err != nil {
@@ -350,13 +350,18 @@ func (s *Service) Decide(ctx context.Context, department, process, step string, 
 	if err != nil {
 		return nil, err
 	}
-	if prior != nil {
+	switch {
+	case prior == nil:
+	case prior.status == outbox.StatusFailed:
+		// The chain refused it for good (an output not the applicant's,
+		// say): the department decides again under the next key.
+		key = fmt.Sprintf("%s/%d", DecisionWriteKey(process, step), prior.n+1)
+	case prior.args[0] != string(canonical):
+		return nil, fmt.Errorf("%w: step %s/%s was decided differently", ErrConflict, process, step)
+	default:
 		// SM2 signatures are randomised: the same decision again is
 		// answered with the one already queued, never signed anew.
-		if prior[0] != string(canonical) {
-			return nil, fmt.Errorf("%w: step %s/%s was decided differently", ErrConflict, process, step)
-		}
-		return &Decision{StepDecision: d, Canonical: prior[0], Signature: prior[1], Queued: key}, nil
+		return &Decision{StepDecision: d, Canonical: prior.args[0], Signature: prior.args[1], Queued: prior.key}, nil
 	}
 	if t.Status != model.StepPending {
 		return nil, fmt.Errorf("%w: step %s/%s is %s", ErrState, process, step, t.Status)
@@ -399,19 +404,34 @@ func (s *Service) Decide(ctx context.Context, department, process, step string, 
 	return &Decision{StepDecision: d, Canonical: string(canonical), Signature: sig, Queued: key}, nil
 }
 
-// priorDecision returns the arguments (canonical decision, signature) of
-// the decision queued under key, or nil.
-func (s *Service) priorDecision(ctx context.Context, key string) ([]string, error) {
-	var args []string
-	err := s.cfg.Pool.QueryRow(ctx, `SELECT args FROM chain_outbox WHERE key = $1`, key).Scan(&args)
+// queuedDecision is the latest decision write of a step.
+type queuedDecision struct {
+	key    string
+	n      int // 1 for DecisionWriteKey, n for its "/n" successors
+	args   []string
+	status outbox.Status
+}
+
+// priorDecision returns the latest decision queued for a step under base or
+// its numbered successors, or nil.
+func (s *Service) priorDecision(ctx context.Context, base string) (*queuedDecision, error) {
+	q := &queuedDecision{}
+	err := s.cfg.Pool.QueryRow(ctx, `SELECT key, args, status FROM chain_outbox WHERE key = $1 OR key LIKE $1 || '/%'
+		ORDER BY id DESC LIMIT 1`, base).Scan(&q.key, &q.args, &q.status)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("outbox %s: %w", key, err)
+		return nil, fmt.Errorf("outbox %s: %w", base, err)
 	}
-	if len(args) != 2 {
-		return nil, fmt.Errorf("outbox %s: %d arguments", key, len(args))
+	if len(q.args) != 2 {
+		return nil, fmt.Errorf("outbox %s: %d arguments", q.key, len(q.args))
 	}
-	return args, nil
+	q.n = 1
+	if suffix, ok := strings.CutPrefix(q.key, base+"/"); ok {
+		if q.n, err = strconv.Atoi(suffix); err != nil {
+			return nil, fmt.Errorf("outbox %s: %w", q.key, err)
+		}
+	}
+	return q, nil
 }

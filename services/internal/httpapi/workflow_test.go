@@ -441,6 +441,9 @@ func TestWorkflowHTTP_BadInputChangesNothing_Devnet(t *testing.T) {
 		{"decision with password and signature", func() *httptest.ResponseRecorder {
 			return market("POST", "/api/v1/tasks/"+app.Id+"/licence/decision", map[string]any{"approve": true, "opinion": "ok", "approver": "p", "password": wfDeptPassword, "signature": "AAAA"})
 		}, 400, "invalid", "/password"},
+		{"decision bad output", func() *httptest.ResponseRecorder {
+			return market("POST", "/api/v1/tasks/"+app.Id+"/licence/decision", map[string]any{"approve": true, "opinion": "ok", "approver": "p", "password": wfDeptPassword, "outputs": []string{"licence-1"}})
+		}, 400, "invalid", "/outputs/0"},
 		{"decision wrong password", func() *httptest.ResponseRecorder {
 			return market("POST", "/api/v1/tasks/"+app.Id+"/licence/decision", map[string]any{"approve": true, "opinion": "ok", "approver": "p", "password": "wrong-password"})
 		}, 403, "denied", ""},
