@@ -292,6 +292,8 @@ func (s *Server) streamMessages(c *gin.Context) {
 	h.Set("X-Accel-Buffering", "no")
 	c.Status(http.StatusOK)
 	c.Writer.WriteHeaderNow()
+	// EventSource reconnects after 3 s, sending Last-Event-ID.
+	_, _ = fmt.Fprint(c.Writer, "retry: 3000\n\n")
 	c.Writer.Flush()
 	emit := func(m messages.Message) error {
 		data, err := json.Marshal(m)
@@ -311,7 +313,7 @@ func (s *Server) streamMessages(c *gin.Context) {
 		c.Writer.Flush()
 		return nil
 	}
-	if err := st.Stream(c.Request.Context(), s.oversight.Hub, box, last, keepalive, emit, ping); err != nil && c.Request.Context().Err() == nil {
+	if err := st.Stream(c.Request.Context(), s.oversight.Hub, box, last, keepalive, emit, ping); err != nil {
 		s.log.Warn("message stream ended", "mailbox", box.String(), "err", err)
 	}
 }

@@ -277,3 +277,36 @@ func TestStream_BadInput(t *testing.T) {
 		t.Fatalf("bad last ID: %v", err)
 	}
 }
+
+func TestStream_KeepaliveOnIdle(t *testing.T) {
+	pool := pgtest.New(t)
+	store := messages.NewStore(pool)
+	hub := messages.NewHub(pool, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pings := make(chan struct{}, 10)
+	done := make(chan error, 1)
+	go func() {
+		done <- store.Stream(ctx, hub, company, 0, 20*time.Millisecond,
+			func(messages.Message) error { return nil }, func() error { pings <- struct{}{}; return nil })
+	}()
+	for range 2 {
+		select {
+		case <-pings:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no keepalive on an idle stream")
+		}
+	}
+	// A failing ping (the client went away) ends the stream.
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("stream ended with %v", err)
+	}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	gone := errors.New("client gone")
+	err := store.Stream(ctx2, hub, company, 0, 10*time.Millisecond, func(messages.Message) error { return nil }, func() error { return gone })
+	if !errors.Is(err, gone) {
+		t.Fatalf("failing ping: %v", err)
+	}
+}

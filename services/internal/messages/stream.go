@@ -2,6 +2,7 @@ package messages
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -16,8 +17,18 @@ const batch = 100
 // (lastID 0) gets every message never delivered to any connection — the
 // offline store. Each message emitted is marked delivered. keepalive, when
 // positive, calls ping after that long without a message (SSE comments keep
-// proxies from closing an idle stream).
+// proxies from closing an idle stream). The end of ctx is the normal end of
+// a stream: it returns nil.
 func (s *Store) Stream(ctx context.Context, hub *Hub, to Address, lastID int64, keepalive time.Duration,
+	emit func(Message) error, ping func() error) error {
+	err := s.stream(ctx, hub, to, lastID, keepalive, emit, ping)
+	if ctx.Err() != nil && !errors.Is(err, ErrInvalid) {
+		return nil
+	}
+	return err
+}
+
+func (s *Store) stream(ctx context.Context, hub *Hub, to Address, lastID int64, keepalive time.Duration,
 	emit func(Message) error, ping func() error) error {
 	if err := to.validate("recipient", false); err != nil {
 		return err
