@@ -102,14 +102,18 @@ func (p *platform) provisionDepartment(ctx context.Context, base, code string, i
 	if err != nil && !errors.Is(err, keys.ErrExists) {
 		return departments.Department{}, fmt.Errorf("department key: %w", err)
 	}
-	c, err := id.ApplyClient(ctx, nil, identity.ClientApplication{Name: "模拟部门业务办理系统 " + code, Department: code,
-		Vendor: "Kaiban simulator", Purpose: "kaiban dev: simulated department system (DB37/T 4431-2021 7.7)"})
+	c, err := simulatorClient(ctx, id, code)
 	if err != nil {
-		return departments.Department{}, fmt.Errorf("API client: %w", err)
+		return departments.Department{}, err
 	}
-	if _, err := id.ReviewClient(ctx, nil, c.ID, identity.Review{Approve: true, Roles: []string{"department-system"},
-		Note: "kaiban dev"}); err != nil {
-		return departments.Department{}, fmt.Errorf("API client review: %w", err)
+	// A new key each start (the secret is shown once); the previous ones are
+	// revoked so that a restarted dev platform leaves one valid key.
+	for _, old := range c.Credentials {
+		if old.RevokedAt == nil {
+			if err := id.RevokeCredential(ctx, nil, c.ID, old.ID); err != nil {
+				return departments.Department{}, fmt.Errorf("revoke old API key: %w", err)
+			}
+		}
 	}
 	cred, err := id.IssueAPIKey(ctx, nil, c.ID, identity.CredentialHMAC, "", time.Time{})
 	if err != nil {
@@ -124,6 +128,31 @@ func (p *platform) provisionDepartment(ctx context.Context, base, code string, i
 		return departments.Department{}, err
 	}
 	return departments.Department{Code: code, Client: client, KeyPassword: password}, nil
+}
+
+// simulatorClient returns the simulated department's approved API client,
+// registering it on the first start.
+func simulatorClient(ctx context.Context, id *identity.Service, code string) (identity.Client, error) {
+	name := "模拟部门业务办理系统 " + code
+	approved, err := id.ListClients(ctx, identity.ClientApproved)
+	if err != nil {
+		return identity.Client{}, fmt.Errorf("API clients: %w", err)
+	}
+	for _, c := range approved {
+		if c.Name == name && c.Department == code {
+			return id.GetClient(ctx, c.ID)
+		}
+	}
+	c, err := id.ApplyClient(ctx, nil, identity.ClientApplication{Name: name, Department: code,
+		Vendor: "Kaiban simulator", Purpose: "kaiban dev: simulated department system (DB37/T 4431-2021 7.7)"})
+	if err != nil {
+		return identity.Client{}, fmt.Errorf("API client: %w", err)
+	}
+	if c, err = id.ReviewClient(ctx, nil, c.ID, identity.Review{Approve: true, Roles: []string{"department-system"},
+		Note: "kaiban dev"}); err != nil {
+		return identity.Client{}, fmt.Errorf("API client review: %w", err)
+	}
+	return c, nil
 }
 
 // bundleEvery is the interval of the periodic bundle job: the longest a

@@ -34,7 +34,7 @@ func TestOpenDepartments_ProvisionsSevenSystems(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("KAIBAN_DEPARTMENTS", "manual")
-	for range 2 { // a restart provisions again, reusing the department keys
+	for range 2 { // a restart reuses the clients and keys, with a new API key each
 		if _, err := p.openDepartments(ctx, "http://127.0.0.1:1", id, ks, iss); err != nil {
 			t.Fatal(err)
 		}
@@ -46,8 +46,12 @@ func TestOpenDepartments_ProvisionsSevenSystems(t *testing.T) {
 		Scan(&clients, &approved, &creds, &deptKeys); err != nil {
 		t.Fatal(err)
 	}
-	if clients != 14 || approved != 14 || creds != 14 || deptKeys != 7 {
-		t.Fatalf("clients %d approved %d credentials %d department keys %d", clients, approved, creds, deptKeys)
+	var valid int
+	if err := p.pool.QueryRow(ctx, `SELECT count(*) FROM identity_credentials WHERE revoked_at IS NULL`).Scan(&valid); err != nil {
+		t.Fatal(err)
+	}
+	if clients != 7 || approved != 7 || creds != 14 || valid != 7 || deptKeys != 7 {
+		t.Fatalf("clients %d approved %d credentials %d (valid %d) department keys %d", clients, approved, creds, valid, deptKeys)
 	}
 	if _, err := ks.Unlock(ctx, keys.Owner{Kind: keys.KindDepartment, ID: "TaxMSP"}, p.departmentKeyPassword("tax")); err != nil {
 		t.Fatalf("tax key: %v", err)
