@@ -209,3 +209,24 @@ func chineseDate(t time.Time) string {
 	}
 	return fmt.Sprintf("%d年%02d月%02d日", t.Year(), int(t.Month()), t.Day())
 }
+
+// AssetTypes returns the asset type definitions of the seven documents, each
+// issued by its department's chain member (members maps a department code to
+// its MSP ID); the operator defines them on chain (asset.DefineAssetType)
+// when the consortium is founded.
+func AssetTypes(members map[string]string) ([]model.AssetTypeDefinition, error) {
+	out := make([]model.AssetTypeDefinition, 0, len(Kinds))
+	for _, k := range Kinds {
+		m, ok := members[k.Department()]
+		if !ok {
+			return nil, fmt.Errorf("%w: no chain member for department %s", ErrInvalid, k.Department())
+		}
+		d := model.AssetTypeDefinition{Code: string(k), Name: k.Title(), Issuers: []string{m},
+			Schema: `{"type":"object","description":"A PDF document rendered and SM2-signed by the issuing department (services/internal/issuance)"}`}
+		if err := d.Validate(); err != nil {
+			return nil, fmt.Errorf("asset type %s: %w", k, err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

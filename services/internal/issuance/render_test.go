@@ -277,3 +277,23 @@ func firstWords(s string) string {
 	}
 	return s
 }
+
+func TestAssetTypes_OnePerDepartment(t *testing.T) {
+	members := map[string]string{}
+	for _, d := range model.Departments {
+		members[d] = strings.ToUpper(d[:1]) + d[1:] + "MSP"
+	}
+	defs, err := AssetTypes(members)
+	if err != nil || len(defs) != 7 {
+		t.Fatalf("%d definitions, %v", len(defs), err)
+	}
+	for _, d := range defs {
+		if k := Kind(d.Code); !k.Valid() || d.Issuers[0] != members[k.Department()] {
+			t.Errorf("definition %+v", d)
+		}
+	}
+	delete(members, model.DeptTax)
+	if _, err := AssetTypes(members); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("missing member: %v", err)
+	}
+}
