@@ -256,6 +256,30 @@ func (s *Server) GetDefinition(ctx context.Context, r api.GetDefinitionRequestOb
 	return api.GetDefinition200JSONResponse(definitionOut(v)), nil
 }
 
+// PutTaskWebhook sets where a department's ready tasks are pushed.
+func (s *Server) PutTaskWebhook(ctx context.Context, r api.PutTaskWebhookRequestObject) (api.PutTaskWebhookResponseObject, error) {
+	reg, err := s.registrySvc()
+	if err != nil {
+		return nil, err
+	}
+	if err := reg.SetWebhook(ctx, string(r.DepartmentCode), r.Body.Url); err != nil {
+		return nil, fieldProblems(err)
+	}
+	return api.PutTaskWebhook204Response{}, nil
+}
+
+// DeleteTaskWebhook stops pushing a department's tasks.
+func (s *Server) DeleteTaskWebhook(ctx context.Context, r api.DeleteTaskWebhookRequestObject) (api.DeleteTaskWebhookResponseObject, error) {
+	reg, err := s.registrySvc()
+	if err != nil {
+		return nil, err
+	}
+	if err := reg.SetWebhook(ctx, string(r.DepartmentCode), ""); err != nil {
+		return nil, err
+	}
+	return api.DeleteTaskWebhook204Response{}, nil
+}
+
 // department is the department whose tasks the caller works: a department
 // system's own; a person's own, or the one named when the person has none.
 func department(ctx context.Context, named string) (string, error) {
@@ -424,7 +448,8 @@ func applicationOut(a *acceptance.Application) api.Application {
 		}{st.DepartmentCode, optSlice(st.DependsOn), st.Key, st.LimitSeconds, st.Department})
 	}
 	for _, m := range a.Materials {
-		out.Materials = append(out.Materials, api.ApplicationMaterial{Asset: m.Asset, Type: m.Type, Material: m.Material, Departments: m.Departments, Grant: m.Grant})
+		out.Materials = append(out.Materials, api.ApplicationMaterial{Asset: m.Asset, Type: m.Type, Material: m.Material, Departments: m.Departments,
+			Grant: api.ApplicationMaterialGrant(m.Grant), Requested: optSlice(m.Requested)})
 	}
 	return out
 }

@@ -305,6 +305,13 @@ func TestWorkflowHTTP_RegistryAcceptanceTasks_Devnet(t *testing.T) {
 		t.Fatalf("%d versions", len(vs.Items))
 	}
 
+	f.ok(204, f.sys, "PUT", "/api/v1/task-webhooks/market", map[string]any{"url": "https://market.example/kaiban/tasks"}, nil)
+	var hook string
+	_ = f.pool.QueryRow(context.Background(), `SELECT coalesce(webhook_url, '') FROM registry_departments WHERE code = 'market'`).Scan(&hook)
+	if hook != "https://market.example/kaiban/tasks" {
+		t.Fatalf("market webhook %q", hook)
+	}
+	f.ok(204, f.sys, "DELETE", "/api/v1/task-webhooks/market", nil, nil)
 	app := decode[api.Application](t, f.call(f.clerk, "POST", "/api/v1/applications", f.form("seal", "tax")), 201)
 	if app.Status != "accepted" || app.DefinitionVersion != 2 || len(app.Steps) != 3 || app.LegalRepresentative.IdNumber == f.form()["legalRepresentative"].(map[string]any)["idNumber"] {
 		t.Fatalf("application %+v", app)
@@ -356,7 +363,8 @@ func TestWorkflowHTTP_RegistryAcceptanceTasks_Devnet(t *testing.T) {
 func (f *wfFixture) wfSnapshot() string {
 	var a, b, c, d int
 	if err := f.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM registry_items), (SELECT count(*) FROM registry_definitions),
-		(SELECT count(*) FROM acceptance_applications), (SELECT count(*) FROM chain_outbox)`).Scan(&a, &b, &c, &d); err != nil {
+		(SELECT count(*) FROM acceptance_applications), (SELECT count(*) FROM chain_outbox)
+		+ (SELECT count(*) FROM registry_departments WHERE webhook_url IS NOT NULL)`).Scan(&a, &b, &c, &d); err != nil {
 		f.t.Fatal(err)
 	}
 	return fmt.Sprint(a, b, c, d)
@@ -426,6 +434,18 @@ func TestWorkflowHTTP_BadInputChangesNothing_Devnet(t *testing.T) {
 		{"definition version unknown", func() *httptest.ResponseRecorder {
 			return f.call(f.clerk, "GET", "/api/v1/items/establishment/definitions/99", nil)
 		}, 404, "not-found", ""},
+		{"webhook not a URL", func() *httptest.ResponseRecorder {
+			return f.call(f.sys, "PUT", "/api/v1/task-webhooks/market", map[string]any{"url": "ftp://x"})
+		}, 400, "invalid", ""},
+		{"webhook unknown department", func() *httptest.ResponseRecorder {
+			return f.call(f.sys, "PUT", "/api/v1/task-webhooks/police", map[string]any{"url": "https://x.example"})
+		}, 404, "not-found", ""},
+		{"webhook by a department system", func() *httptest.ResponseRecorder {
+			return market("PUT", "/api/v1/task-webhooks/market", map[string]any{"url": "https://x.example"})
+		}, 401, "unauthenticated", ""},
+		{"webhook delete by the clerk", func() *httptest.ResponseRecorder {
+			return f.call(f.clerk, "DELETE", "/api/v1/task-webhooks/market", nil)
+		}, 403, "denied", ""},
 		{"tasks of another department", func() *httptest.ResponseRecorder { return market("GET", "/api/v1/tasks?department=seal", nil) }, 403, "denied", ""},
 		{"tasks bad status", func() *httptest.ResponseRecorder { return market("GET", "/api/v1/tasks?status=done", nil) }, 400, "invalid", ""},
 		{"tasks bad limit", func() *httptest.ResponseRecorder { return market("GET", "/api/v1/tasks?limit=0", nil) }, 400, "invalid", ""},

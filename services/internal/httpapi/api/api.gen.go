@@ -84,6 +84,24 @@ func (e ApplicationStatus) Valid() bool {
 	}
 }
 
+// Defines values for ApplicationMaterialGrant.
+const (
+	Granted   ApplicationMaterialGrant = "granted"
+	Requested ApplicationMaterialGrant = "requested"
+)
+
+// Valid indicates whether the value is a known member of the ApplicationMaterialGrant enum.
+func (e ApplicationMaterialGrant) Valid() bool {
+	switch e {
+	case Granted:
+		return true
+	case Requested:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuditProblemKind.
 const (
 	Altered        AuditProblemKind = "altered"
@@ -1063,11 +1081,17 @@ type ApplicationMaterial struct {
 	Asset       string   `json:"asset"`
 	Departments []string `json:"departments"`
 
-	// Grant `recorded`: the reference is kept and the departments' grants are to be created through the locker.
-	Grant    string `json:"grant"`
-	Material string `json:"material"`
-	Type     string `json:"type"`
+	// Grant `granted`: every department that needs it holds an active grant; `requested`: an access request was queued for those that do not (the applicant grants from its locker).
+	Grant    ApplicationMaterialGrant `json:"grant"`
+	Material string                   `json:"material"`
+
+	// Requested Members (MSP IDs) an access request was queued for.
+	Requested *[]string `json:"requested,omitempty"`
+	Type      string    `json:"type"`
 }
+
+// ApplicationMaterialGrant `granted`: every department that needs it holds an active grant; `requested`: an access request was queued for those that do not (the applicant grants from its locker).
+type ApplicationMaterialGrant string
 
 // AssetMonitoring defines model for AssetMonitoring.
 type AssetMonitoring struct {
@@ -2765,6 +2789,12 @@ type TaskMaterialRequest struct {
 // TaskStatus defines model for TaskStatus.
 type TaskStatus string
 
+// TaskWebhook defines model for TaskWebhook.
+type TaskWebhook struct {
+	// Url The endpoint that receives task.ready notices.
+	Url string `json:"url"`
+}
+
 // TimelineStep defines model for TimelineStep.
 type TimelineStep struct {
 	Approver   *string    `json:"approver,omitempty"`
@@ -3335,6 +3365,9 @@ type LoginJSONRequestBody = LoginRequest
 // InterveneInStepJSONRequestBody defines body for InterveneInStep for application/json ContentType.
 type InterveneInStepJSONRequestBody = InterventionInput
 
+// PutTaskWebhookJSONRequestBody defines body for PutTaskWebhook for application/json ContentType.
+type PutTaskWebhookJSONRequestBody = TaskWebhook
+
 // DecideTaskJSONRequestBody defines body for DecideTask for application/json ContentType.
 type DecideTaskJSONRequestBody = TaskDecisionRequest
 
@@ -3649,6 +3682,12 @@ type ServerInterface interface {
 	// InterveneInStep A manual intervention in a step, recorded on chain with its reason
 	// (POST /api/v1/supervision/processes/{processId}/steps/{stepKey}/interventions)
 	InterveneInStep(c *gin.Context, processId ChainID, stepKey ChainID)
+	// DeleteTaskWebhook Stop pushing a department's tasks (it pulls)
+	// (DELETE /api/v1/task-webhooks/{departmentCode})
+	DeleteTaskWebhook(c *gin.Context, departmentCode RegistryCode)
+	// PutTaskWebhook Where a department's ready tasks are pushed
+	// (PUT /api/v1/task-webhooks/{departmentCode})
+	PutTaskWebhook(c *gin.Context, departmentCode RegistryCode)
 	// ListTasks A department's tasks (its queue of process steps)
 	// (GET /api/v1/tasks)
 	ListTasks(c *gin.Context, params ListTasksParams)
@@ -6366,6 +6405,56 @@ func (siw *ServerInterfaceWrapper) InterveneInStep(c *gin.Context) {
 	siw.Handler.InterveneInStep(c, processId, stepKey)
 }
 
+// DeleteTaskWebhook operation middleware
+func (siw *ServerInterfaceWrapper) DeleteTaskWebhook(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "departmentCode" -------------
+	var departmentCode RegistryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "departmentCode", c.Param("departmentCode"), &departmentCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter departmentCode: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteTaskWebhook(c, departmentCode)
+}
+
+// PutTaskWebhook operation middleware
+func (siw *ServerInterfaceWrapper) PutTaskWebhook(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "departmentCode" -------------
+	var departmentCode RegistryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "departmentCode", c.Param("departmentCode"), &departmentCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter departmentCode: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutTaskWebhook(c, departmentCode)
+}
+
 // ListTasks operation middleware
 func (siw *ServerInterfaceWrapper) ListTasks(c *gin.Context) {
 
@@ -6947,6 +7036,8 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/v1/items/:itemCode/definitions", wrapper.ListDefinitions)
 	router.POST(options.BaseURL+"/api/v1/items/:itemCode/definitions", wrapper.CreateDefinition)
 	router.GET(options.BaseURL+"/api/v1/items/:itemCode/definitions/:version", wrapper.GetDefinition)
+	router.DELETE(options.BaseURL+"/api/v1/task-webhooks/:departmentCode", wrapper.DeleteTaskWebhook)
+	router.PUT(options.BaseURL+"/api/v1/task-webhooks/:departmentCode", wrapper.PutTaskWebhook)
 	router.GET(options.BaseURL+"/api/v1/tasks", wrapper.ListTasks)
 	router.GET(options.BaseURL+"/api/v1/tasks/:processId/:stepKey", wrapper.GetTask)
 	router.POST(options.BaseURL+"/api/v1/tasks/:processId/:stepKey/materials/:assetId", wrapper.ReadTaskMaterial)
@@ -17390,6 +17481,201 @@ func (response InterveneInStepdefaultApplicationProblemPlusJSONResponse) VisitIn
 	return err
 }
 
+type DeleteTaskWebhookRequestObject struct {
+	DepartmentCode RegistryCode `json:"departmentCode"`
+}
+
+type DeleteTaskWebhookResponseObject interface {
+	VisitDeleteTaskWebhookResponse(w http.ResponseWriter) error
+}
+
+type DeleteTaskWebhook204Response struct {
+}
+
+func (response DeleteTaskWebhook204Response) VisitDeleteTaskWebhookResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteTaskWebhook400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTaskWebhook400ApplicationProblemPlusJSONResponse) VisitDeleteTaskWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTaskWebhook401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTaskWebhook401ApplicationProblemPlusJSONResponse) VisitDeleteTaskWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTaskWebhook403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTaskWebhook403ApplicationProblemPlusJSONResponse) VisitDeleteTaskWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTaskWebhook404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTaskWebhook404ApplicationProblemPlusJSONResponse) VisitDeleteTaskWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteTaskWebhookdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteTaskWebhookdefaultApplicationProblemPlusJSONResponse) VisitDeleteTaskWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutTaskWebhookRequestObject struct {
+	DepartmentCode RegistryCode `json:"departmentCode"`
+	Body           *PutTaskWebhookJSONRequestBody
+}
+
+type PutTaskWebhookResponseObject interface {
+	VisitPutTaskWebhookResponse(w http.ResponseWriter) error
+}
+
+type PutTaskWebhook204Response struct {
+}
+
+func (response PutTaskWebhook204Response) VisitPutTaskWebhookResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type PutTaskWebhook400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutTaskWebhook400ApplicationProblemPlusJSONResponse) VisitPutTaskWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutTaskWebhook401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutTaskWebhook401ApplicationProblemPlusJSONResponse) VisitPutTaskWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutTaskWebhook403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutTaskWebhook403ApplicationProblemPlusJSONResponse) VisitPutTaskWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutTaskWebhook404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PutTaskWebhook404ApplicationProblemPlusJSONResponse) VisitPutTaskWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutTaskWebhookdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutTaskWebhookdefaultApplicationProblemPlusJSONResponse) VisitPutTaskWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListTasksRequestObject struct {
 	Params ListTasksParams
 }
@@ -19316,6 +19602,12 @@ type StrictServerInterface interface {
 	// InterveneInStep A manual intervention in a step, recorded on chain with its reason
 	// (POST /api/v1/supervision/processes/{processId}/steps/{stepKey}/interventions)
 	InterveneInStep(ctx context.Context, request InterveneInStepRequestObject) (InterveneInStepResponseObject, error)
+	// DeleteTaskWebhook Stop pushing a department's tasks (it pulls)
+	// (DELETE /api/v1/task-webhooks/{departmentCode})
+	DeleteTaskWebhook(ctx context.Context, request DeleteTaskWebhookRequestObject) (DeleteTaskWebhookResponseObject, error)
+	// PutTaskWebhook Where a department's ready tasks are pushed
+	// (PUT /api/v1/task-webhooks/{departmentCode})
+	PutTaskWebhook(ctx context.Context, request PutTaskWebhookRequestObject) (PutTaskWebhookResponseObject, error)
 	// ListTasks A department's tasks (its queue of process steps)
 	// (GET /api/v1/tasks)
 	ListTasks(ctx context.Context, request ListTasksRequestObject) (ListTasksResponseObject, error)
@@ -22837,6 +23129,76 @@ func (sh *strictHandler) InterveneInStep(ctx *gin.Context, processId ChainID, st
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(InterveneInStepResponseObject); ok {
 		if err := validResponse.VisitInterveneInStepResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteTaskWebhook operation middleware
+func (sh *strictHandler) DeleteTaskWebhook(ctx *gin.Context, departmentCode RegistryCode) {
+	var request DeleteTaskWebhookRequestObject
+
+	request.DepartmentCode = departmentCode
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteTaskWebhook(ctx, request.(DeleteTaskWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteTaskWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DeleteTaskWebhookResponseObject); ok {
+		if err := validResponse.VisitDeleteTaskWebhookResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PutTaskWebhook operation middleware
+func (sh *strictHandler) PutTaskWebhook(ctx *gin.Context, departmentCode RegistryCode) {
+	var request PutTaskWebhookRequestObject
+
+	request.DepartmentCode = departmentCode
+
+	var body PutTaskWebhookJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutTaskWebhook(ctx, request.(PutTaskWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutTaskWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(PutTaskWebhookResponseObject); ok {
+		if err := validResponse.VisitPutTaskWebhookResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
