@@ -1129,6 +1129,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/task-webhooks/{departmentCode}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                departmentCode: components["schemas"]["RegistryCode"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Where a department's ready tasks are pushed
+         * @description The department system's endpoint. When one of the department's steps
+         *     becomes ready, the worker POSTs a task.ready notice there
+         *     (`X-Kaiban-Event: task.ready`, `X-Kaiban-Signature: hmac-sm3=<hex>`;
+         *     docs/workflow.md), once per step, retrying a failing endpoint.
+         *     Pulling through listTasks works without one.
+         */
+        put: operations["putTaskWebhook"];
+        post?: never;
+        /** Stop pushing a department's tasks (it pulls) */
+        delete: operations["deleteTaskWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks": {
         parameters: {
             query?: never;
@@ -1729,6 +1756,29 @@ export interface paths {
          * @description authorization.RevokeAuthCode signed by the owner.
          */
         post: operations["revokeLockerAuthCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-assets/{assetId}/access-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An asset's access records (使用记录)
+         * @description 7.6.2 b, 7.3 g: every recorded access to the asset, oldest first — accessor, action, reason, grant or code,
+         *     the transaction's time and ID and the block that holds it, so each time can be checked against the block.
+         */
+        get: operations["listLockerAccessRecords"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2871,6 +2921,13 @@ export interface components {
         DefinitionList: {
             items: components["schemas"]["ProcessDefinition"][];
         };
+        TaskWebhook: {
+            /**
+             * Format: uri
+             * @description The endpoint that receives task.ready notices.
+             */
+            url: string;
+        };
         /** @enum {string} */
         TaskStatus: "pending" | "approved" | "rejected" | "skipped";
         TaskMaterial: {
@@ -3002,8 +3059,13 @@ export interface components {
             type: string;
             material: string;
             departments: string[];
-            /** @description `recorded`: the reference is kept and the departments' grants are to be created through the locker. */
-            grant: string;
+            /**
+             * @description `granted`: every department that needs it holds an active grant; `requested`: an access request was queued for those that do not (the applicant grants from its locker).
+             * @enum {string}
+             */
+            grant: "granted" | "requested";
+            /** @description Members (MSP IDs) an access request was queued for. */
+            requested?: string[];
         };
         Application: {
             /** @description Application ID = process ID on chain. */
@@ -3294,6 +3356,26 @@ export interface components {
             /** @description The transaction's timestamp. */
             time: string;
             txId: string;
+        };
+        LockerAccessRecordList: {
+            items: components["schemas"]["LockerAccessEntry"][];
+        };
+        LockerAccessEntry: {
+            id: string;
+            asset: string;
+            accessor: string;
+            action: string;
+            reason: string;
+            grant?: string;
+            authCode?: string;
+            /** @description The transaction's timestamp. */
+            time: string;
+            txId: string;
+            /**
+             * Format: int64
+             * @description The block holding the record.
+             */
+            block: number;
         };
         LockerContent: {
             asset: string;
@@ -5648,6 +5730,60 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    putTaskWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                departmentCode: components["schemas"]["RegistryCode"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskWebhook"];
+            };
+        };
+        responses: {
+            /** @description Set. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteTaskWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                departmentCode: components["schemas"]["RegistryCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
     listTasks: {
         parameters: {
             query?: {
@@ -6502,6 +6638,33 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listLockerAccessRecords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The access records. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerAccessRecordList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
