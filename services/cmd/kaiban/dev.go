@@ -63,6 +63,9 @@ func runDev(ctx context.Context, e env, args []string) error {
 	if err := p.openStore(ctx); err != nil {
 		return err
 	}
+	if err := p.foundAlliance(ctx); err != nil {
+		return err
+	}
 
 	rs, err := openServices(ctx, p, services)
 	if err != nil {

@@ -173,6 +173,7 @@ func TestDev_SmokeIntegration(t *testing.T) {
 		"--chain-devnet-ops", "-",
 		"--objects-dir", filepath.Join(dir, "objects"),
 		"--secrets-master-key-file", filepath.Join(dir, "master.key"),
+		"--audit-anchor-every", "200ms",
 	}
 	base, errs := started(t, args, map[string]string{"DATABASE_URL": pgtest.URL(t, pool)}, "API")
 
@@ -195,6 +196,17 @@ func TestDev_SmokeIntegration(t *testing.T) {
 	}
 	if key, err := os.ReadFile(filepath.Join(dir, "master.key")); err != nil || len(strings.TrimSpace(string(key))) != 64 {
 		t.Fatalf("master key file: %v %q", err, key)
+	}
+	// The calls above were audited, and the head of the audit log goes on
+	// the devnet within a few anchoring intervals.
+	var anchored int
+	for deadline := time.Now().Add(30 * time.Second); anchored == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM audit_anchors WHERE tx_id <> ''").Scan(&anchored); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if anchored == 0 {
+		t.Fatalf("the audit log's head was not anchored on chain:\n%s", errs.String())
 	}
 	if !strings.Contains(errs.String(), `"msg":"configuration"`) {
 		t.Fatalf("the configuration was not logged at start:\n%s", errs.String())

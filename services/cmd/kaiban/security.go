@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/anchoring"
 	"github.com/kaiban-platform/kaiban/services/internal/audit"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi"
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
@@ -24,7 +26,9 @@ func (p *platform) openSecurity(ctx context.Context) (httpapi.SecurityOptions, e
 	if err != nil {
 		return httpapi.SecurityOptions{}, err
 	}
-	p.started("audit", "every API call recorded, SM3-chained (kaiban audit verify); anchoring needs the ledger's Anchorer")
+	if err := p.startAnchoring(lg); err != nil {
+		return httpapi.SecurityOptions{}, err
+	}
 	missing, err := id.MissingAdmins(ctx)
 	if err != nil {
 		return httpapi.SecurityOptions{}, err
@@ -35,6 +39,41 @@ func (p *platform) openSecurity(ctx context.Context) (httpapi.SecurityOptions, e
 	// The cookie is Secure always: browsers accept Secure cookies from
 	// http://localhost, and anywhere else the portal must be on HTTPS.
 	return httpapi.SecurityOptions{Identity: id, Audit: lg, CookieSecure: true}, nil
+}
+
+// startAnchoring anchors the audit log's head on chain every
+// audit.anchorEvery while the platform runs; without a chain the log is still
+// SM3-chained, and only a deleted tail would go unseen.
+func (p *platform) startAnchoring(lg *audit.Log) error {
+	if p.chain == nil {
+		p.started("audit", "every API call recorded, SM3-chained (kaiban audit verify); not anchored: no chain")
+		return nil
+	}
+	anchors, err := p.auditAnchors()
+	if err != nil {
+		return err
+	}
+	every := p.cfg.Audit.AnchorEvery
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lg.RunAnchoring(ctx, anchors, every)
+	}()
+	// Registered after the log's own closer, so it runs before it.
+	p.onClose(func() { cancel(); <-done })
+	p.started("audit", fmt.Sprintf("every API call recorded, SM3-chained, head anchored on chain every %s (kaiban audit verify)", every))
+	return nil
+}
+
+// auditAnchors is the ledger's record of this platform's audit anchors, kept
+// by the subject chaincode under the platform's own organisation.
+func (p *platform) auditAnchors() (*anchoring.Ledger, error) {
+	subject, err := p.chain.Contract(p.chain.Identities()[0], model.ChaincodeSubject)
+	if err != nil {
+		return nil, err
+	}
+	return anchoring.New(subject)
 }
 
 func (p *platform) openAudit() (*audit.Log, error) {
@@ -145,7 +184,18 @@ func runAudit(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := lg.Verify(ctx, nil)
+	// With a chain configured the ledger's latest anchor is checked too,
+	// which is what finds rows (and local anchors) deleted from the end.
+	var src audit.AnchorSource
+	if cfg.Chain.Endpoint != "" {
+		if err := p.connectChain(chainConfig(cfg.Chain), cfg.Chain.Endpoint); err != nil {
+			return err
+		}
+		if src, err = p.auditAnchors(); err != nil {
+			return err
+		}
+	}
+	rep, err := lg.Verify(ctx, src)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ type Config struct {
 	Objects  Objects  `json:"objects"`
 	Secrets  Secrets  `json:"secrets"`
 	Jobs     Jobs     `json:"jobs"`
+	Audit    Audit    `json:"audit"`
 	Log      Log      `json:"log"`
 }
 
@@ -110,6 +111,11 @@ type Jobs struct {
 	Workers int `json:"workers" doc:"concurrent jobs per queue (chain outbox, reminders, dispatch)"`
 }
 
+// Audit configures the audit log of the api service.
+type Audit struct {
+	AnchorEvery time.Duration `json:"anchorEvery" doc:"how often the audit log's head is anchored on chain (only when it has grown): the longest time rows deleted from the end of the log go unnoticed"`
+}
+
 // Log configures the process log.
 type Log struct {
 	Level  string `json:"level" doc:"least severe level logged: debug, info, warn or error"`
@@ -151,6 +157,7 @@ func Default() Config {
 		},
 		Secrets: Secrets{MasterKeyFile: ".kaiban/master.key"},
 		Jobs:    Jobs{Workers: 8},
+		Audit:   Audit{AnchorEvery: time.Minute},
 		Log:     Log{Level: "info", Format: "json"},
 	}
 }

@@ -50,6 +50,7 @@ func (c Config) Validate() error {
 		"http.writeTimeout":      int64(c.HTTP.WriteTimeout),
 		"http.idleTimeout":       int64(c.HTTP.IdleTimeout),
 		"http.shutdownTimeout":   int64(c.HTTP.ShutdownTimeout),
+		"audit.anchorEvery":      int64(c.Audit.AnchorEvery),
 	} {
 		if d <= 0 {
 			bad(key, "must be positive")
