@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -18,6 +19,12 @@ import (
 )
 
 var benchDuration = flag.Duration("devnet.duration", 10*time.Second, "how long each devnet benchmark configuration runs its load")
+
+// benchArgs are extra kaiban-net devnet flags for the benchmarks, to measure
+// other shapes than the default eight organisations with majority
+// endorsement: -devnet.args="--orgs OperatorMSP,MarketMSP" is the shape of
+// the Fabric anchor in the issue (two peer organisations, majority = both).
+var benchArgs = flag.String("devnet.args", "", "extra kaiban-net devnet flags for the benchmarks, space-separated")
 
 // BenchmarkDevnet_Issue measures kaiban-net devnet, run as a child process, under
 // clients that each issue assets one after the other through the gateway client
@@ -43,7 +50,8 @@ func BenchmarkDevnet_Issue(b *testing.B) {
 		for _, clients := range []int{1, 16, 64, 256} {
 			b.Run(fmt.Sprintf("timeout=%s/size=%d/clients=%d", cfg.timeout, cfg.size, clients), func(b *testing.B) {
 				dir := b.TempDir()
-				proc := startProcess(b, dir, "--batch-timeout", cfg.timeout.String(), "--batch-size", fmt.Sprint(cfg.size))
+				args := append([]string{"--batch-timeout", cfg.timeout.String(), "--batch-size", fmt.Sprint(cfg.size)}, strings.Fields(*benchArgs)...)
+				proc := startProcess(b, dir, args...)
 				defer proc.stop(b)
 				k := setupKaiban(b, dialAddr(b, proc.addr), cryptogen.Layout{Dir: filepath.Join(dir, "crypto")})
 				assets := k.issuer(b)
@@ -70,7 +78,7 @@ func BenchmarkDevnet_Issue(b *testing.B) {
 // concurrent clients.
 func BenchmarkDevnet_Evaluate(b *testing.B) {
 	dir := b.TempDir()
-	proc := startProcess(b, dir)
+	proc := startProcess(b, dir, strings.Fields(*benchArgs)...)
 	defer proc.stop(b)
 	k := setupKaiban(b, dialAddr(b, proc.addr), cryptogen.Layout{Dir: filepath.Join(dir, "crypto")})
 	assets := k.issuer(b)

@@ -151,7 +151,6 @@ func (s *Server) deliverBlocks(ctx context.Context, env *common.Envelope, send f
 	return common.Status_SUCCESS, nil
 }
 
-
 // position resolves a seek position against the current height. NextCommit and
 // Newest as a start mean the next block and the last block; Oldest is block 0.
 func position(p *ab.SeekPosition, height uint64, isStart bool) (uint64, bool) {
