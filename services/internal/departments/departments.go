@@ -56,6 +56,9 @@ type Config struct {
 	// Reject, when set, decides which tasks an automatic simulator rejects
 	// and with what opinion (a test's rejected step).
 	Reject func(sdk.Task) (opinion string, reject bool)
+	// Parallel is how many tasks a simulator works on at once (default 4),
+	// as a department's several officers would.
+	Parallel int
 	// Logger receives one line per decision (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -102,6 +105,9 @@ func New(d Department, cfg Config) (*Simulator, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 4
+	}
 	return &Simulator{dept: d, kind: kind, cfg: cfg, seen: map[string]time.Time{}, decided: map[string]bool{},
 		waiting: map[string]sdk.Task{}}, nil
 }
@@ -137,16 +143,29 @@ func (s *Simulator) Step(ctx context.Context) (int, error) {
 		if err != nil {
 			return decided, fmt.Errorf("%s: list tasks: %w", s.dept.Code, err)
 		}
-		var errs []error
+		var (
+			mu   sync.Mutex
+			errs []error
+			wg   sync.WaitGroup
+			sem  = make(chan struct{}, s.cfg.Parallel)
+		)
 		for _, t := range page.Items {
-			ok, err := s.handle(ctx, t)
-			if err != nil {
-				errs = append(errs, err)
-			}
-			if ok {
-				decided++
-			}
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				ok, err := s.handle(ctx, t)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+				}
+				if ok {
+					decided++
+				}
+			}()
 		}
+		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
 			return decided, err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"testing"
@@ -58,7 +59,7 @@ type devnetEnv struct {
 	applicant string
 }
 
-func newDevnet(t *testing.T) *devnetEnv {
+func newDevnet(t testing.TB) *devnetEnv {
 	pool := pgtest.New(t)
 	if _, err := jobs.Migrate(ctx, pool); err != nil {
 		t.Fatal(err)
@@ -247,7 +248,7 @@ func establishmentForm(applicant string) acceptance.Form {
 // found bootstraps the chain, admits the seven departments with keys in the
 // key service, defines the asset types of their documents and opens an
 // active enterprise whose key is in the key service; it returns its ID.
-func found(t *testing.T, ch *chain.Client, ks *keys.Service) string {
+func found(t testing.TB, ch *chain.Client, ks *keys.Service) string {
 	t.Helper()
 	submit := func(ref, cc, fn string, args ...string) *chain.Result {
 		t.Helper()
@@ -312,7 +313,7 @@ func found(t *testing.T, ch *chain.Client, ks *keys.Service) string {
 	return firm.ID
 }
 
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {
@@ -356,5 +357,42 @@ func TestFleet_Devnet_RejectedStep(t *testing.T) {
 	var opinion string
 	if err := e.pool.QueryRow(ctx, `SELECT record->>'opinion' FROM ledger_steps WHERE process = $1 AND step_key = 'tax'`, a.ID).Scan(&opinion); err != nil || opinion != "涉税登记信息不完整" {
 		t.Fatalf("tax opinion %q, %v", opinion, err)
+	}
+}
+
+// BenchmarkFleet_Devnet_Establishments measures establishments per minute
+// end to end (acceptance → seven departments through the REST API → bundle
+// on chain) with the departments approving at once, for batches of
+// concurrent applications.
+func BenchmarkFleet_Devnet_Establishments(b *testing.B) {
+	for _, concurrent := range []int{8, 32} {
+		b.Run(fmt.Sprintf("concurrent=%d", concurrent), func(b *testing.B) {
+			e := newDevnet(b)
+			fleet, err := departments.Start(ctx, e.depts, departments.Config{Poll: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer fleet.Stop()
+			b.ResetTimer()
+			start := time.Now()
+			done := 0
+			for b.Loop() {
+				ids := make([]string, concurrent)
+				for i := range ids {
+					a, err := e.acc.Accept(ctx, establishmentForm(e.applicant), fmt.Sprintf("clerk-%d", i))
+					if err != nil {
+						b.Fatal(err)
+					}
+					ids[i] = a.ID
+				}
+				eventually(b, 10*time.Minute, "bundles", func() bool {
+					var n int
+					_ = e.pool.QueryRow(ctx, `SELECT count(*) FROM ledger_bundles WHERE process = ANY($1)`, ids).Scan(&n)
+					return n == len(ids)
+				})
+				done += concurrent
+			}
+			b.ReportMetric(float64(done)/time.Since(start).Minutes(), "establishments/min")
+		})
 	}
 }
