@@ -62,7 +62,11 @@ type Task struct {
 	Inputs         []string
 	Outputs        []string
 	Pushed         []string
-	Materials      []TaskMaterial
+	// Information is what the step is pushed (7.5 c): the application's
+	// data for each name of Pushed it holds, and "accumulated", the outputs
+	// of the process's approved steps by step key.
+	Information map[string]any
+	Materials   []TaskMaterial
 }
 
 // TaskFilter selects a department's tasks.
@@ -224,6 +228,9 @@ func (s *Service) Task(ctx context.Context, department, process, step string) (*
 			}
 		}
 	}
+	if err := s.pushInformation(ctx, t); err != nil {
+		return nil, err
+	}
 	var ms []Material
 	if err := json.Unmarshal(materials, &ms); err != nil {
 		return nil, fmt.Errorf("task %s/%s materials: %w", process, step, err)
@@ -245,6 +252,50 @@ func (s *Service) Task(ctx context.Context, department, process, step string) (*
 		t.Materials = append(t.Materials, tm)
 	}
 	return t, nil
+}
+
+// pushInformation fills t.Information from the application (personal data
+// masked) and the outputs of the process's approved steps.
+func (s *Service) pushInformation(ctx context.Context, t *Task) error {
+	a, err := s.Get(ctx, t.Process)
+	if err != nil {
+		return err
+	}
+	f := a.Form
+	basics := map[string]any{"name": f.Name, "enterpriseType": f.EnterpriseType, "registeredCapital": f.RegisteredCapital,
+		"address": f.Address, "businessScope": f.BusinessScope}
+	info := map[string]any{}
+	for _, name := range t.Pushed {
+		switch name {
+		case "enterprise-basics":
+			info[name] = basics
+		case "application-form":
+			info[name] = map[string]any{"enterprise": basics, "services": f.Services, "shareholders": f.Shareholders}
+		case "legal-representative":
+			info[name] = f.LegalRepresentative
+		}
+	}
+	rows, err := s.cfg.Pool.Query(ctx, `SELECT step_key, coalesce(record->'outputs', '[]') FROM ledger_steps
+		WHERE process = $1 AND status = 'approved' ORDER BY step_key`, t.Process)
+	if err != nil {
+		return fmt.Errorf("accumulated information of %s: %w", t.Process, err)
+	}
+	defer rows.Close()
+	acc := map[string][]string{}
+	for rows.Next() {
+		var key string
+		var outputs []string
+		if err := rows.Scan(&key, &outputs); err != nil {
+			return fmt.Errorf("accumulated information of %s: %w", t.Process, err)
+		}
+		acc[key] = outputs
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	info["accumulated"] = acc
+	t.Information = info
+	return nil
 }
 
 // ReadMaterial returns the content of an asset of the task's applicant that

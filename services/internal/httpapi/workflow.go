@@ -376,6 +376,10 @@ func (s *Server) GetTask(ctx context.Context, r api.GetTaskRequestObject) (api.G
 		return nil, err
 	}
 	out := taskOut(t)
+	if t.Information != nil {
+		info := t.Information
+		out.Information = &info
+	}
 	return api.GetTask200JSONResponse(out), nil
 }
 

@@ -344,6 +344,20 @@ func TestWorkflowHTTP_RegistryAcceptanceTasks_Devnet(t *testing.T) {
 		st := decode[api.TaskList](t, seal("GET", "/api/v1/tasks?ready=true", nil), 200)
 		return len(st.Items) == 1 && st.Items[0].Step == "seal"
 	})
+	sealTask := decode[api.Task](t, seal("GET", "/api/v1/tasks/"+app.Id+"/seal", nil), 200)
+	if sealTask.Information == nil {
+		t.Fatal("no information pushed to the seal step")
+	}
+	info := *sealTask.Information
+	basics, _ := info["enterprise-basics"].(map[string]any)
+	acc, _ := info["accumulated"].(map[string]any)
+	rep, _ := info["legal-representative"].(map[string]any)
+	if basics["name"] != "济南市明湖信息技术有限公司" || acc == nil || rep == nil || rep["idNumber"] == f.form()["legalRepresentative"].(map[string]any)["idNumber"] {
+		t.Fatalf("information pushed to the seal step %+v", info)
+	}
+	if _, ok := acc["licence"]; !ok {
+		t.Fatalf("the licence's outputs are not accumulated: %+v", acc)
+	}
 	if done := decode[api.TaskList](t, market("GET", "/api/v1/tasks?status=approved", nil), 200); len(done.Items) != 1 || done.Items[0].Opinion == nil {
 		t.Fatalf("market's approved tasks %+v", done)
 	}

@@ -2690,14 +2690,21 @@ type Task struct {
 	DecisionOutputs *[]string  `json:"decisionOutputs,omitempty"`
 
 	// Department Department code.
-	Department     string         `json:"department"`
-	DependsOn      *[]string      `json:"dependsOn,omitempty"`
-	EnterpriseName *string        `json:"enterpriseName,omitempty"`
-	EnterpriseType *string        `json:"enterpriseType,omitempty"`
-	Inputs         *[]string      `json:"inputs,omitempty"`
-	Item           string         `json:"item"`
-	LimitSeconds   int64          `json:"limitSeconds"`
-	Materials      []TaskMaterial `json:"materials"`
+	Department     string    `json:"department"`
+	DependsOn      *[]string `json:"dependsOn,omitempty"`
+	EnterpriseName *string   `json:"enterpriseName,omitempty"`
+	EnterpriseType *string   `json:"enterpriseType,omitempty"`
+
+	// Information The information pushed to the department (7.5 c), read with the
+	// task: for each name the step's definition lists in `pushed` that
+	// the application holds (`enterprise-basics`, `application-form`,
+	// `legal-representative` masked), and `accumulated`: the outputs
+	// (asset IDs) of the process's approved steps by step key.
+	Information  *map[string]interface{} `json:"information,omitempty"`
+	Inputs       *[]string               `json:"inputs,omitempty"`
+	Item         string                  `json:"item"`
+	LimitSeconds int64                   `json:"limitSeconds"`
+	Materials    []TaskMaterial          `json:"materials"`
 
 	// Member The department's chain member (MSP ID).
 	Member  string  `json:"member"`
