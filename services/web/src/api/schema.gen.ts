@@ -2966,6 +2966,16 @@ export interface components {
             /** @description Asset types the step is expected to issue. */
             outputs?: string[];
             pushed?: string[];
+            /**
+             * @description The information pushed to the department (7.5 c), read with the
+             *     task: for each name the step's definition lists in `pushed` that
+             *     the application holds (`enterprise-basics`, `application-form`,
+             *     `legal-representative` masked), and `accumulated`: the outputs
+             *     (asset IDs) of the process's approved steps by step key.
+             */
+            information?: {
+                [key: string]: unknown;
+            };
             materials: components["schemas"]["TaskMaterial"][];
             opinion?: string;
             /** Format: date-time */
