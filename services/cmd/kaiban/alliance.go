@@ -25,6 +25,7 @@ func (p *platform) foundAlliance(ctx context.Context) error {
 		return fmt.Errorf("departments to admit: %w", err)
 	}
 	var members []alliance.Member
+	issuers := map[string]string{}
 	for rows.Next() {
 		var m alliance.Member
 		if err := rows.Scan(&m.Department, &m.MSPID, &m.Name); err != nil {
@@ -37,6 +38,7 @@ func (p *platform) foundAlliance(ctx context.Context) error {
 		}
 		m.Password = p.departmentKeyPassword(m.Department)
 		members = append(members, m)
+		issuers[m.Department] = m.MSPID
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -48,5 +50,5 @@ func (p *platform) foundAlliance(ctx context.Context) error {
 		return fmt.Errorf("found the consortium: %w", err)
 	}
 	p.started("consortium", fmt.Sprintf("%s founding, %d departments admitted on chain", founder.MSPID, len(members)))
-	return nil
+	return p.defineDocumentTypes(ctx, founder.MSPID, issuers)
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/chain"
 	"github.com/kaiban-platform/kaiban/services/internal/departments"
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
 	"github.com/kaiban-platform/kaiban/services/internal/issuance"
@@ -153,6 +155,32 @@ func simulatorClient(ctx context.Context, id *identity.Service, code string) (id
 		return identity.Client{}, fmt.Errorf("API client review: %w", err)
 	}
 	return c, nil
+}
+
+// defineDocumentTypes defines on chain, as the operator (which holds the
+// contract permission), the asset types of the seven documents of unified
+// issuance, each issued by its department's member. Defining a type again
+// with the same definition changes nothing, so it runs at every start.
+func (p *platform) defineDocumentTypes(ctx context.Context, operator string, members map[string]string) error {
+	defs, err := issuance.AssetTypes(members)
+	if err != nil {
+		return err
+	}
+	ct, err := p.chain.Contract(operator+"/Admin", model.ChaincodeAsset)
+	if err != nil {
+		return fmt.Errorf("document asset types: %w", err)
+	}
+	for _, d := range defs {
+		arg, err := model.Canonical(&d)
+		if err != nil {
+			return err
+		}
+		if _, err := ct.Submit(ctx, "DefineAssetType", chain.WithArguments(string(arg))); err != nil {
+			return fmt.Errorf("define asset type %s: %w", d.Code, err)
+		}
+	}
+	p.started("document types", fmt.Sprintf("%d asset types of unified issuance defined on chain", len(defs)))
+	return nil
 }
 
 // bundleEvery is the interval of the periodic bundle job: the longest a
