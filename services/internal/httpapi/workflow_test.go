@@ -286,6 +286,19 @@ func TestWorkflowHTTP_RegistryAcceptanceTasks_Devnet(t *testing.T) {
 	if len(items.Items) != 1 || items.Items[0].Code != "establishment" || items.Items[0].CurrentVersion == nil || *items.Items[0].CurrentVersion != 1 {
 		t.Fatalf("items %+v", items)
 	}
+	put := map[string]any{"name": "印章刻制", "kind": "public-service", "department": "seal", "legalBasis": "《印章治安管理办法》", "timeLimitDays": 1,
+		"materials": []any{map[string]any{"code": "business-licence", "name": "营业执照", "required": true, "assetType": "business-licence", "departments": []string{"seal"}}}}
+	sealItem := decode[api.Item](t, f.call(f.sys, "PUT", "/api/v1/items/seal-engraving", put), 200)
+	if sealItem.Code != "seal-engraving" || sealItem.CurrentVersion != nil || len(sealItem.Materials) != 1 || sealItem.Materials[0].AssetType == nil {
+		t.Fatalf("put item %+v", sealItem)
+	}
+	put["timeLimitDays"] = 2
+	if again := decode[api.Item](t, f.call(f.sys, "PUT", "/api/v1/items/seal-engraving", put), 200); again.TimeLimitDays != 2 {
+		t.Fatalf("updated item %+v", again)
+	}
+	if got := decode[api.Item](t, f.call(f.clerk, "GET", "/api/v1/items/seal-engraving", nil), 200); got.Name != "印章刻制" || got.TimeLimitDays != 2 {
+		t.Fatalf("item %+v", got)
+	}
 	v1 := decode[api.ProcessDefinition](t, f.call(f.clerk, "GET", "/api/v1/items/establishment/definitions/1", nil), 200)
 	if len(v1.Steps) != 7 || v1.Steps[0].Key != "licence" || len(v1.Digest) != 64 {
 		t.Fatalf("v1 %+v", v1)
