@@ -24,9 +24,10 @@ import (
 // The simulators are configured from the environment until the config
 // struct has a section for them:
 //
-//	KAIBAN_DEPARTMENTS        auto, manual, or off (default: off until kaiban dev
-//	                          founds the department members on chain with these keys)
+//	KAIBAN_DEPARTMENTS        auto, manual, or off (default: auto in a process that
+//	                          runs the embedded devnet, i.e. kaiban dev; off otherwise)
 //	KAIBAN_DEPARTMENTS_DELAY  how long an automatic decision waits (default 2s)
+//	KAIBAN_DEPARTMENTS_POLL   how often each system pulls its tasks (default 1s)
 //	KAIBAN_ISSUANCE_FONT      a CJK TrueType font (default: scripts/install-fonts.sh's)
 
 // openIssuance makes unified issuance over the locker, the outbox and the
@@ -48,6 +49,9 @@ func (p *platform) openIssuance(keySvc *keys.Service, lk *locker.Service, clerk 
 // carry that key's public key (the dev consortium bootstrap admits it).
 func (p *platform) openDepartments(ctx context.Context, base string, id *identity.Service, keySvc *keys.Service, iss *issuance.Service) (*running, error) {
 	mode := departments.Mode(os.Getenv("KAIBAN_DEPARTMENTS"))
+	if mode == "" && p.devnetOps != "" {
+		mode = departments.Auto
+	}
 	if mode == "off" || mode == "" {
 		p.started("departments", "simulated department systems off (KAIBAN_DEPARTMENTS=auto|manual starts them)")
 		return &running{run: func(ctx context.Context) error { <-ctx.Done(); return nil }}, nil
@@ -60,6 +64,14 @@ func (p *platform) openDepartments(ctx context.Context, base string, id *identit
 		}
 		delay = v
 	}
+	poll := time.Second
+	if d := os.Getenv("KAIBAN_DEPARTMENTS_POLL"); d != "" {
+		v, err := time.ParseDuration(d)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("KAIBAN_DEPARTMENTS_POLL %q: want a duration such as 1s", d)
+		}
+		poll = v
+	}
 	var depts []departments.Department
 	for _, code := range departments.Codes {
 		d, err := p.provisionDepartment(ctx, base, code, id, keySvc, iss)
@@ -68,7 +80,7 @@ func (p *platform) openDepartments(ctx context.Context, base string, id *identit
 		}
 		depts = append(depts, d)
 	}
-	cfg := departments.Config{Mode: mode, Delay: delay, Logger: p.log}
+	cfg := departments.Config{Mode: mode, Delay: delay, Poll: poll, Logger: p.log}
 	if _, err := departments.New(depts[0], cfg); err != nil { // the mode is checked before anything runs
 		return nil, err
 	}
