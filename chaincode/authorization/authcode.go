@@ -40,18 +40,7 @@ func (c *Contract) IssueAuthCode(ctx contractapi.TransactionContextInterface, is
 		return retriedAuthCode(ctx, &existing, issue, signature)
 	}
 
-	asset, err := availableAsset(ctx, req.Asset)
-	if err != nil {
-		return nil, err
-	}
-	if asset.Owner != req.Owner {
-		return nil, model.Errorf(model.CodeDenied, "%s does not own asset %s; only its owner may issue codes for it", req.Owner, asset.ID)
-	}
-	owner, err := signedBySubject(ctx, req.Owner, ActionIssueAuthCode, issue, signature, true)
-	if err != nil {
-		return nil, err
-	}
-	if err := mayTransact(owner); err != nil {
+	if err := ownerActs(ctx, req.Asset, req.Owner, ActionIssueAuthCode, issue, signature, "issue codes for it"); err != nil {
 		return nil, err
 	}
 	if _, err := future("expiresAt", req.ExpiresAt, now); err != nil {

@@ -162,6 +162,24 @@ func signedBySubject(ctx contractapi.TransactionContextInterface, id, action, ca
 	return s, nil
 }
 
+// ownerActs checks the common ground of every act that gives access to an
+// asset: the asset is available, owner owns it, signed the request for action
+// with its key, and may transact. what names the act in the refusal.
+func ownerActs(ctx contractapi.TransactionContextInterface, assetID, owner, action, canonical, signature, what string) error {
+	asset, err := availableAsset(ctx, assetID)
+	if err != nil {
+		return err
+	}
+	if asset.Owner != owner {
+		return model.Errorf(model.CodeDenied, "%s does not own asset %s; only its owner may %s", owner, asset.ID, what)
+	}
+	s, err := signedBySubject(ctx, owner, action, canonical, signature, true)
+	if err != nil {
+		return err
+	}
+	return mayTransact(s)
+}
+
 // mayTransact refuses a subject without the transact permission (交易权限,
 // 7.4.2 b): granting access to an asset is one of its transactions.
 func mayTransact(s *model.Subject) error {

@@ -42,18 +42,7 @@ func (c *Contract) Grant(ctx contractapi.TransactionContextInterface, request, s
 		return retriedGrant(ctx, &existing, request, signature)
 	}
 
-	asset, err := availableAsset(ctx, req.Asset)
-	if err != nil {
-		return nil, err
-	}
-	if asset.Owner != req.Grantor {
-		return nil, model.Errorf(model.CodeDenied, "%s does not own asset %s; only its owner may grant it", req.Grantor, asset.ID)
-	}
-	grantor, err := signedBySubject(ctx, req.Grantor, ActionGrant, request, signature, true)
-	if err != nil {
-		return nil, err
-	}
-	if err := mayTransact(grantor); err != nil {
+	if err := ownerActs(ctx, req.Asset, req.Grantor, ActionGrant, request, signature, "grant it"); err != nil {
 		return nil, err
 	}
 	if _, err := future("expiresAt", req.ExpiresAt, now); err != nil {
