@@ -363,7 +363,7 @@ func keyRecovery(r keys.Recovery) api.KeyRecovery {
 		Id: r.ID, Owner: api.KeyOwner{Kind: api.KeyOwnerKind(r.Owner.Kind), Id: r.Owner.ID}, BackupId: r.BackupID,
 		Threshold: r.Threshold, Status: api.KeyRecoveryStatus(r.Status), Holders: keyHolders(r.Holders),
 		RequestedBy: optionalString(r.RequestedBy),
-		Submitted: r.Submitted, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, ClosedAt: optionalTime(r.ClosedAt),
+		Submitted:   r.Submitted, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, ClosedAt: optionalTime(r.ClosedAt),
 	}
 }
 

@@ -254,4 +254,3 @@ func BenchmarkLoad_Version(b *testing.B) {
 	}
 	loadCases(b, serveLoopback(b, s.Handler())+"/api/v1/version")
 }
-

@@ -353,18 +353,21 @@ func (s *Server) ListSupervisedProcesses(ctx context.Context, r api.ListSupervis
 	if out.Items, err = convert[[]api.SupervisedProcess](ps); err != nil {
 		return nil, err
 	}
-	if limit := max(f.Limit, 50*boolInt(f.Limit == 0)); len(ps) == limit {
-		next := ps[len(ps)-1].CreatedAt.Format(time.RFC3339Nano)
-		out.Next = &next
-	}
+	out.Next = nextPage(len(ps), f.Limit, supervision.DefaultLimit, func() string { return ps[len(ps)-1].CreatedAt.Format(time.RFC3339Nano) })
 	return out, nil
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
+// nextPage returns the cursor of the next page when this page of n items is
+// full (limit, or def when limit is 0), and nil at the end of the list.
+func nextPage(n, limit, def int, last func() string) *string {
+	if limit == 0 {
+		limit = def
 	}
-	return 0
+	if n == 0 || n < limit {
+		return nil
+	}
+	c := last()
+	return &c
 }
 
 // GetProcessTimeline returns one application's timeline.
@@ -419,10 +422,7 @@ func (s *Server) ListSupervisionAlerts(ctx context.Context, r api.ListSupervisio
 	if out.Items, err = convert[[]api.SupervisionAlert](as); err != nil {
 		return nil, err
 	}
-	if len(as) > 0 && len(as) == max(limit, 50*boolInt(limit == 0)) {
-		next := strconv.FormatInt(as[len(as)-1].ID, 10)
-		out.Next = &next
-	}
+	out.Next = nextPage(len(as), limit, supervision.DefaultLimit, func() string { return strconv.FormatInt(as[len(as)-1].ID, 10) })
 	return out, nil
 }
 
@@ -467,10 +467,7 @@ func (s *Server) ListRegulatedAssets(ctx context.Context, r api.ListRegulatedAss
 	if out.Items, err = convert[[]api.RegulatedAsset](as); err != nil {
 		return nil, err
 	}
-	if len(as) > 0 && len(as) == max(f.Limit, 50*boolInt(f.Limit == 0)) {
-		next := as[len(as)-1].CreatedAt.Format(time.RFC3339Nano)
-		out.Next = &next
-	}
+	out.Next = nextPage(len(as), f.Limit, supervision.DefaultLimit, func() string { return as[len(as)-1].CreatedAt.Format(time.RFC3339Nano) })
 	return out, nil
 }
 
@@ -493,10 +490,7 @@ func (s *Server) ListRegulatedTransactions(ctx context.Context, r api.ListRegula
 	if out.Items, err = convert[[]api.RegulatedTransaction](txs); err != nil {
 		return nil, err
 	}
-	if len(txs) > 0 && len(txs) == max(limit, 50*boolInt(limit == 0)) {
-		next := strconv.FormatInt(txs[len(txs)-1].BlockNumber, 10)
-		out.Next = &next
-	}
+	out.Next = nextPage(len(txs), limit, supervision.DefaultLimit, func() string { return strconv.FormatInt(txs[len(txs)-1].BlockNumber, 10) })
 	return out, nil
 }
 
@@ -614,9 +608,6 @@ func (s *Server) ListMonitoringAlerts(ctx context.Context, r api.ListMonitoringA
 	if out.Items, err = convert[[]api.MonitoringAlert](as); err != nil {
 		return nil, err
 	}
-	if len(as) > 0 && len(as) == max(limit, 50*boolInt(limit == 0)) {
-		next := strconv.FormatInt(as[len(as)-1].ID, 10)
-		out.Next = &next
-	}
+	out.Next = nextPage(len(as), limit, monitoring.DefaultLimit, func() string { return strconv.FormatInt(as[len(as)-1].ID, 10) })
 	return out, nil
 }

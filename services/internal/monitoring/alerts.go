@@ -11,6 +11,9 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/messages"
 )
 
+// DefaultLimit is the page size of a list asked for with limit 0.
+const DefaultLimit = 50
+
 // Alert rules.
 const (
 	RuleNodeDown     = "node.down"      // a node's /healthz does not answer 200
@@ -127,7 +130,7 @@ func (s *Service) Alerts(ctx context.Context, open bool, before int64, limit int
 		return nil, fmt.Errorf("%w: limit must be 1 to 200 and before an alert ID", ErrInvalid)
 	}
 	if limit == 0 {
-		limit = 50
+		limit = DefaultLimit
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, rule, subject, detail, value, threshold, raised_at, resolved_at
 		FROM monitoring_alerts WHERE (NOT $1 OR resolved_at IS NULL) AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`, open, before, limit)

@@ -14,6 +14,9 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
 )
 
+// DefaultLimit is the page size of a list asked for with limit 0.
+const DefaultLimit = 50
+
 // Queue is the River queue of supervision's jobs.
 const Queue = "supervision"
 
@@ -116,7 +119,7 @@ func (s *Service) Alerts(ctx context.Context, kind string, before int64, limit i
 		return nil, fmt.Errorf("%w: limit must be 1 to 200 and before an alert ID", ErrInvalid)
 	}
 	if limit == 0 {
-		limit = 50
+		limit = DefaultLimit
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, kind, process, step_key, department, deadline, detail, outbox_key, raised_at
 		FROM supervision_alerts WHERE ($1 = '' OR kind = $1) AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`, kind, before, limit)

@@ -162,7 +162,7 @@ func (s *Service) RegulatedAssets(ctx context.Context, aud Auditor, regulator st
 		return nil, fmt.Errorf("%w: limit must be 1 to 200", ErrInvalid)
 	}
 	if f.Limit == 0 {
-		f.Limit = 50
+		f.Limit = DefaultLimit
 	}
 	var before *time.Time
 	if !f.Before.IsZero() {
@@ -204,7 +204,7 @@ func (s *Service) RegulatedTransactions(ctx context.Context, aud Auditor, regula
 		return nil, fmt.Errorf("%w: limit must be 1 to 200 and before a block number", ErrInvalid)
 	}
 	if limit == 0 {
-		limit = 50
+		limit = DefaultLimit
 	}
 	rows, err := s.pool.Query(ctx, `SELECT e.tx_id, e.chaincode, e.event_name, e.block_number, e.projected_at, e.payload
 		FROM ledger_events e

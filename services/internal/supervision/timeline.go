@@ -214,7 +214,7 @@ func (s *Service) Processes(ctx context.Context, f ProcessFilter) ([]ProcessSumm
 		return nil, fmt.Errorf("%w: limit must be 1 to 200", ErrInvalid)
 	}
 	if f.Limit == 0 {
-		f.Limit = 50
+		f.Limit = DefaultLimit
 	}
 	var before *time.Time
 	if !f.Before.IsZero() {
