@@ -3,7 +3,6 @@ package issuance_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -13,11 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emmansun/gmsm/sm2"
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
 	"github.com/kaiban-platform/kaiban/chaincode/model"
@@ -25,14 +22,9 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/chain/chaintest"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi"
 	"github.com/kaiban-platform/kaiban/services/internal/issuance"
-	"github.com/kaiban-platform/kaiban/services/internal/jobs"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
-	"github.com/kaiban-platform/kaiban/services/internal/locker"
-	"github.com/kaiban-platform/kaiban/services/internal/objectstore"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
-	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
-	"github.com/kaiban-platform/kaiban/services/internal/pii"
-	"github.com/kaiban-platform/kaiban/services/internal/projection"
+	"github.com/kaiban-platform/kaiban/services/internal/platformtest"
 )
 
 var ctx = context.Background()
@@ -54,72 +46,17 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{pool: pgtest.New(t)}
-	if _, err := jobs.Migrate(ctx, e.pool); err != nil {
-		t.Fatal(err)
-	}
-	net := chaintest.Start(t, chaintest.Options{})
-	e.chain = net.Connect(t)
-	e.k = chaintest.MustFound(t, e.chain)
-	var err error
-	if e.keys, err = keys.New(e.pool, keys.Config{KDF: keys.KDF{Algorithm: keys.KDFPBKDF2SM3, Iterations: keys.MinIterations}}); err != nil {
-		t.Fatal(err)
-	}
-	store, err := objectstore.NewFS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.ob, err = outbox.New(e.pool, e.chain, outbox.Config{Key: []byte("0123456789abcdef"), RetryBase: 50 * time.Millisecond, LaneWait: 20 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	workers := river.NewWorkers()
-	e.ob.Register(workers)
-	rc, err := jobs.NewClient(e.pool, workers, jobs.Config{Queues: map[string]int{outbox.Queue: 4}, FetchPollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		rc.Stop(stop)
-	})
-	id, err := e.chain.Identity(chaintest.Operator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pctx, stopProjection := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		projection.New(e.pool, id, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx)
-	}()
-	t.Cleanup(func() { stopProjection(); <-done })
-	protector, err := pii.New(1, bytes.Repeat([]byte{7}, pii.MasterKeySize), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lk, err := locker.New(locker.Config{Pool: e.pool, Store: store, Keys: e.keys, Outbox: e.ob,
-		PII: protector, Chain: e.chain, Gateway: chaintest.Operator})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := platformtest.Start(t, platformtest.Options{})
+	e := &env{chain: p.Chain, k: p.Consortium, pool: p.Pool, keys: p.Keys, ob: p.Outbox}
 	r, err := issuance.NewRenderer("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.svc, err = issuance.New(issuance.Config{Pool: e.pool, Renderer: r, Locker: lk, Outbox: e.ob, Clerk: chaintest.Operator}); err != nil {
+	if e.svc, err = issuance.New(issuance.Config{Pool: e.pool, Renderer: r, Locker: p.Locker, Outbox: e.ob, Clerk: chaintest.Operator}); err != nil {
 		t.Fatal(err)
 	}
 	return e
 }
-
-type sm2Signer struct{ k *sm2.PrivateKey }
-
-func (s sm2Signer) Public() *ecdsa.PublicKey        { return &s.k.PublicKey }
-func (s sm2Signer) Sign(msg []byte) ([]byte, error) { return gm.Sign(s.k, msg) }
 
 // company opens an active enterprise subject on chain whose key is in the
 // key service (the locker wraps data keys for it).
@@ -178,7 +115,7 @@ func (e *env) issueLicence(t testing.TB, owner, process string) *issuance.Issued
 		var err error
 		out, err = e.svc.IssueDocument(ctx, tx, issuance.DocumentInput{
 			Document: licence(), Owner: owner, Process: process,
-			Signer: sm2Signer{e.k.MarketKey}, Identity: chaintest.Market,
+			Signer: platformtest.SM2Signer{Key: e.k.MarketKey}, Identity: chaintest.Market,
 		})
 		return err
 	})
@@ -332,7 +269,7 @@ func (e *env) issueLicenceNoWait(t testing.TB, owner, process string) *issuance.
 		var err error
 		out, err = e.svc.IssueDocument(ctx, tx, issuance.DocumentInput{
 			Document: licence(), Owner: owner, Process: process,
-			Signer: sm2Signer{e.k.MarketKey}, Identity: chaintest.Market,
+			Signer: platformtest.SM2Signer{Key: e.k.MarketKey}, Identity: chaintest.Market,
 		})
 		return err
 	}); err != nil {
@@ -367,9 +304,9 @@ func TestIssueDocument_BadInputChangesNothing(t *testing.T) {
 	bad := licence()
 	bad.USCC = "91370102MA3C4XYK1X"
 	cases := map[string]issuance.DocumentInput{
-		"no owner":  {Document: licence(), Process: "p", Signer: sm2Signer{e.k.MarketKey}, Identity: chaintest.Market},
+		"no owner":  {Document: licence(), Process: "p", Signer: platformtest.SM2Signer{Key: e.k.MarketKey}, Identity: chaintest.Market},
 		"no signer": {Document: licence(), Owner: owner, Process: "p", Identity: chaintest.Market},
-		"bad uscc":  {Document: bad, Owner: owner, Process: "p", Signer: sm2Signer{e.k.MarketKey}, Identity: chaintest.Market},
+		"bad uscc":  {Document: bad, Owner: owner, Process: "p", Signer: platformtest.SM2Signer{Key: e.k.MarketKey}, Identity: chaintest.Market},
 	}
 	for name, in := range cases {
 		err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {

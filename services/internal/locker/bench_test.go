@@ -14,6 +14,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/objectstore"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
 	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
+	"github.com/kaiban-platform/kaiban/services/internal/platformtest"
 )
 
 // BenchmarkIssue_Postgres measures Issue as a department calls it for one
@@ -57,7 +58,7 @@ func BenchmarkIssue_Postgres(b *testing.B) {
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 			_, err := svc.Issue(ctx, tx, locker.IssueInput{Type: "business-licence", Owner: owner, Issuer: "MarketMSP",
 				Channel: model.ChannelDepartment, BusinessKey: fmt.Sprintf("app-%d", i), Content: content,
-				Signer: sm2Signer{issuer}, Identity: "MarketMSP"})
+				Signer: platformtest.SM2Signer{Key: issuer}, Identity: "MarketMSP"})
 			return err
 		})
 		if err != nil {

@@ -1,30 +1,23 @@
 package locker_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
 	"errors"
 	"testing"
 	"time"
 
-	"github.com/emmansun/gmsm/sm2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/chain"
 	"github.com/kaiban-platform/kaiban/services/internal/chain/chaintest"
-	"github.com/kaiban-platform/kaiban/services/internal/jobs"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 	"github.com/kaiban-platform/kaiban/services/internal/locker"
 	"github.com/kaiban-platform/kaiban/services/internal/objectstore"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
-	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
-	"github.com/kaiban-platform/kaiban/services/internal/pii"
-	"github.com/kaiban-platform/kaiban/services/internal/projection"
+	"github.com/kaiban-platform/kaiban/services/internal/platformtest"
 )
 
 var ctx = context.Background()
@@ -44,64 +37,9 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{pool: pgtest.New(t)}
-	if _, err := jobs.Migrate(ctx, e.pool); err != nil {
-		t.Fatal(err)
-	}
-	net := chaintest.Start(t, chaintest.Options{})
-	e.chain = net.Connect(t)
-	e.k = chaintest.MustFound(t, e.chain)
-	var err error
-	if e.keys, err = keys.New(e.pool, keys.Config{KDF: keys.KDF{Algorithm: keys.KDFPBKDF2SM3, Iterations: keys.MinIterations}}); err != nil {
-		t.Fatal(err)
-	}
-	if e.store, err = objectstore.NewFS(t.TempDir()); err != nil {
-		t.Fatal(err)
-	}
-	if e.ob, err = outbox.New(e.pool, e.chain, outbox.Config{Key: []byte("0123456789abcdef"), RetryBase: 50 * time.Millisecond, LaneWait: 20 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	workers := river.NewWorkers()
-	e.ob.Register(workers)
-	rc, err := jobs.NewClient(e.pool, workers, jobs.Config{Queues: map[string]int{outbox.Queue: 4}, FetchPollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		rc.Stop(stop)
-	})
-	id, err := e.chain.Identity(chaintest.Operator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pctx, stopProjection := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		projection.New(e.pool, id, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx)
-	}()
-	t.Cleanup(func() { stopProjection(); <-done })
-	protector, err := pii.New(1, bytes.Repeat([]byte{7}, pii.MasterKeySize), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.locker, err = locker.New(locker.Config{Pool: e.pool, Store: e.store, Keys: e.keys, Outbox: e.ob,
-		PII: protector, Chain: e.chain, Gateway: chaintest.Operator}); err != nil {
-		t.Fatal(err)
-	}
-	return e
+	p := platformtest.Start(t, platformtest.Options{})
+	return &env{chain: p.Chain, k: p.Consortium, pool: p.Pool, keys: p.Keys, store: p.Store, ob: p.Outbox, locker: p.Locker}
 }
-
-// sm2Signer is a keys.Signer over a fixture key.
-type sm2Signer struct{ k *sm2.PrivateKey }
-
-func (s sm2Signer) Public() *ecdsa.PublicKey        { return &s.k.PublicKey }
-func (s sm2Signer) Sign(msg []byte) ([]byte, error) { return gm.Sign(s.k, msg) }
 
 // subjectWithKeys opens an active enterprise subject on chain whose key is in
 // the key service under password, directly through the chain client.

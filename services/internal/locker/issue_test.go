@@ -14,13 +14,14 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/locker"
 	"github.com/kaiban-platform/kaiban/services/internal/objectstore"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
+	"github.com/kaiban-platform/kaiban/services/internal/platformtest"
 )
 
 func TestIssue_BothModesReachChainAndOpen_Devnet(t *testing.T) {
 	e := newEnv(t)
 	const password = "firm unlock password"
 	firm := e.subjectWithKeys(t, "issue test firm", password)
-	market := sm2Signer{e.k.MarketKey}
+	market := platformtest.SM2Signer{Key: e.k.MarketKey}
 	assets, err := e.chain.Contract(chaintest.Market, model.ChaincodeAsset)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestIssue_BadInputEnqueuesNothing_Devnet(t *testing.T) {
 	firm := e.subjectWithKeys(t, "bad input firm", "firm unlock password")
 	good := locker.IssueInput{
 		Type: chaintest.Licence, Owner: firm, Issuer: chaintest.Market, Channel: model.ChannelDepartment,
-		BusinessKey: "app-1", Content: []byte("x"), Signer: sm2Signer{e.k.MarketKey}, Identity: chaintest.Market,
+		BusinessKey: "app-1", Content: []byte("x"), Signer: platformtest.SM2Signer{Key: e.k.MarketKey}, Identity: chaintest.Market,
 	}
 	cases := map[string]func(*locker.IssueInput){
 		"no content":        func(in *locker.IssueInput) { in.Content = nil },
