@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,21 +12,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/chain"
 	"github.com/kaiban-platform/kaiban/services/internal/chain/chaintest"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
-	"github.com/kaiban-platform/kaiban/services/internal/jobs"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
-	"github.com/kaiban-platform/kaiban/services/internal/locker"
-	"github.com/kaiban-platform/kaiban/services/internal/objectstore"
-	"github.com/kaiban-platform/kaiban/services/internal/outbox"
-	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
-	"github.com/kaiban-platform/kaiban/services/internal/pii"
-	"github.com/kaiban-platform/kaiban/services/internal/projection"
+	"github.com/kaiban-platform/kaiban/services/internal/platformtest"
 	"github.com/kaiban-platform/kaiban/services/internal/registry"
 )
 
@@ -53,58 +45,9 @@ type lockerFixture struct {
 func newLockerFixture(t *testing.T, opts ...func(*lockerFixture, *Options)) *lockerFixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &lockerFixture{t: t, pool: pgtest.New(t)}
-	if _, err := jobs.Migrate(ctx, f.pool); err != nil {
-		t.Fatal(err)
-	}
-	net := chaintest.Start(t, chaintest.Options{})
-	f.c = net.Connect(t)
-	chaintest.MustFound(t, f.c)
-	ks, err := keys.New(f.pool, keys.Config{KDF: keys.KDF{Algorithm: keys.KDFPBKDF2SM3, Iterations: keys.MinIterations}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := objectstore.NewFS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ob, err := outbox.New(f.pool, f.c, outbox.Config{Key: []byte("0123456789abcdef"), RetryBase: 50 * time.Millisecond, LaneWait: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	workers := river.NewWorkers()
-	ob.Register(workers)
-	rc, err := jobs.NewClient(f.pool, workers, jobs.Config{Queues: map[string]int{outbox.Queue: 4}, FetchPollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		rc.Stop(stop)
-	})
-	id, err := f.c.Identity(chaintest.Operator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pctx, stopProjection := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		projection.New(f.pool, id, projection.WithRetryDelay(50*time.Millisecond)).Run(pctx)
-	}()
-	t.Cleanup(func() { stopProjection(); <-done })
-	protector, err := pii.New(1, bytes.Repeat([]byte{7}, pii.MasterKeySize), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := locker.New(locker.Config{Pool: f.pool, Store: store, Keys: ks, Outbox: ob, PII: protector, Chain: f.c, Gateway: chaintest.Operator})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := platformtest.Start(t, platformtest.Options{})
+	f := &lockerFixture{t: t, pool: p.Pool, c: p.Chain}
+	ks, svc := p.Keys, p.Locker
 	// BankMSP joins with its key in the key service; it issues and reviews
 	// the self-upload type lkIDCopy.
 	bankKey, err := ks.Generate(ctx, keys.Owner{Kind: keys.KindDepartment, ID: lkBank}, lkBankPassword)
