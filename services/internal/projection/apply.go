@@ -104,6 +104,13 @@ func (p *Projector) record(ctx context.Context, tx pgx.Tx, ev chain.Event) error
 		return w.upsert("ledger_subjects", "id", ev.Payload,
 			cols{"id": s.ID, "kind": string(s.Kind), "status": s.Status, "sponsor": s.Sponsor, "permissions": perms(s.Permissions)})
 
+	case model.EventAuditAnchored:
+		var a model.AuditAnchor
+		if err := decode(ev, &a); err != nil {
+			return err
+		}
+		return w.upsert("ledger_audit_anchors", "id", ev.Payload, cols{"id": a.ID, "member": a.Member, "seq": a.Seq})
+
 	case model.EventAssetTypeDefined, model.EventAssetTypeAbolished:
 		var t model.AssetType
 		if err := decode(ev, &t); err != nil {
@@ -220,6 +227,8 @@ func recordID(v any) string {
 	case *model.Node:
 		return r.ID
 	case *model.Subject:
+		return r.ID
+	case *model.AuditAnchor:
 		return r.ID
 	case *model.AssetType:
 		return r.Code

@@ -358,7 +358,7 @@ func (emitter) Emit(ctx contractapi.TransactionContextInterface, name, payload s
 
 // TestProjector_BadEventsAreKeptAndSkipped feeds events that cannot be
 // applied: each is kept with its problem, the projection moves past it, and
-// the good event after them is applied.
+// the good events after them (a node, an audit anchor) are applied.
 func TestProjector_BadEventsAreKeptAndSkipped(t *testing.T) {
 	cc, err := contractapi.NewChaincode(&emitter{})
 	if err != nil {
@@ -380,15 +380,21 @@ func TestProjector_BadEventsAreKeptAndSkipped(t *testing.T) {
 	}
 	submit(t, c, chaintest.Operator, "emitter", "Emit", model.EventNodeAdmitted,
 		`{"id":"n1","member":"OperatorMSP","kind":"transaction","status":"active"}`)
+	submit(t, c, chaintest.Operator, "emitter", "Emit", model.EventAuditAnchored,
+		`{"id":"a1","member":"OperatorMSP","seq":42,"head":"h","at":"2026-01-01T00:00:00Z","txId":"t"}`)
 	id, err := c.Identity(chaintest.Operator)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := projection.New(pool, id, projection.WithChaincodes("emitter"))
 	run(t, p)
-	caughtUp(t, pool, len(bad)+1)
-	if st := p.Stats(); st.Problems != uint64(len(bad)) || st.Applied != 1 {
+	caughtUp(t, pool, len(bad)+2)
+	if st := p.Stats(); st.Problems != uint64(len(bad)) || st.Applied != 2 {
 		t.Fatalf("stats %+v", st)
+	}
+	var seq int64
+	if err := pool.QueryRow(ctx, "SELECT seq FROM ledger_audit_anchors WHERE id = 'a1' AND member = 'OperatorMSP'").Scan(&seq); err != nil || seq != 42 {
+		t.Fatalf("audit anchor not projected: %d, %v", seq, err)
 	}
 	rows, err := pool.Query(ctx, "SELECT problem FROM ledger_events WHERE problem IS NOT NULL ORDER BY block_number")
 	if err != nil {
