@@ -98,14 +98,23 @@ curl -fsS "$base/login" | grep -q '<div id="app">' || {
 accounts=()
 if [ "$server" = kaiban ]; then
 	step "administrators for the signed-in checks (kaiban admin create)"
+	# KAIBAN_ADMIN_FORCE: kaiban dev may have made its own administrators
+	# (demo data); these are the run's own, beside them.
 	admin() {
-		(cd "$data" && ./kaiban admin create --database-local-port "$pgport" --log-level warn "$@") |
+		(cd "$data" && KAIBAN_ADMIN_FORCE=1 ./kaiban admin create --database-local-port "$pgport" --log-level warn "$@") |
 			sed -n 's/^initial password[^:]*: //p'
 	}
 	password=$(admin secadmin e2e-security "E2E 安全管理员")
 	admin auditadmin e2e-audit "E2E 审计管理员" >/dev/null
-	[ -n "$password" ] || { echo "e2e: kaiban admin create printed no password" >&2; exit 1; }
-	accounts=(E2E_LOGIN=e2e-security "E2E_PASSWORD=$password" E2E_LOCK_LOGIN=e2e-audit)
+	# For the checks' account(): a system administrator creates users, a
+	# second security administrator gives them roles (e2e/lib.mjs).
+	sys_password=$(admin sysadmin e2e-system "E2E 系统管理员")
+	grant_password=$(admin secadmin e2e-grants "E2E 授权管理员")
+	[ -n "$password" ] && [ -n "$sys_password" ] && [ -n "$grant_password" ] ||
+		{ echo "e2e: kaiban admin create printed no password" >&2; exit 1; }
+	accounts=(E2E_LOGIN=e2e-security "E2E_PASSWORD=$password" E2E_LOCK_LOGIN=e2e-audit
+		E2E_SYS_LOGIN=e2e-system "E2E_SYS_PASSWORD=$sys_password"
+		E2E_GRANT_LOGIN=e2e-grants "E2E_GRANT_PASSWORD=$grant_password")
 fi
 
 step "Chromium against $base"

@@ -4,13 +4,15 @@
 // anyway (the API refuses its calls regardless). A page in the menu names
 // its group and icon in meta.menu.
 //
-// Adding a view: one entry here (path, component, title, permission, menu),
-// its texts in i18n/zh-CN.ts and en.ts, and its API calls typed by
-// schema.gen.ts.
+// Adding a view: an entry in its area's routes.ts (src/areas/<area>/, see
+// src/areas/area.ts; the core pages are here), its texts in the area's
+// i18n.ts, and its API calls typed by schema.gen.ts.
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
 import { House, OfficeBuilding, Setting, User, UserFilled } from '@element-plus/icons-vue'
 import { operationPermissions as ops } from '@/api/permissions.gen'
+import type { MenuGroup } from '@/areas/area'
+import { areas } from '@/areas'
 
 export interface MenuMeta {
   /** Icon component (from @element-plus/icons-vue). */
@@ -32,9 +34,13 @@ declare module 'vue-router' {
   }
 }
 
-/** Menu groups: i18n key and icon. */
-export const menuGroups: Record<string, { icon: Component; order: number }> = {
-  'nav.admin': { icon: Setting, order: 90 },
+/** Menu groups: i18n key and icon; the areas add theirs. */
+export const menuGroups: Record<string, MenuGroup> = { 'nav.admin': { icon: Setting, order: 90 } }
+for (const a of areas) {
+  for (const [key, g] of Object.entries(a.groups ?? {})) {
+    if (menuGroups[key] && menuGroups[key] !== g) throw new Error(`menu group ${key} is declared twice`)
+    menuGroups[key] = g
+  }
 }
 
 export const routes: RouteRecordRaw[] = [
@@ -50,6 +56,7 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('@/views/VerifyView.vue'),
     meta: { title: 'verify.title', public: true },
   },
+  ...areas.flatMap((a) => a.publicRoutes ?? []),
   {
     path: '/',
     component: () => import('@/layouts/AppLayout.vue'),
@@ -89,6 +96,8 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/views/PasswordView.vue'),
         meta: { title: 'password.title' },
       },
+      ...areas.flatMap((a) => a.routes ?? []),
+      // Last: the catch-all.
       {
         path: ':pathMatch(.*)*',
         name: 'not-found',

@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
-import en from '@/i18n/en'
-import zhCN from '@/i18n/zh-CN'
-import { createPortalI18n, rememberLocale, savedLocale } from '@/i18n'
+import { createPortalI18n, mergeMessages, portalMessages, rememberLocale, savedLocale } from '@/i18n'
+
+const { 'zh-CN': zhCN, en } = portalMessages
 
 function keys(o: object, prefix = ''): string[] {
   return Object.entries(o).flatMap(([k, v]) =>
@@ -25,7 +25,11 @@ describe('i18n', () => {
     localStorage.clear()
   })
 
-  it('has the same texts in both languages, none empty', () => {
+  it('refuses two parts claiming one namespace', () => {
+    expect(() => mergeMessages({ a: {} }, [{ b: {} }, { a: {} }])).toThrow(/"a" is defined twice/)
+  })
+
+  it('has the same texts in both languages, none empty, the areas included', () => {
     expect(keys(en).sort()).toEqual(keys(zhCN).sort())
     for (const k of keys(zhCN)) {
       const get = (o: object) => k.split('.').reduce<unknown>((v, p) => (v as Record<string, unknown>)[p], o)
