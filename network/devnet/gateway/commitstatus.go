@@ -49,7 +49,7 @@ func (s *Server) checkReader(channel string, identity, msg, sig []byte) (*Channe
 	if !ok {
 		return nil, status.Errorf(codes.PermissionDenied, "Failed to get policy manager for channel [%s]", channel)
 	}
-	if err := ch.Members.Verify(identity, msg, sig); err != nil {
+	if err := ch.Members.VerifyOnce(identity, msg, sig); err != nil {
 		return nil, status.Error(codes.PermissionDenied, readersDenied(channel, err))
 	}
 	return ch, nil

@@ -152,7 +152,7 @@ func (p *proposal) validate(members *msp.Verifier) error {
 // identity that cannot be deserialized is "creator org unknown", any other
 // failure (invalid or expired certificate, bad signature) a generic access denial.
 func accessError(members *msp.Verifier, channel string, creator, msg, sig []byte) error {
-	err := members.Verify(creator, msg, sig)
+	err := members.VerifyOnce(creator, msg, sig)
 	if err == nil {
 		return nil
 	}

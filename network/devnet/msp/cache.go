@@ -26,8 +26,10 @@ func NewSignatureCache() *SignatureCache {
 	return &SignatureCache{cur: map[[32]byte]struct{}{}, old: map[[32]byte]struct{}{}}
 }
 
-func cacheKey(identity, msg, sig []byte) [32]byte {
-	digest := sha256.Sum256(msg)
+// cacheKey identifies a signature by the SHA-256 digest of its message, the
+// signature and the identity; the digest is the one the signature is over, so
+// that it is computed once for the cache and the ECDSA check.
+func cacheKey(identity []byte, digest *[32]byte, sig []byte) [32]byte {
 	h := sha256.New()
 	h.Write(digest[:])
 	h.Write(sig)

@@ -27,14 +27,17 @@ type Identity struct {
 // Verify checks that sig is the identity's signature over msg: ECDSA over
 // SHA-256(msg) with a low S.
 func (id *Identity) Verify(msg, sig []byte) error {
+	digest := sha256.Sum256(msg)
+	return id.verifyDigest(&digest, sig)
+}
+
+// verifyDigest checks that sig is the identity's signature over a message
+// whose SHA-256 digest is given.
+func (id *Identity) verifyDigest(digest *[32]byte, sig []byte) error {
 	pub, ok := id.Cert.PublicKey.(*ecdsa.PublicKey)
 	if !ok {
 		return fmt.Errorf("%w: %s key is %T, not ECDSA", ErrBadSignature, id.MSPID, id.Cert.PublicKey)
 	}
-	return verifyECDSA(pub, msg, sig)
-}
-
-func verifyECDSA(pub *ecdsa.PublicKey, msg, sig []byte) error {
 	r, s, err := unmarshalSignature(sig)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSignature, err)
@@ -42,7 +45,6 @@ func verifyECDSA(pub *ecdsa.PublicKey, msg, sig []byte) error {
 	if !isLowS(pub.Curve, s) {
 		return fmt.Errorf("%w: invalid S, must be smaller than half the order", ErrBadSignature)
 	}
-	digest := sha256.Sum256(msg)
 	if !ecdsa.Verify(pub, digest[:], r, s) {
 		return ErrBadSignature
 	}

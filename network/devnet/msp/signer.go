@@ -57,7 +57,7 @@ func (s *SigningIdentity) Sign(msg []byte) ([]byte, error) {
 	}
 	sig, err := marshalSignature(r, toLowS(s.key.Curve, sv))
 	if err == nil && s.sigs != nil {
-		s.sigs.add(cacheKey(s.Serialized, msg, sig))
+		s.sigs.add(cacheKey(s.Serialized, &digest, sig))
 	}
 	return sig, err
 }

@@ -1,6 +1,7 @@
 package msp
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
 	"sync"
@@ -148,18 +149,31 @@ func (v *Verifier) Verify(creator, msg, sig []byte) error {
 	if err != nil {
 		return err
 	}
+	digest := sha256.Sum256(msg)
 	if v.sigs == nil {
-		return id.Verify(msg, sig)
+		return id.verifyDigest(&digest, sig)
 	}
-	k := cacheKey(creator, msg, sig)
+	k := cacheKey(creator, &digest, sig)
 	if v.sigs.has(k) {
 		return nil
 	}
-	if err := id.Verify(msg, sig); err != nil {
+	if err := id.verifyDigest(&digest, sig); err != nil {
 		return err
 	}
 	v.sigs.add(k)
 	return nil
+}
+
+// VerifyOnce is Verify for a signature that will not be presented again (a
+// proposal, a commit status or deliver request): it neither consults nor
+// fills the signature cache, which keeps room for the signatures that are
+// checked twice.
+func (v *Verifier) VerifyOnce(creator, msg, sig []byte) error {
+	id, err := v.Deserialize(creator)
+	if err != nil {
+		return err
+	}
+	return id.Verify(msg, sig)
 }
 
 // roleOf finds the one NodeOU role among the OUs of a certificate's subject.
