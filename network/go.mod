@@ -5,6 +5,7 @@ go 1.26.0
 require github.com/kaiban-platform/kaiban/chaincode v0.0.0
 
 require (
+	filippo.io/nistec v0.0.4 // indirect
 	github.com/emmansun/gmsm v0.44.0 // indirect
 	github.com/hyperledger/fabric-admin-sdk v0.2.0 // indirect
 	github.com/hyperledger/fabric-config v0.3.0 // indirect

@@ -22,6 +22,9 @@ type Identity struct {
 	Role Role
 	// Serialized is the identity as it travels in headers: a marshalled msp.SerializedIdentity.
 	Serialized []byte
+
+	// hot speeds up the verifications of an identity a Verifier sees often.
+	hot *hotKey
 }
 
 // Verify checks that sig is the identity's signature over msg: ECDSA over
@@ -44,6 +47,12 @@ func (id *Identity) verifyDigest(digest *[32]byte, sig []byte) error {
 	}
 	if !isLowS(pub.Curve, s) {
 		return fmt.Errorf("%w: invalid S, must be smaller than half the order", ErrBadSignature)
+	}
+	if t := id.hot.tableFor(pub); t != nil {
+		if !t.verify(digest, r, s) {
+			return ErrBadSignature
+		}
+		return nil
 	}
 	if !ecdsa.Verify(pub, digest[:], r, s) {
 		return ErrBadSignature

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mspproto "github.com/hyperledger/fabric-protos-go-apiv2/msp"
@@ -39,6 +40,8 @@ type Verifier struct {
 	mu    sync.RWMutex
 	cache map[string]*Identity
 	sigs  *SignatureCache
+	// tables is how many more keys may get a precomputed table (see hotKey).
+	tables atomic.Int32
 }
 
 type orgPool struct {
@@ -62,6 +65,7 @@ func WithSignatureCache(cache *SignatureCache) Option {
 // NewVerifier returns a Verifier for orgs.
 func NewVerifier(orgs []Org, opts ...Option) (*Verifier, error) {
 	v := &Verifier{orgs: map[string]*orgPool{}, now: time.Now, cache: map[string]*Identity{}}
+	v.tables.Store(p256MaxTables)
 	for _, o := range orgs {
 		if o.MSPID == "" || len(o.RootCerts) == 0 {
 			return nil, fmt.Errorf("org %q: MSP ID and at least one root certificate are required", o.MSPID)
@@ -104,6 +108,8 @@ func (v *Verifier) Deserialize(serialized []byte) (*Identity, error) {
 	v.mu.Lock()
 	if len(v.cache) >= maxCached {
 		v.cache = map[string]*Identity{}
+		// The tables of the identities forgotten go with them.
+		v.tables.Store(p256MaxTables)
 	}
 	v.cache[string(serialized)] = id
 	v.mu.Unlock()
@@ -139,7 +145,7 @@ func (v *Verifier) validate(serialized []byte, now time.Time) (*Identity, error)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s certificate %q: %v", ErrInvalidIdentity, sid.GetMspid(), cert.Subject.CommonName, err)
 	}
-	return &Identity{MSPID: sid.GetMspid(), Cert: cert, Role: role, Serialized: append([]byte(nil), serialized...)}, nil
+	return &Identity{MSPID: sid.GetMspid(), Cert: cert, Role: role, Serialized: append([]byte(nil), serialized...), hot: &hotKey{budget: &v.tables}}, nil
 }
 
 // Verify checks that creator is a valid identity and sig its signature over msg.

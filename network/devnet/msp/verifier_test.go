@@ -187,3 +187,45 @@ func TestVerifier_SignatureCacheAcceptsOnlyWhatVerifies(t *testing.T) {
 		t.Fatalf("malleated cached signature: %v", err)
 	}
 }
+
+// TestVerifier_HotKeyRejectsAsBefore uses one key until the Verifier has
+// precomputed its table, then checks that valid signatures still verify and
+// spoilt ones are still refused.
+func TestVerifier_HotKeyRejectsAsBefore(t *testing.T) {
+	f := newFixture(t)
+	s := f.signer(t, f.ca, "Org1MSP", cryptogen.IdentityRequest{})
+	other := f.signer(t, f.ca, "Org1MSP", cryptogen.IdentityRequest{CommonName: "User2@org1.example.com"})
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; !msp.HasTable(f.verifier, s.Serialize()); i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("no table after %d verifications", i)
+		}
+		msg := []byte{byte(i), byte(i >> 8)}
+		sig, _ := s.Sign(msg)
+		if err := f.verifier.VerifyOnce(s.Serialize(), msg, sig); err != nil {
+			t.Fatalf("verification %d: %v", i, err)
+		}
+		if i > 64 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for i := range 50 {
+		msg := []byte{'h', byte(i)}
+		sig, _ := s.Sign(msg)
+		otherSig, _ := other.Sign(msg)
+		if err := f.verifier.VerifyOnce(s.Serialize(), msg, sig); err != nil {
+			t.Fatalf("valid signature %d refused: %v", i, err)
+		}
+		for name, c := range map[string]struct{ msg, sig []byte }{
+			"tampered message":   {[]byte("other"), sig},
+			"high S":             {msg, highS(t, sig)},
+			"another key's":      {msg, otherSig},
+			"truncated":          {msg, sig[:len(sig)-1]},
+			"signature of other": {[]byte{'h', byte(i + 1)}, sig},
+		} {
+			if err := f.verifier.VerifyOnce(s.Serialize(), c.msg, c.sig); !errors.Is(err, msp.ErrBadSignature) {
+				t.Fatalf("%s (%d): err = %v, want ErrBadSignature", name, i, err)
+			}
+		}
+	}
+}
