@@ -144,9 +144,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // contentSecurityPolicy allows nothing from another origin: every script,
 // style, font and image ships with the build. Element Plus positions popups
-// with inline style attributes, hence 'unsafe-inline' for styles only.
+// with inline style attributes, hence 'unsafe-inline' for styles only. A
+// document opened from the locker is previewed in a frame from a blob: URL
+// the page made of the decrypted content (the browser's PDF viewer), hence
+// frame-src blob:.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-	"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; " +
+	"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; frame-src 'self' blob:; object-src 'none'; " +
 	"base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 func securityHeaders(h http.Header) {

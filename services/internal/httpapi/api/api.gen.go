@@ -2041,6 +2041,20 @@ type LockerGrantList struct {
 	Items []LockerGrant `json:"items"`
 }
 
+// LockerGrantReceived defines model for LockerGrantReceived.
+type LockerGrantReceived struct {
+	// Asset An asset's chain record (model.Asset) as projected; grant is set for an asset pushed by a grant.
+	Asset LockerAsset `json:"asset"`
+	Grant LockerGrant `json:"grant"`
+}
+
+// LockerGrantReceivedList defines model for LockerGrantReceivedList.
+type LockerGrantReceivedList struct {
+	// Grantee The grantee listed.
+	Grantee string                `json:"grantee"`
+	Items   []LockerGrantReceived `json:"items"`
+}
+
 // LockerGrantRequest defines model for LockerGrantRequest.
 type LockerGrantRequest struct {
 	ExpiresAt time.Time `json:"expiresAt"`
@@ -3084,6 +3098,11 @@ type ListAuditRecordsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListLockerGrantsReceivedParams defines parameters for ListLockerGrantsReceived.
+type ListLockerGrantsReceivedParams struct {
+	Grantee *LockerID `form:"grantee,omitempty" json:"grantee,omitempty"`
+}
+
 // ListLockerAssetsParams defines parameters for ListLockerAssets.
 type ListLockerAssetsParams struct {
 	Type *string `form:"type,omitempty" json:"type,omitempty"`
@@ -3566,6 +3585,9 @@ type ServerInterface interface {
 	// RevokeLockerAuthCode Revoke an authorization code
 	// (POST /api/v1/locker-auth-codes/{codeId}/revoke)
 	RevokeLockerAuthCode(c *gin.Context, codeId LockerID)
+	// ListLockerGrantsReceived Grants received (授权给我的资产)
+	// (GET /api/v1/locker-grants)
+	ListLockerGrantsReceived(c *gin.Context, params ListLockerGrantsReceivedParams)
 	// RevokeLockerGrant Revoke a grant
 	// (POST /api/v1/locker-grants/{grantId}/revoke)
 	RevokeLockerGrant(c *gin.Context, grantId LockerID)
@@ -5292,6 +5314,33 @@ func (siw *ServerInterfaceWrapper) RevokeLockerAuthCode(c *gin.Context) {
 	}
 
 	siw.Handler.RevokeLockerAuthCode(c, codeId)
+}
+
+// ListLockerGrantsReceived operation middleware
+func (siw *ServerInterfaceWrapper) ListLockerGrantsReceived(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListLockerGrantsReceivedParams
+
+	// ------------- Optional query parameter "grantee" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "grantee", c.Request.URL.Query(), &params.Grantee, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter grantee: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListLockerGrantsReceived(c, params)
 }
 
 // RevokeLockerGrant operation middleware
@@ -7068,6 +7117,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/view", wrapper.ViewLockerAsset)
 	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/grants", wrapper.ListLockerGrants)
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/grants", wrapper.GrantLockerAsset)
+	router.GET(options.BaseURL+"/api/v1/locker-grants", wrapper.ListLockerGrantsReceived)
 	router.POST(options.BaseURL+"/api/v1/locker-grants/:grantId/revoke", wrapper.RevokeLockerGrant)
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/requests", wrapper.RequestLockerAccess)
 	router.POST(options.BaseURL+"/api/v1/locker-requests/:requestId/deny", wrapper.DenyLockerRequest)
@@ -13406,6 +13456,128 @@ func (response RevokeLockerAuthCodedefaultApplicationProblemPlusJSONResponse) Vi
 	return err
 }
 
+type ListLockerGrantsReceivedRequestObject struct {
+	Params ListLockerGrantsReceivedParams
+}
+
+type ListLockerGrantsReceivedResponseObject interface {
+	VisitListLockerGrantsReceivedResponse(w http.ResponseWriter) error
+}
+
+type ListLockerGrantsReceived200JSONResponse LockerGrantReceivedList
+
+func (response ListLockerGrantsReceived200JSONResponse) VisitListLockerGrantsReceivedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrantsReceived400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerGrantsReceived400ApplicationProblemPlusJSONResponse) VisitListLockerGrantsReceivedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrantsReceived401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerGrantsReceived401ApplicationProblemPlusJSONResponse) VisitListLockerGrantsReceivedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrantsReceived403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerGrantsReceived403ApplicationProblemPlusJSONResponse) VisitListLockerGrantsReceivedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrantsReceived404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerGrantsReceived404ApplicationProblemPlusJSONResponse) VisitListLockerGrantsReceivedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrantsReceived429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerGrantsReceived429ApplicationProblemPlusJSONResponse) VisitListLockerGrantsReceivedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerGrantsReceiveddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListLockerGrantsReceiveddefaultApplicationProblemPlusJSONResponse) VisitListLockerGrantsReceivedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeLockerGrantRequestObject struct {
 	GrantId LockerID `json:"grantId"`
 	Body    *RevokeLockerGrantJSONRequestBody
@@ -19486,6 +19658,9 @@ type StrictServerInterface interface {
 	// RevokeLockerAuthCode Revoke an authorization code
 	// (POST /api/v1/locker-auth-codes/{codeId}/revoke)
 	RevokeLockerAuthCode(ctx context.Context, request RevokeLockerAuthCodeRequestObject) (RevokeLockerAuthCodeResponseObject, error)
+	// ListLockerGrantsReceived Grants received (授权给我的资产)
+	// (GET /api/v1/locker-grants)
+	ListLockerGrantsReceived(ctx context.Context, request ListLockerGrantsReceivedRequestObject) (ListLockerGrantsReceivedResponseObject, error)
 	// RevokeLockerGrant Revoke a grant
 	// (POST /api/v1/locker-grants/{grantId}/revoke)
 	RevokeLockerGrant(ctx context.Context, request RevokeLockerGrantRequestObject) (RevokeLockerGrantResponseObject, error)
@@ -21783,6 +21958,32 @@ func (sh *strictHandler) RevokeLockerAuthCode(ctx *gin.Context, codeId LockerID)
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(RevokeLockerAuthCodeResponseObject); ok {
 		if err := validResponse.VisitRevokeLockerAuthCodeResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListLockerGrantsReceived operation middleware
+func (sh *strictHandler) ListLockerGrantsReceived(ctx *gin.Context, params ListLockerGrantsReceivedParams) {
+	var request ListLockerGrantsReceivedRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLockerGrantsReceived(ctx, request.(ListLockerGrantsReceivedRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLockerGrantsReceived")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListLockerGrantsReceivedResponseObject); ok {
+		if err := validResponse.VisitListLockerGrantsReceivedResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

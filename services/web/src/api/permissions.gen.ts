@@ -51,6 +51,7 @@ export const operationPermissions = {
   listLockerAccessRecords: "locker:read",
   listLockerAssets: "locker:read",
   listLockerGrants: "locker:read",
+  listLockerGrantsReceived: "locker:read",
   listLockerRequests: "locker:read",
   listMessages: "messages:read",
   listMonitoringAlerts: "monitoring:read",

@@ -1652,6 +1652,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/locker-grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Grants received (授权给我的资产)
+         * @description 7.4.4 b, c, 7.6.2 b: the grants whose grantee is `grantee` — a subject (locker ID) or a member (MSP ID);
+         *     by default the member of the caller's department — each with the granted asset's chain record as projected,
+         *     active grants first, newest first. The grantee reads the content with viewLockerAsset naming the grant.
+         *     A department system sees only its own member's grants.
+         */
+        get: operations["listLockerGrantsReceived"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/locker-grants/{grantId}/revoke": {
         parameters: {
             query?: never;
@@ -3440,6 +3463,15 @@ export interface components {
         };
         LockerGrantList: {
             items: components["schemas"]["LockerGrant"][];
+        };
+        LockerGrantReceived: {
+            grant: components["schemas"]["LockerGrant"];
+            asset: components["schemas"]["LockerAsset"];
+        };
+        LockerGrantReceivedList: {
+            /** @description The grantee listed. */
+            grantee: string;
+            items: components["schemas"]["LockerGrantReceived"][];
         };
         LockerOwnerNoteRequest: {
             /** @description The grantor or owner who signs. */
@@ -6483,6 +6515,34 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listLockerGrantsReceived: {
+        parameters: {
+            query?: {
+                grantee?: components["schemas"]["LockerID"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The grants received, with their assets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerGrantReceivedList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
