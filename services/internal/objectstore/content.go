@@ -2,6 +2,7 @@ package objectstore
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"sync"
 
@@ -36,12 +37,26 @@ func PutSealed(ctx context.Context, s Store, plaintext, aad []byte) (Sealed, err
 	if err != nil {
 		return Sealed{}, fmt.Errorf("objectstore: put sealed: %w", err)
 	}
-	ciphertext, err := gm.SealGCM(key, plaintext, aad)
+	np, ok := s.(namedPutter)
+	if !ok {
+		ciphertext, err := gm.SealGCM(key, plaintext, aad)
+		if err != nil {
+			return Sealed{}, fmt.Errorf("objectstore: put sealed: %w", err)
+		}
+		name, err := s.Put(ctx, ciphertext)
+		if err != nil {
+			return Sealed{}, err
+		}
+		return Sealed{Name: name, Size: int64(len(ciphertext)), Key: key}, nil
+	}
+	// This package's stores take the name from the seal, which hashes the
+	// ciphertext on a second core as it is produced.
+	ciphertext, sum, err := gm.SealGCMSum(key, plaintext, aad)
 	if err != nil {
 		return Sealed{}, fmt.Errorf("objectstore: put sealed: %w", err)
 	}
-	name, err := s.Put(ctx, ciphertext)
-	if err != nil {
+	name := hex.EncodeToString(sum[:])
+	if err := np.putNamed(ctx, name, ciphertext); err != nil {
 		return Sealed{}, err
 	}
 	return Sealed{Name: name, Size: int64(len(ciphertext)), Key: key}, nil

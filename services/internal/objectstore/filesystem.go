@@ -83,27 +83,41 @@ func (s *FS) path(name string) string {
 // rename makes the replacement atomic for concurrent readers and writers.
 // Hashing and writing the temporary file run in parallel.
 func (s *FS) Put(ctx context.Context, data []byte) (string, error) {
-	if int64(len(data)) > s.maxSize {
-		return "", fmt.Errorf("objectstore: put %d bytes: %w (limit %d)", len(data), ErrTooLarge, s.maxSize)
-	}
-	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("objectstore: put: %w", err)
-	}
+	// The digest is computed on another core while the bytes go to disk.
 	var (
 		name string
 		wg   sync.WaitGroup
 	)
 	wg.Go(func() { name = Name(data) })
+	err := s.store(ctx, data, func() string { wg.Wait(); return name })
+	return name, err
+}
+
+// putNamed stores data under name, which the caller computed as its SM3
+// digest (PutSealed names the ciphertext while sealing it).
+func (s *FS) putNamed(ctx context.Context, name string, data []byte) error {
+	return s.store(ctx, data, func() string { return name })
+}
+
+// store writes data durably to a temporary file and renames it to name(),
+// which it calls only once the bytes are on disk.
+func (s *FS) store(ctx context.Context, data []byte, name func() string) error {
+	if int64(len(data)) > s.maxSize {
+		return fmt.Errorf("objectstore: put %d bytes: %w (limit %d)", len(data), ErrTooLarge, s.maxSize)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("objectstore: put: %w", err)
+	}
 	tmp, err := s.writeTemp(data)
-	wg.Wait()
+	n := name()
 	if err != nil {
-		return "", fmt.Errorf("objectstore: put %s: %w", name, err)
+		return fmt.Errorf("objectstore: put %s: %w", n, err)
 	}
-	if err := s.install(tmp, name); err != nil {
+	if err := s.install(tmp, n); err != nil {
 		os.Remove(tmp)
-		return "", fmt.Errorf("objectstore: put %s: %w", name, err)
+		return fmt.Errorf("objectstore: put %s: %w", n, err)
 	}
-	return name, nil
+	return nil
 }
 
 // writeTemp writes data to a new temporary file, flushed to disk, and returns

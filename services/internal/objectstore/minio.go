@@ -88,18 +88,24 @@ func (s *MinIO) Bucket() string { return s.bucket }
 // Put uploads data under its SM3 name in a single request. It always uploads,
 // so a Put of the right bytes repairs a tampered object.
 func (s *MinIO) Put(ctx context.Context, data []byte) (string, error) {
-	if int64(len(data)) > s.maxSize {
-		return "", fmt.Errorf("objectstore: put %d bytes: %w (limit %d)", len(data), ErrTooLarge, s.maxSize)
-	}
 	name := Name(data)
+	return name, s.putNamed(ctx, name, data)
+}
+
+// putNamed stores data under name, which the caller computed as its SM3
+// digest (PutSealed names the ciphertext while sealing it).
+func (s *MinIO) putNamed(ctx context.Context, name string, data []byte) error {
+	if int64(len(data)) > s.maxSize {
+		return fmt.Errorf("objectstore: put %d bytes: %w (limit %d)", len(data), ErrTooLarge, s.maxSize)
+	}
 	_, err := s.client.PutObject(ctx, s.bucket, name, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{
 		ContentType:      "application/octet-stream",
 		DisableMultipart: true,
 	})
 	if err != nil {
-		return "", fmt.Errorf("objectstore: put %s: %w", name, err)
+		return fmt.Errorf("objectstore: put %s: %w", name, err)
 	}
-	return name, nil
+	return nil
 }
 
 // Get returns the object called name once its SM3 digest is checked.

@@ -156,3 +156,10 @@ func verify(name string, data []byte) error {
 type fetcher interface {
 	fetch(ctx context.Context, name string) ([]byte, error)
 }
+
+// namedPutter is implemented by this package's stores: putNamed stores data
+// under name, which the caller has computed as the SM3 digest of data. Only
+// PutSealed uses it, with the digest gm.SealGCMSum computed while sealing.
+type namedPutter interface {
+	putNamed(ctx context.Context, name string, data []byte) error
+}

@@ -228,16 +228,20 @@ func testStore(t *testing.T, b backend) {
 	})
 
 	t.Run("Sealed", func(t *testing.T) {
-		for _, s := range []objectstore.Store{b.open(t), plainStore{b.open(t)}} {
-			testSealed(t, s, b)
+		// 100 kB is sealed and then named; 700 kB is named while sealed
+		// (gm.SealGCMSum), and s.Get checks that name against the bytes.
+		for _, size := range []int{100000, 700001} {
+			for _, s := range []objectstore.Store{b.open(t), plainStore{b.open(t)}} {
+				testSealed(t, s, b, size)
+			}
 		}
 	})
 }
 
 // testSealed checks the content path over s.
-func testSealed(t *testing.T, s objectstore.Store, b backend) {
+func testSealed(t *testing.T, s objectstore.Store, b backend, size int) {
 	ctx := context.Background()
-	plaintext := random(t, 100000)
+	plaintext := random(t, size)
 	aad := []byte("asset-7f3a")
 	sealed, err := objectstore.PutSealed(ctx, s, plaintext, aad)
 	if err != nil {
