@@ -14,6 +14,7 @@ import (
 	"github.com/signintech/gopdf"
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/ttf"
 )
 
 // FontCandidates are the CJK TrueType fonts NewRenderer tries, in order,
@@ -39,9 +40,11 @@ var LatinFontCandidates = []string{
 var ErrFontMissing = errors.New("no CJK TrueType font for rendering documents: run scripts/install-fonts.sh (Debian fonts-droid-fallback, fonts-dejavu-core) or give a font path")
 
 // Renderer renders documents as PDF with a CJK font, and a Latin font for
-// the letters and digits the CJK font lacks.
+// the letters and digits the CJK font lacks. Both are parsed once; each
+// document embeds subsets of only its own characters (package ttf). It is
+// safe for concurrent use.
 type Renderer struct {
-	font, latin         []byte
+	cjk, latin          *ttf.Font
 	fontPath, latinPath string
 }
 
@@ -53,33 +56,36 @@ func NewRenderer(path string) (*Renderer, error) {
 	if path != "" {
 		paths = []string{path}
 	}
-	r, err := loadFont(paths)
+	cjk, cjkPath, err := loadFont(paths)
 	if err != nil {
 		return nil, err
 	}
-	latin, err := loadFont(LatinFontCandidates)
+	latin, latinPath, err := loadFont(LatinFontCandidates)
 	if err != nil {
 		return nil, err
 	}
-	r.latin, r.latinPath = latin.font, latin.fontPath
-	return r, nil
+	return &Renderer{cjk: cjk, latin: latin, fontPath: cjkPath, latinPath: latinPath}, nil
 }
 
-func loadFont(paths []string) (*Renderer, error) {
+func loadFont(paths []string) (*ttf.Font, string, error) {
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read font %s: %w", p, err)
+			return nil, "", fmt.Errorf("read font %s: %w", p, err)
 		}
 		if len(b) < 12 || string(b[:4]) == "ttcf" || string(b[:4]) == "OTTO" {
-			return nil, fmt.Errorf("font %s is not a single TrueType font (.ttf)", p)
+			return nil, "", fmt.Errorf("font %s is not a single TrueType font (.ttf)", p)
 		}
-		return &Renderer{font: b, fontPath: p}, nil
+		f, err := ttf.Parse(b)
+		if err != nil {
+			return nil, "", fmt.Errorf("font %s: %w", p, err)
+		}
+		return f, p, nil
 	}
-	return nil, fmt.Errorf("%w (looked for %s)", ErrFontMissing, strings.Join(paths, ", "))
+	return nil, "", fmt.Errorf("%w (looked for %s)", ErrFontMissing, strings.Join(paths, ", "))
 }
 
 // FontPath returns the path of the font in use.
@@ -105,6 +111,7 @@ func (r *Renderer) Render(d Document, p Payload) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	sh := newSheet(d)
 	var pdf gopdf.GoPdf
 	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
 	// The embedded font subset dominates the file; the fastest deflate level
@@ -118,11 +125,28 @@ func (r *Renderer) Render(d Document, p Payload) ([]byte, error) {
 		Producer:     "Kaiban",
 		CreationDate: d.IssuedAt,
 	})
-	if err := pdf.AddTTFFontData(fontCJK, r.font); err != nil {
-		return nil, fmt.Errorf("load font %s: %w", r.fontPath, err)
-	}
-	if err := pdf.AddTTFFontData(fontLatin, r.latin); err != nil {
-		return nil, fmt.Errorf("load font %s: %w", r.latinPath, err)
+	// Each font embedded as a subset of the sheet's characters, which it
+	// prints exactly as the whole font would. A character the subset lacks
+	// although the font has it would be printed as a space: that is a bug
+	// here, and fails the rendering rather than issuing a wrong document.
+	var lost []rune
+	cjkText, latinText := sh.characters()
+	for _, f := range []struct {
+		name, path, text string
+		font             *ttf.Font
+	}{{fontCJK, r.fontPath, cjkText, r.cjk}, {fontLatin, r.latinPath, latinText, r.latin}} {
+		sub, err := f.font.Subset(f.text)
+		if err != nil {
+			return nil, fmt.Errorf("subset font %s: %w", f.path, err)
+		}
+		opt := gopdf.TtfOption{OnGlyphNotFound: func(c rune) {
+			if f.font.Glyph(c) != 0 {
+				lost = append(lost, c)
+			}
+		}}
+		if err := pdf.AddTTFFontDataWithOption(f.name, sub, opt); err != nil {
+			return nil, fmt.Errorf("load font %s: %w", f.path, err)
+		}
 	}
 	pdf.AddPage()
 	pen := &pen{pdf: &pdf}
@@ -133,15 +157,15 @@ func (r *Renderer) Render(d Document, p Payload) ([]byte, error) {
 	pdf.RectFromUpperLeft(margin/2, margin/2, pageW-margin, pageH-margin)
 	pdf.SetTextColor(160, 30, 30)
 	pen.size = 30
-	if len([]rune(d.Kind.Title())) > 4 {
+	if len([]rune(sh.title)) > 4 {
 		pen.size = 22
 	}
-	if err := pen.centered(d.Kind.Title(), margin+10); err != nil {
+	if err := pen.centered(sh.title, margin+10); err != nil {
 		return nil, err
 	}
 	pdf.SetTextColor(0, 0, 0)
 	pen.size = 12
-	if err := pen.centered("统一社会信用代码 "+d.USCC, margin+56); err != nil {
+	if err := pen.centered(sh.uscc, margin+56); err != nil {
 		return nil, err
 	}
 
@@ -168,7 +192,7 @@ func (r *Renderer) Render(d Document, p Payload) ([]byte, error) {
 	// Fields: label, then the value wrapped in the remaining width.
 	y := margin + 120
 	valueW := pageW - 2*margin - labelW
-	for _, f := range d.Fields {
+	for _, f := range sh.fields {
 		lines, err := pen.wrap(f.Value, valueW)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", f.Key, err)
@@ -194,41 +218,91 @@ func (r *Renderer) Render(d Document, p Payload) ([]byte, error) {
 	pdf.SetLineWidth(2)
 	cx, cy := pageW-margin-90, pageH-margin-120
 	pdf.Oval(cx-45, cy-45, cx+45, cy+45)
-	name := "发证机关  " + d.IssuerName
-	w, err := pen.width(name)
+	w, err := pen.width(sh.issuer)
 	if err != nil {
 		return nil, err
 	}
-	if err := pen.write(pageW-margin-20-w, pageH-margin-130, name); err != nil {
+	if err := pen.write(pageW-margin-20-w, pageH-margin-130, sh.issuer); err != nil {
 		return nil, err
 	}
-	date := chineseDate(d.IssuedAt)
-	if w, err = pen.width(date); err != nil {
+	if w, err = pen.width(sh.date); err != nil {
 		return nil, err
 	}
-	if err := pen.write(pageW-margin-20-w, pageH-margin-108, date); err != nil {
+	if err := pen.write(pageW-margin-20-w, pageH-margin-108, sh.date); err != nil {
 		return nil, err
 	}
 
 	// Footer: what the document is and how to check it.
 	pen.size = 8
 	pdf.SetTextColor(90, 90, 90)
-	footer := []string{
-		"本文件由基于区块链的企业开办可信服务平台统一出件，经发证部门 SM2 签名，存证于区块链。",
-		"扫描二维码或上传本文件至验证服务即可核验真伪及状态。",
-		"资产编号 " + d.Asset,
-		"签发时间 " + model.FormatTime(d.IssuedAt) + "  发证部门 " + d.Issuer,
-	}
-	for i, line := range footer {
+	for i, line := range sh.footer {
 		if err := pen.write(margin, pageH-margin-40+float64(i)*11, line); err != nil {
 			return nil, err
 		}
+	}
+	if len(lost) > 0 {
+		return nil, fmt.Errorf("render %s: characters %q missing from the embedded font subset", d.Asset, string(lost))
 	}
 	out, err := pdf.GetBytesPdfReturnErr()
 	if err != nil {
 		return nil, fmt.Errorf("write PDF: %w", err)
 	}
 	return out, nil
+}
+
+// sheet is every string a document prints, worked out before drawing so
+// that the fonts can be cut down to its characters.
+type sheet struct {
+	title, uscc  string
+	fields       []Field
+	issuer, date string
+	footer       []string
+}
+
+func newSheet(d Document) sheet {
+	return sheet{
+		title:  d.Kind.Title(),
+		uscc:   "统一社会信用代码 " + d.USCC,
+		fields: d.Fields,
+		issuer: "发证机关  " + d.IssuerName,
+		date:   chineseDate(d.IssuedAt),
+		footer: []string{
+			"本文件由基于区块链的企业开办可信服务平台统一出件，经发证部门 SM2 签名，存证于区块链。",
+			"扫描二维码或上传本文件至验证服务即可核验真伪及状态。",
+			"资产编号 " + d.Asset,
+			"签发时间 " + model.FormatTime(d.IssuedAt) + "  发证部门 " + d.Issuer,
+		},
+	}
+}
+
+// characters returns the sheet's characters set in the CJK font and those
+// set in the Latin font (see pen), each with the space that replaces a
+// character a font lacks.
+func (s sheet) characters() (cjk, latinText string) {
+	var c, l strings.Builder
+	c.WriteByte(' ')
+	l.WriteByte(' ')
+	add := func(text string) {
+		for _, r := range text {
+			if latin(r) {
+				l.WriteRune(r)
+			} else {
+				c.WriteRune(r)
+			}
+		}
+	}
+	add(s.title)
+	add(s.uscc)
+	for _, f := range s.fields {
+		add(f.Label)
+		add(f.Value)
+	}
+	add(s.issuer)
+	add(s.date)
+	for _, line := range s.footer {
+		add(line)
+	}
+	return c.String(), l.String()
 }
 
 // The two embedded fonts.
