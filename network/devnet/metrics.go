@@ -4,10 +4,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/prometheus/client_golang/prometheus"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/kaiban-platform/kaiban/network/devnet/ledger"
 )
@@ -76,9 +74,9 @@ func (m *metrics) onCommit(channel string) func(ledger.CommitInfo) {
 			m.txs.WithLabelValues(channel, c.String()).Add(float64(n))
 		}
 		hist := m.commit.WithLabelValues(channel)
-		for _, env := range info.Block.GetData().GetData() {
-			if ts := proposalTime(env); !ts.IsZero() {
-				hist.Observe(now.Sub(ts).Seconds())
+		for _, ts := range info.Timestamps {
+			if ts != nil {
+				hist.Observe(now.Sub(ts.AsTime()).Seconds())
 			}
 		}
 		m.mu.Lock()
@@ -94,15 +92,4 @@ func (m *metrics) onCommit(channel string) func(ledger.CommitInfo) {
 		m.mu.Unlock()
 		m.rate.WithLabelValues(channel).Set(float64(total) / rateWindow.Seconds())
 	}
-}
-
-func proposalTime(envBytes []byte) time.Time {
-	env := &common.Envelope{}
-	payload := &common.Payload{}
-	chdr := &common.ChannelHeader{}
-	if proto.Unmarshal(envBytes, env) != nil || proto.Unmarshal(env.GetPayload(), payload) != nil ||
-		proto.Unmarshal(payload.GetHeader().GetChannelHeader(), chdr) != nil || chdr.GetTimestamp() == nil {
-		return time.Time{}
-	}
-	return chdr.GetTimestamp().AsTime()
 }

@@ -143,12 +143,18 @@ func (bf *File) Append(payload []byte) error {
 	if len(payload) == 0 || len(payload) > MaxRecordSize {
 		return fmt.Errorf("blockfile: record of %d bytes", len(payload))
 	}
-	rec := appendRecord(make([]byte, 0, headerSize+len(payload)), payload)
+	// The header and the payload are written separately rather than copied
+	// into one buffer (a block is often megabytes); a crash between the two
+	// leaves a record whose checksum fails, a torn tail like any other.
+	hdr := appendHeader(make([]byte, 0, headerSize), payload)
 
 	bf.mu.RLock()
 	off := bf.size
 	bf.mu.RUnlock()
-	if _, err := bf.f.WriteAt(rec, off); err != nil {
+	if _, err := bf.f.WriteAt(hdr, off); err != nil {
+		return fmt.Errorf("append to block file: %w", err)
+	}
+	if _, err := bf.f.WriteAt(payload, off+headerSize); err != nil {
 		return fmt.Errorf("append to block file: %w", err)
 	}
 	if err := fdatasync(bf.f); err != nil {
@@ -156,7 +162,7 @@ func (bf *File) Append(payload []byte) error {
 	}
 	bf.mu.Lock()
 	bf.offsets = append(bf.offsets, off)
-	bf.size = off + int64(len(rec))
+	bf.size = off + headerSize + int64(len(payload))
 	bf.mu.Unlock()
 	return nil
 }
@@ -206,7 +212,11 @@ func (bf *File) Close() error {
 
 // appendRecord appends payload as a record (header and payload) to b.
 func appendRecord(b, payload []byte) []byte {
+	return append(appendHeader(b, payload), payload...)
+}
+
+// appendHeader appends the header of payload's record (length and checksum) to b.
+func appendHeader(b, payload []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(payload)))
-	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(payload, castagnoli))
-	return append(b, payload...)
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(payload, castagnoli))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/kaiban-platform/kaiban/chaincode/txsim"
 	"github.com/kaiban-platform/kaiban/network/devnet/statedb"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // committer commits blocks one by one; after a fatal error it drains the pipeline.
@@ -69,10 +70,38 @@ func (l *Ledger) commit(job *blockJob) error {
 	if err != nil {
 		return fmt.Errorf("marshal block: %w", err)
 	}
-	if err := l.blocks.Append(raw); err != nil {
+	// The block is written and fsynced while the state updates are staged in the
+	// bbolt transaction, which touches no file until Commit: the state file still
+	// gets nothing of the block before the block is durable.
+	appended := make(chan error, 1)
+	go func() { appended <- l.blocks.Append(raw) }()
+	err = l.stage(w, job, codes, mvcc.Batch())
+	if aerr := <-appended; aerr != nil {
+		return aerr
+	}
+	if err != nil {
 		return err
 	}
-	if err := w.Apply(mvcc.Batch()); err != nil {
+	if err := w.Commit(); err != nil {
+		return err
+	}
+	if l.cfg.OnCommit != nil {
+		info := CommitInfo{Block: block, Codes: codes, Validate: job.validate, Commit: time.Since(start)}
+		info.Timestamps = make([]*timestamppb.Timestamp, len(job.txs))
+		for i, c := range job.txs {
+			info.Timestamps[i] = c.timestamp
+		}
+		l.cfg.OnCommit(info)
+	}
+	l.notify(block, job.txs, codes)
+	return nil
+}
+
+// stage writes a block's valid updates, its transaction index entries and the
+// savepoint into the block's state transaction.
+func (l *Ledger) stage(w *statedb.WriteTx, job *blockJob, codes []peer.TxValidationCode, batch *txsim.UpdateBatch) error {
+	num := job.block.Header.Number
+	if err := w.Apply(batch); err != nil {
 		return err
 	}
 	for i, c := range job.txs {
@@ -83,18 +112,7 @@ func (l *Ledger) commit(job *blockJob) error {
 			return err
 		}
 	}
-	if err := w.SetSavepoint(num); err != nil {
-		return err
-	}
-	if err := w.Commit(); err != nil {
-		return err
-	}
-	info := CommitInfo{Block: block, Codes: codes, Validate: job.validate, Commit: time.Since(start)}
-	if l.cfg.OnCommit != nil {
-		l.cfg.OnCommit(info)
-	}
-	l.notify(block, job.txs, codes)
-	return nil
+	return w.SetSavepoint(num)
 }
 
 // notify makes block num part of the ledger's height and wakes its waiters and

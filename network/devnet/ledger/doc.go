@@ -30,10 +30,10 @@
 //     while the block fills and the previous one commits; a SignatureCache lets the committer skip signatures that devnet made or already
 //     verified. The MVCC pass is sequential.
 //   - Commit: the block, with its TRANSACTIONS_FILTER metadata, is appended to the
-//     block file and fsynced (the one fsync per block); then one bbolt transaction
-//     applies the valid writes to the world state, the history, the transaction index
-//     and the savepoint. Only then are OnCommit, waiters (WaitForTx) and watchers
-//     (Watch) told.
+//     block file and fsynced (the one fsync per block); meanwhile one bbolt
+//     transaction stages the valid writes to the world state, the history, the
+//     transaction index and the savepoint, and it commits only once the block is
+//     durable. Only then are OnCommit, waiters (WaitForTx) and watchers (Watch) told.
 //
 // Reading: Height, Block, TxStatus and WaitForTx serve the gateway's CommitStatus and
 // the deliver service; Snapshot gives a consistent txsim.State for endorsement and

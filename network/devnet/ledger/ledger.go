@@ -17,6 +17,7 @@ import (
 	"github.com/kaiban-platform/kaiban/network/devnet/blockfile"
 	"github.com/kaiban-platform/kaiban/network/devnet/statedb"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Names of the files in a data directory.
@@ -70,6 +71,9 @@ type CommitInfo struct {
 	Block *common.Block
 	// Codes holds the validation code of each transaction, in block order.
 	Codes []peer.TxValidationCode
+	// Timestamps holds the channel header timestamp of each transaction (the
+	// client's proposal time), nil where the header did not parse.
+	Timestamps []*timestamppb.Timestamp
 	// Validate is the time spent checking the signatures and policies of the block's
 	// transactions, added up over the goroutines that did it; Commit is the time
 	// spent on MVCC, the block file and the state.
