@@ -112,9 +112,17 @@ if [ "$server" = kaiban ]; then
 	grant_password=$(admin secadmin e2e-grants "E2E 授权管理员")
 	[ -n "$password" ] && [ -n "$sys_password" ] && [ -n "$grant_password" ] ||
 		{ echo "e2e: kaiban admin create printed no password" >&2; exit 1; }
+	# The simulated departments' key passwords, for checks where a person of
+	# a department acts with its key (a bank officer reading a granted asset).
+	keys=
+	for code in market seal social medical housing-fund bank tax; do
+		kp=$(cd "$data" && ./kaiban department key-password --log-level warn "$code")
+		keys="$keys${keys:+,}\"$code\":\"$kp\""
+	done
 	accounts=(E2E_LOGIN=e2e-security "E2E_PASSWORD=$password" E2E_LOCK_LOGIN=e2e-audit
 		E2E_SYS_LOGIN=e2e-system "E2E_SYS_PASSWORD=$sys_password"
-		E2E_GRANT_LOGIN=e2e-grants "E2E_GRANT_PASSWORD=$grant_password")
+		E2E_GRANT_LOGIN=e2e-grants "E2E_GRANT_PASSWORD=$grant_password"
+		"E2E_DEPARTMENT_KEYS={$keys}")
 fi
 
 step "Chromium against $base"

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -104,6 +106,34 @@ func (p *platform) openDepartments(ctx context.Context, base string, id *identit
 // key: derived from the master key, so it survives restarts.
 func (p *platform) departmentKeyPassword(code string) string {
 	return fmt.Sprintf("%x", p.key("department-key/"+code, 16))
+}
+
+// runDepartment runs `kaiban department key-password [flags] CODE`: it
+// prints the password of the SM2 key that kaiban dev keeps in custody for
+// the simulated department CODE (derived from the master key, so the same on
+// every start). A person of that department needs it to act with the
+// department's key in the portal — a bank officer reading an asset granted
+// to the bank, a market officer signing a decision — as the department's
+// key custodian would give it in production. Anyone holding the master key
+// can derive it anyway; nothing is read but the master key.
+func runDepartment(_ context.Context, e env, args []string) error {
+	if len(args) == 0 || args[0] != "key-password" {
+		return usagef("the only subcommand is key-password")
+	}
+	cfg, rest, log, err := loadConfig("department", args[1:], e)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 || !slices.Contains(departments.Codes, rest[0]) {
+		return usagef("want CODE, one of %s, after any configuration flags", strings.Join(departments.Codes, ", "))
+	}
+	p := newPlatform(cfg, log)
+	defer p.Close()
+	if err := p.loadMasterKey("kaiban department key-password", false); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, p.departmentKeyPassword(rest[0]))
+	return nil
 }
 
 func (p *platform) provisionDepartment(ctx context.Context, base, code string, id *identity.Service, keySvc *keys.Service, iss *issuance.Service) (departments.Department, error) {

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/kaiban-platform/kaiban/services/internal/config"
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
@@ -59,5 +63,41 @@ func TestOpenDepartments_ProvisionsSevenSystems(t *testing.T) {
 	t.Setenv("KAIBAN_DEPARTMENTS_DELAY", "soon")
 	if _, err := p.openDepartments(ctx, "http://127.0.0.1:1", id, ks, iss); err == nil {
 		t.Fatal("a bad delay was accepted")
+	}
+}
+
+// TestDepartment_KeyPassword: `kaiban department key-password CODE` prints
+// the password kaiban dev derives for the department's key from the master
+// key, the same at every call; an unknown department or a missing master key
+// is an error and prints nothing.
+func TestDepartment_KeyPassword(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "master.key")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("ab", config.MasterKeySize)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := &platform{master: bytes.Repeat([]byte{0xab}, config.MasterKeySize)}
+	for _, code := range []string{"bank", "market"} {
+		e, out, errs := testEnv(nil)
+		if st := run(context.Background(), []string{"department", "key-password", "--secrets-master-key-file", keyFile, code}, e); st != 0 {
+			t.Fatalf("%s: status %d: %s", code, st, errs)
+		}
+		if got, want := strings.TrimSpace(out.String()), p.departmentKeyPassword(code); got != want || len(got) != 32 {
+			t.Fatalf("%s: printed %q, want %q", code, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		args   []string
+		status int
+		want   string
+	}{
+		{[]string{"department", "key-password", "--secrets-master-key-file", keyFile, "nowhere"}, 2, "want CODE"},
+		{[]string{"department", "rotate", "bank"}, 2, "key-password"},
+		{[]string{"department", "key-password", "--secrets-master-key-file", filepath.Join(dir, "absent.key"), "bank"}, 1, "master key"},
+	} {
+		e, out, errs := testEnv(nil)
+		if st := run(context.Background(), tc.args, e); st != tc.status || !strings.Contains(errs.String(), tc.want) || out.Len() != 0 {
+			t.Errorf("%v: status %d, stdout %q, stderr %q; want %d and %q", tc.args, st, out, errs, tc.status, tc.want)
+		}
 	}
 }

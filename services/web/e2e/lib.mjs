@@ -20,6 +20,17 @@ export const victim = process.env.E2E_LOCK_LOGIN ? { login: process.env.E2E_LOCK
 const sysadmin = process.env.E2E_SYS_LOGIN ? { login: process.env.E2E_SYS_LOGIN, password: process.env.E2E_SYS_PASSWORD } : null
 const grantor = process.env.E2E_GRANT_LOGIN ? { login: process.env.E2E_GRANT_LOGIN, password: process.env.E2E_GRANT_PASSWORD } : null
 
+// The key passwords of the simulated departments' keys (scripts/e2e.sh asks
+// `kaiban department key-password`), by department code.
+const departmentKeys = JSON.parse(process.env.E2E_DEPARTMENT_KEYS || '{}')
+
+/** departmentKeyPassword is the password of a simulated department's key (bank, market, …). */
+export function departmentKeyPassword(code) {
+  const p = departmentKeys[code]
+  if (!p) throw new Error(`no key password for department ${code} (scripts/e2e.sh sets E2E_DEPARTMENT_KEYS)`)
+  return p
+}
+
 /** hasApi says whether the server is kaiban (with accounts), not the static stand-in. */
 export const hasApi = !!(admin && victim && sysadmin && grantor)
 
