@@ -122,7 +122,7 @@ func (s *Service) Unwrap(ctx context.Context, owner Owner, password, assetID str
 	for i, r := range rs {
 		var sk *SoftKey
 		if i == 0 {
-			sk, err = s.guardedUnlock(ctx, owner.String(), r, password)
+			sk, err = s.sessionUnlock(ctx, owner, r, password)
 		} else {
 			sk, err = s.open(ctx, r, password)
 		}
@@ -167,7 +167,7 @@ func (s *Service) unwrapSymmetric(ctx context.Context, owner Owner, password, as
 	if err != nil {
 		return nil, err
 	}
-	sk, err := s.guardedUnlock(ctx, owner.String(), r, password)
+	sk, err := s.sessionUnlock(ctx, owner, r, password)
 	if err != nil {
 		return nil, err
 	}

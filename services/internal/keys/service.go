@@ -28,6 +28,12 @@ type Config struct {
 	// a subject's key, so that the chain write (an outbox row for the ledger
 	// client) commits with the rotation or not at all.
 	OnSubjectKeyChange func(ctx context.Context, tx pgx.Tx, change KeyChange) error
+	// DepartmentSession is how long a department's key stays open in this
+	// process after its password was checked (see sessions):
+	// DefaultDepartmentSession when zero; negative disables it, so that
+	// every operation derives the password again. People's keys are never
+	// held open.
+	DepartmentSession time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger receives operational warnings (never a secret); slog.Default()
@@ -51,6 +57,7 @@ type Service struct {
 	onChange func(ctx context.Context, tx pgx.Tx, change KeyChange) error
 	clock    func() time.Time
 	log      *slog.Logger
+	sessions *sessions
 }
 
 // New returns the service over pool, whose schema must be migrated
@@ -79,6 +86,11 @@ func New(pool *pgxpool.Pool, cfg Config) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	session := cfg.DepartmentSession
+	if session == 0 {
+		session = DefaultDepartmentSession
+	}
+	s.sessions = newSessions(max(session, 0))
 	return s, nil
 }
 
@@ -141,7 +153,8 @@ func (s *Service) ActiveKey(ctx context.Context, owner Owner) (Key, error) {
 
 // Unlock opens owner's active key with password for the caller's own
 // operations; the caller must Destroy it. Wrong passwords count towards the
-// lockout.
+// lockout. A department's key comes from its open session when the
+// password matches (see Config.DepartmentSession).
 func (s *Service) Unlock(ctx context.Context, owner Owner, password string) (*SoftKey, error) {
 	if err := owner.Validate(); err != nil {
 		return nil, err
@@ -153,7 +166,23 @@ func (s *Service) Unlock(ctx context.Context, owner Owner, password string) (*So
 	if err != nil {
 		return nil, err
 	}
-	return s.guardedUnlock(ctx, owner.String(), r, password)
+	return s.sessionUnlock(ctx, owner, r, password)
+}
+
+// sessionUnlock opens r, one of owner's records, for one operation: from
+// the department's open session when r is the key it holds and the password
+// matches, else with the password under the lockout counter (and, for a
+// department's active key, into a new session).
+func (s *Service) sessionUnlock(ctx context.Context, owner Owner, r *record, password string) (*SoftKey, error) {
+	now := s.clock()
+	if sk := s.sessions.borrow(owner, r, password, now); sk != nil {
+		return sk, nil
+	}
+	sk, err := s.guardedUnlock(ctx, owner.String(), r, password)
+	if err != nil {
+		return nil, err
+	}
+	return s.sessions.keep(owner, r, password, sk, now), nil
 }
 
 // ChangePassword re-seals all of owner's keys, active and retired, under

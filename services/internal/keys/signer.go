@@ -47,6 +47,17 @@ type SoftKey struct {
 
 	mu  sync.RWMutex
 	mat *keyMaterial // nil once destroyed
+	// release, set on a view of a key held open (a department's session),
+	// is what Destroy does instead of zeroing the shared material.
+	release func()
+}
+
+// view returns a SoftKey over the same material whose Destroy calls
+// release once instead of zeroing it.
+func (s *SoftKey) view(release func()) *SoftKey {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return &SoftKey{key: s.key, pub: s.pub, mat: s.mat, release: release}
 }
 
 var (
@@ -120,16 +131,23 @@ func (s *SoftKey) material() *keyMaterial {
 	return s.mat
 }
 
-// Destroy zeroes the private scalar and the symmetric key. Later calls fail
-// with ErrDestroyed; calling it twice is harmless.
+// Destroy zeroes the private scalar and the symmetric key (for a
+// department's key held open, the session zeroes them when it ends). Later
+// calls fail with ErrDestroyed; calling it twice is harmless.
 func (s *SoftKey) Destroy() {
 	if s == nil {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.mat.destroy()
+	held := s.mat != nil && s.release != nil
+	if !held {
+		s.mat.destroy()
+	}
 	s.mat = nil
+	s.mu.Unlock()
+	if held {
+		s.release()
+	}
 }
 
 // String describes the key without any secret, so that a SoftKey passed to a
