@@ -12,6 +12,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/kaiban-platform/kaiban/network/devnet/msp"
 )
 
 // Endorse simulates a proposal, has enough organisations' peers sign the result
@@ -80,6 +82,8 @@ func (s *Server) Endorse(ctx context.Context, req *gp.EndorseRequest) (*gp.Endor
 
 	endorsements := make([]*peer.Endorsement, 0, len(orgs))
 	seen := map[string]bool{}
+	// Each peer signs the response payload followed by its own identity.
+	prefix := msp.NewPrefix(sim.payload)
 	for _, o := range orgs {
 		if seen[o] {
 			continue
@@ -87,7 +91,8 @@ func (s *Server) Endorse(ctx context.Context, req *gp.EndorseRequest) (*gp.Endor
 		seen[o] = true
 		signer := ch.Peers[o]
 		id := signer.Serialized
-		sig, err := signer.Sign(append(append(make([]byte, 0, len(sim.payload)+len(id)), sim.payload...), id...))
+		digest := prefix.Digest(id)
+		sig, err := signer.SignDigest(&digest)
 		if err != nil {
 			return nil, fail(fmt.Sprintf("endorsing with plugin failed: %v", err))
 		}

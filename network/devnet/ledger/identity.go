@@ -21,6 +21,15 @@ type IdentityVerifier interface {
 	Verify(creator, msg, sig []byte) error
 }
 
+// DigestVerifier is an IdentityVerifier that also takes the SHA-256 digest of the
+// message instead of the message; the committer uses it, when the verifier has it,
+// to hash the proposal response payload of a transaction once for all its
+// endorsements.
+type DigestVerifier interface {
+	IdentityVerifier
+	VerifyDigest(creator []byte, digest *[32]byte, sig []byte) error
+}
+
 // EndorsementPolicy evaluates the endorsement policy of a chaincode namespace.
 type EndorsementPolicy interface {
 	// Evaluate returns nil when endorsers, the distinct marshalled

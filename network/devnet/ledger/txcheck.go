@@ -13,6 +13,8 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/kaiban-platform/kaiban/network/devnet/msp"
 )
 
 // checkedTx is one transaction of a block after the checks that need no state, which
@@ -295,6 +297,8 @@ func (l *Ledger) checkEndorsements(p envelopeParts, ccPayload *peer.ChaincodeAct
 func (l *Ledger) validEndorsers(ccPayload *peer.ChaincodeActionPayload) [][]byte {
 	var out [][]byte
 	prp := ccPayload.Action.ProposalResponsePayload
+	dv, _ := l.cfg.Identities.(DigestVerifier)
+	var prefix *msp.Prefix
 	for _, e := range ccPayload.Action.Endorsements {
 		if e == nil || len(e.Endorser) == 0 {
 			continue
@@ -302,9 +306,20 @@ func (l *Ledger) validEndorsers(ccPayload *peer.ChaincodeActionPayload) [][]byte
 		if slices.ContainsFunc(out, func(b []byte) bool { return bytes.Equal(b, e.Endorser) }) {
 			continue
 		}
-		msg := make([]byte, 0, len(prp)+len(e.Endorser))
-		msg = append(append(msg, prp...), e.Endorser...)
-		if l.cfg.Identities.Verify(e.Endorser, msg, e.Signature) != nil {
+		// An endorser signs the response payload followed by its identity.
+		var err error
+		if dv != nil {
+			if prefix == nil {
+				prefix = msp.NewPrefix(prp)
+			}
+			digest := prefix.Digest(e.Endorser)
+			err = dv.VerifyDigest(e.Endorser, &digest, e.Signature)
+		} else {
+			msg := make([]byte, 0, len(prp)+len(e.Endorser))
+			msg = append(append(msg, prp...), e.Endorser...)
+			err = l.cfg.Identities.Verify(e.Endorser, msg, e.Signature)
+		}
+		if err != nil {
 			continue
 		}
 		out = append(out, e.Endorser)

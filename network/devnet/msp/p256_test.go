@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/asn1"
 	"fmt"
 	"math/big"
 	"testing"
@@ -114,4 +115,24 @@ func BenchmarkP256Verify(b *testing.B) {
 			newP256Table(&key.PublicKey)
 		}
 	})
+}
+
+// TestMarshalSignature checks the hand-made DER encoding against asn1.Marshal.
+func TestMarshalSignature(t *testing.T) {
+	values := []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(127), big.NewInt(128), big.NewInt(255), big.NewInt(256), p256N, new(big.Int).Lsh(big.NewInt(1), 511)}
+	for range 200 {
+		v, _ := rand.Int(rand.Reader, p256N)
+		values = append(values, v, new(big.Int).Rsh(v, uint(v.Bit(0)*100)))
+	}
+	for i, r := range values {
+		s := values[(i*7+3)%len(values)]
+		got, err := marshalSignature(r, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := asn1.Marshal(ecdsaSignature{r, s})
+		if string(got) != string(want) {
+			t.Fatalf("r=%x s=%x: %x, asn1.Marshal gives %x", r, s, got, want)
+		}
+	}
 }

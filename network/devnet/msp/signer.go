@@ -51,13 +51,18 @@ func (s *SigningIdentity) RememberIn(cache *SignatureCache) {
 // Sign returns an ECDSA signature over SHA-256(msg) with a low S, in ASN.1 DER.
 func (s *SigningIdentity) Sign(msg []byte) ([]byte, error) {
 	digest := sha256.Sum256(msg)
+	return s.SignDigest(&digest)
+}
+
+// SignDigest is Sign for a message whose SHA-256 digest is given.
+func (s *SigningIdentity) SignDigest(digest *[32]byte) ([]byte, error) {
 	r, sv, err := ecdsa.Sign(rand.Reader, s.key, digest[:])
 	if err != nil {
 		return nil, fmt.Errorf("sign as %s: %w", s.MSPID, err)
 	}
 	sig, err := marshalSignature(r, toLowS(s.key.Curve, sv))
 	if err == nil && s.sigs != nil {
-		s.sigs.add(cacheKey(s.Serialized, &digest, sig))
+		s.sigs.add(cacheKey(s.Serialized, digest, sig))
 	}
 	return sig, err
 }

@@ -156,14 +156,27 @@ func (v *Verifier) Verify(creator, msg, sig []byte) error {
 		return err
 	}
 	digest := sha256.Sum256(msg)
-	if v.sigs == nil {
-		return id.verifyDigest(&digest, sig)
+	return v.verifyDigest(id, creator, &digest, sig)
+}
+
+// VerifyDigest is Verify for a message whose SHA-256 digest is given.
+func (v *Verifier) VerifyDigest(creator []byte, digest *[32]byte, sig []byte) error {
+	id, err := v.Deserialize(creator)
+	if err != nil {
+		return err
 	}
-	k := cacheKey(creator, &digest, sig)
+	return v.verifyDigest(id, creator, digest, sig)
+}
+
+func (v *Verifier) verifyDigest(id *Identity, creator []byte, digest *[32]byte, sig []byte) error {
+	if v.sigs == nil {
+		return id.verifyDigest(digest, sig)
+	}
+	k := cacheKey(creator, digest, sig)
 	if v.sigs.has(k) {
 		return nil
 	}
-	if err := id.verifyDigest(&digest, sig); err != nil {
+	if err := id.verifyDigest(digest, sig); err != nil {
 		return err
 	}
 	v.sigs.add(k)

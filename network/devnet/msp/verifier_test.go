@@ -229,3 +229,35 @@ func TestVerifier_HotKeyRejectsAsBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefix_DigestAndVerifyDigest checks that a Prefix gives SHA-256 of the
+// whole message for several suffixes, and that a signature made with
+// SignDigest verifies with Verify and VerifyDigest and fails for another suffix.
+func TestPrefix_DigestAndVerifyDigest(t *testing.T) {
+	f := newFixture(t)
+	s := f.signer(t, f.ca, "Org1MSP", cryptogen.IdentityRequest{})
+	payload := []byte("proposal response payload")
+	p := msp.NewPrefix(payload)
+	for _, suffix := range [][]byte{nil, []byte("a"), s.Serialize(), []byte("a")} {
+		got := p.Digest(suffix)
+		if want := sha256.Sum256(append(append([]byte(nil), payload...), suffix...)); got != want {
+			t.Fatalf("Digest(%q) = %x, want %x", suffix, got, want)
+		}
+	}
+	digest := p.Digest(s.Serialize())
+	sig, err := s.SignDigest(&digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := append(append([]byte(nil), payload...), s.Serialize()...)
+	if err := f.verifier.Verify(s.Serialize(), msg, sig); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if err := f.verifier.VerifyDigest(s.Serialize(), &digest, sig); err != nil {
+		t.Fatalf("VerifyDigest: %v", err)
+	}
+	other := p.Digest([]byte("another endorser"))
+	if err := f.verifier.VerifyDigest(s.Serialize(), &other, sig); !errors.Is(err, msp.ErrBadSignature) {
+		t.Fatalf("VerifyDigest of another message: err = %v, want ErrBadSignature", err)
+	}
+}
