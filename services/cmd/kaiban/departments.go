@@ -201,13 +201,20 @@ func simulatorClient(ctx context.Context, id *identity.Service, code string) (id
 
 // defineDocumentTypes defines on chain, as the operator (which holds the
 // contract permission), the asset types of the seven documents of unified
-// issuance, each issued by its department's member. Defining a type again
+// issuance, each issued by its department's member, and those of the
+// establishment's materials, which applicants self-upload into their
+// lockers and the market regulator reviews (locker.MaterialTypes). Defining a type again
 // with the same definition changes nothing, so it runs at every start.
 func (p *platform) defineDocumentTypes(ctx context.Context, operator string, members map[string]string) error {
 	defs, err := issuance.AssetTypes(members)
 	if err != nil {
 		return err
 	}
+	materials, err := locker.MaterialTypeDefinitions(members[model.DeptMarket])
+	if err != nil {
+		return err
+	}
+	defs = append(defs, materials...)
 	ct, err := p.chain.Contract(operator+"/Admin", model.ChaincodeAsset)
 	if err != nil {
 		return fmt.Errorf("document asset types: %w", err)
@@ -221,7 +228,8 @@ func (p *platform) defineDocumentTypes(ctx context.Context, operator string, mem
 			return fmt.Errorf("define asset type %s: %w", d.Code, err)
 		}
 	}
-	p.started("document types", fmt.Sprintf("%d asset types of unified issuance defined on chain", len(defs)))
+	p.started("document types", fmt.Sprintf("%d asset types of unified issuance and %d of materials (self-upload, reviewed by %s) defined on chain",
+		len(defs)-len(materials), len(materials), members[model.DeptMarket]))
 	return nil
 }
 
