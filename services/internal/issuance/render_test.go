@@ -3,6 +3,7 @@ package issuance
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"encoding/base64"
 	"errors"
 	"os"
 	"os/exec"
@@ -194,8 +195,8 @@ func TestPayload_RoundTripAndTamper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(code, "KBV1:") || len(code) > 600 {
-		t.Fatalf("payload %q: want a KBV1: string that fits a QR code", code)
+	if !strings.HasPrefix(code, "KBV2:") || len(code) > 260 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567:") != "" {
+		t.Fatalf("payload %q: want a KBV2: string in the QR code's alphanumeric set", code)
 	}
 	p, err := DecodePayload(code)
 	if err != nil {
@@ -211,7 +212,30 @@ func TestPayload_RoundTripAndTamper(t *testing.T) {
 	if err := VerifyPayloadSignature(s.Public(), p); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("changed USCC: err = %v, want ErrBadSignature", err)
 	}
-	for _, bad := range []string{"", "hello", "KBV1:!!!", "KBV1:e30", `{"a":"x"}`, `{"zz":1}`} {
+	// The first format, printed on documents issued before KBV2, still reads.
+	c, err := model.Canonical(signed.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := DecodePayload("KBV1:" + base64.RawURLEncoding.EncodeToString(c)); err != nil || p != signed.Payload {
+		t.Fatalf("KBV1: %+v, %v", p, err)
+	}
+	// A character changed in transit changes a field, and the signature
+	// no longer verifies.
+	flipped := []byte(code)
+	flipped[len(flipped)-40] = map[bool]byte{true: 'B', false: 'A'}[flipped[len(flipped)-40] == 'A']
+	if p, err := DecodePayload(string(flipped)); err == nil && VerifyPayloadSignature(s.Public(), p) == nil {
+		t.Fatal("a changed KBV2 payload still verifies")
+	}
+	// A payload that does not pack exactly is written as KBV1.
+	odd := signed.Payload
+	odd.Issuer = "市场监管"
+	if code, err := odd.Encode(); err != nil || !strings.HasPrefix(code, "KBV1:") {
+		t.Fatalf("non-ASCII issuer: %q, %v", code, err)
+	} else if p, err := DecodePayload(code); err != nil || p != odd {
+		t.Fatalf("KBV1 round trip: %+v, %v", p, err)
+	}
+	for _, bad := range []string{"", "hello", "KBV1:!!!", "KBV1:e30", `{"a":"x"}`, `{"zz":1}`, "KBV2:", "KBV2:abc!", "KBV2:" + strings.Repeat("A", 40), code[:100]} {
 		if _, err := DecodePayload(bad); !errors.Is(err, ErrInvalid) {
 			t.Errorf("DecodePayload(%q): err = %v, want ErrInvalid", bad, err)
 		}
