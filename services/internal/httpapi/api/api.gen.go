@@ -2385,7 +2385,7 @@ type PasswordReset struct {
 
 // PayloadVerificationRequest defines model for PayloadVerificationRequest.
 type PayloadVerificationRequest struct {
-	// Payload The QR code's text (KBV1:…) or its JSON.
+	// Payload The QR code's text (KBV2:… or KBV1:…) or its JSON.
 	Payload string `json:"payload"`
 }
 

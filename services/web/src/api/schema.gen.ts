@@ -3213,7 +3213,7 @@ export interface components {
             status: "issued" | "rejected" | "skipped";
         };
         PayloadVerificationRequest: {
-            /** @description The QR code's text (KBV1:…) or its JSON. */
+            /** @description The QR code's text (KBV2:… or KBV1:…) or its JSON. */
             payload: string;
         };
         DocumentVerification: {
