@@ -1,13 +1,15 @@
 package issuance
 
 import (
+	"bytes"
 	"compress/flate"
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
+	"image/png"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/qr"
@@ -177,15 +179,12 @@ func (r *Renderer) Render(d Document, p Payload) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode QR payload: %w", err)
 	}
-	scaled, err := barcode.Scale(qrImg, qrImg.Bounds().Dx()*4, qrImg.Bounds().Dy()*4)
+	img, err := qrPNG(qrImg)
 	if err != nil {
-		return nil, fmt.Errorf("scale QR code: %w", err)
+		return nil, err
 	}
-	// An 8-bit grey image: the PDF library embeds no 16-bit PNGs.
-	grey := image.NewGray(scaled.Bounds())
-	draw.Draw(grey, grey.Bounds(), scaled, scaled.Bounds().Min, draw.Src)
 	const qrSize = 96.0
-	if err := pdf.ImageFrom(grey, pageW-margin-qrSize, margin, &gopdf.Rect{W: qrSize, H: qrSize}); err != nil {
+	if err := pdf.ImageByHolder(img, pageW-margin-qrSize, margin, &gopdf.Rect{W: qrSize, H: qrSize}); err != nil {
 		return nil, fmt.Errorf("draw QR code: %w", err)
 	}
 
@@ -303,6 +302,53 @@ func (s sheet) characters() (cjk, latinText string) {
 		add(line)
 	}
 	return c.String(), l.String()
+}
+
+// qrModule is the side of a QR module in image pixels.
+const qrModule = 4
+
+// pngEncoder writes the QR image: an 8-bit grey PNG (the PDF library embeds
+// its IDAT stream as it is, and no 16-bit PNGs), at the fastest deflate
+// level with reused buffers, since the library's own image path encodes at
+// the default level with fresh ones for every document.
+var pngEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
+
+type pngBuffers struct{ sync.Pool }
+
+func (p *pngBuffers) Get() *png.EncoderBuffer {
+	b, _ := p.Pool.Get().(*png.EncoderBuffer)
+	return b
+}
+
+func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.Pool.Put(b) }
+
+// qrPNG draws code with qrModule pixels a module, black on white.
+func qrPNG(code barcode.Barcode) (gopdf.ImageHolder, error) {
+	b := code.Bounds()
+	grey := image.NewGray(image.Rect(0, 0, b.Dx()*qrModule, b.Dy()*qrModule))
+	for y := range b.Dy() {
+		for x := range b.Dx() {
+			v := uint8(255)
+			if r, _, _, _ := code.At(b.Min.X+x, b.Min.Y+y).RGBA(); r < 0x8000 {
+				v = 0
+			}
+			for dy := range qrModule {
+				row := grey.Pix[(y*qrModule+dy)*grey.Stride+x*qrModule:]
+				for dx := range qrModule {
+					row[dx] = v
+				}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := pngEncoder.Encode(&buf, grey); err != nil {
+		return nil, fmt.Errorf("encode QR image: %w", err)
+	}
+	img, err := gopdf.ImageHolderByBytes(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("QR image: %w", err)
+	}
+	return img, nil
 }
 
 // The two embedded fonts.
