@@ -38,7 +38,9 @@ func (p *platform) openSecurity(ctx context.Context) (httpapi.SecurityOptions, e
 	}
 	// The cookie is Secure always: browsers accept Secure cookies from
 	// http://localhost, and anywhere else the portal must be on HTTPS.
-	return httpapi.SecurityOptions{Identity: id, Audit: lg, CookieSecure: true}, nil
+	e := p.cfg.HTTP.Endpoints
+	return httpapi.SecurityOptions{Identity: id, Audit: lg, CookieSecure: true,
+		Endpoints: httpapi.Endpoints{Production: e.Production, Test: e.Test}}, nil
 }
 
 // startAnchoring anchors the audit log's head on chain every

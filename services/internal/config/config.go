@@ -49,6 +49,15 @@ type HTTP struct {
 	WriteTimeout      time.Duration `json:"writeTimeout" doc:"longest time from the end of a request's headers to the end of its response"`
 	IdleTimeout       time.Duration `json:"idleTimeout" doc:"how long an idle keep-alive connection stays open"`
 	ShutdownTimeout   time.Duration `json:"shutdownTimeout" doc:"how long a stopping process waits for requests in flight before closing their connections"`
+	Endpoints         Endpoints     `json:"endpoints"`
+}
+
+// Endpoints are the addresses integrators connect to, shown to them when
+// they apply for API access (Annex A.3). Empty ones are left out and the
+// portal shows its own origin instead.
+type Endpoints struct {
+	Production string `json:"production" doc:"base URL of the production API shown to integrators (https://…/api/v1); empty: the portal's own origin"`
+	Test       string `json:"test" doc:"base URL of the test API shown to integrators; empty: the portal's own origin"`
 }
 
 // Database configures PostgreSQL.

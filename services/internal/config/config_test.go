@@ -137,6 +137,7 @@ func TestLoad_Errors(t *testing.T) {
 		{name: "cert without key", args: []string{"--chain-cert", "c.pem"}, want: []string{"chain.cert and chain.key"}},
 		{name: "bad channel and endpoint", args: []string{"--chain-channel", "Bad_Channel", "--chain-endpoint", "peer0"}, want: []string{"chain.channel", "chain.endpoint"}},
 		{name: "master key not hex", args: []string{"--secrets-master-key", "zz"}, want: []string{"secrets.masterKey", "64 hex digits"}},
+		{name: "integrator endpoints", args: []string{"--http-endpoints-production", "api.example.cn/api/v1", "--http-endpoints-test", "https://test.example.cn/api/v1?x=1"}, want: []string{"http.endpoints.production", "http.endpoints.test"}},
 		{name: "master key short", env: map[string]string{"KAIBAN_SECRETS_MASTER_KEY": "abcd"}, want: []string{"secrets.masterKey"}},
 	}
 	for _, tc := range cases {

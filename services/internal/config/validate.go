@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -42,6 +43,11 @@ func (c Config) Validate() error {
 			if _, err := netip.ParseAddr(p); err != nil {
 				bad("http.trustedProxies", "%q is neither an IP address nor a CIDR", p)
 			}
+		}
+	}
+	for key, u := range map[string]string{"http.endpoints.production": c.HTTP.Endpoints.Production, "http.endpoints.test": c.HTTP.Endpoints.Test} {
+		if err := checkEndpoint(u); err != nil {
+			bad(key, "%v", err)
 		}
 	}
 	for key, d := range map[string]int64{
@@ -166,4 +172,17 @@ func fieldByKey(key string) (field, bool) {
 		}
 	}
 	return field{}, false
+}
+
+// checkEndpoint accepts "" or an absolute http(s) URL without query or
+// fragment: an address integrators are told to call.
+func checkEndpoint(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", s)
+	}
+	return nil
 }

@@ -60,6 +60,15 @@ type SecurityOptions struct {
 	// MaxSignedBody bounds the body read to check a request signature
 	// (default 16 MiB).
 	MaxSignedBody int64
+	// Endpoints are the production and test base URLs shown to
+	// integrators (getApiAccess); empty ones are left out.
+	Endpoints Endpoints
+}
+
+// Endpoints are the API addresses integrators are told to call (A.3).
+type Endpoints struct {
+	Production string
+	Test       string
 }
 
 // HeaderClientCertificate carries a client certificate forwarded by a

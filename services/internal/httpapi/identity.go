@@ -410,6 +410,19 @@ func (s *Server) SetRolePermissions(ctx context.Context, r api.SetRolePermission
 	return api.SetRolePermissions200JSONResponse(toRole(role)), nil
 }
 
+// GetApiAccess tells integrators where to connect: the configured
+// endpoints and the documentation this server renders at /docs.
+func (s *Server) GetApiAccess(ctx context.Context, _ api.GetApiAccessRequestObject) (api.GetApiAccessResponseObject, error) {
+	out := api.GetApiAccess200JSONResponse{Docs: "/docs"}
+	if e := s.sec.Endpoints; e.Production != "" {
+		out.Production = &e.Production
+	}
+	if e := s.sec.Endpoints; e.Test != "" {
+		out.Test = &e.Test
+	}
+	return out, nil
+}
+
 func (s *Server) ListApiClients(ctx context.Context, r api.ListApiClientsRequestObject) (api.ListApiClientsResponseObject, error) {
 	id, err := s.ids()
 	if err != nil {

@@ -411,6 +411,26 @@ func TestIdentityHTTP_ApiClientsSignedAndCertificateRequests(t *testing.T) {
 	f.ok(200, sys, "GET", "/api/v1/api-clients/"+c.Id.String(), nil, &c)
 }
 
+func TestIdentityHTTP_ApiAccessShowsTheConfiguredEndpoints(t *testing.T) {
+	f := newIDFixture(t)
+	sys, _ := f.admin("root", identity.RoleSystemAdmin)
+	audit, _ := f.admin("auditor", identity.RoleAuditAdmin)
+	// The fixture configures none: only the documentation is named.
+	var got api.ApiAccess
+	f.ok(200, sys, "GET", "/api/v1/api-access", nil, &got)
+	if got.Docs != "/docs" || got.Production != nil || got.Test != nil {
+		t.Fatalf("no endpoints configured: %+v", got)
+	}
+	f.s.sec.Endpoints = Endpoints{Production: "https://api.example.cn/api/v1", Test: "https://test.example.cn/api/v1"}
+	f.ok(200, sys, "GET", "/api/v1/api-access", nil, &got)
+	if got.Production == nil || *got.Production != "https://api.example.cn/api/v1" || got.Test == nil || *got.Test != "https://test.example.cn/api/v1" {
+		t.Fatalf("configured endpoints: %+v", got)
+	}
+	// The audit administrator has nothing to do with onboarding.
+	problemOf(t, f.call(audit, "GET", "/api/v1/api-access", nil), 403, "denied")
+	problemOf(t, f.call("", "GET", "/api/v1/api-access", nil), 401, "unauthenticated")
+}
+
 func clientCert(t *testing.T) (tls.Certificate, string) {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

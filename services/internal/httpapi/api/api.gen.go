@@ -932,6 +932,18 @@ type AccountMonitoring struct {
 	Subjects   []MonitoringCount  `json:"subjects"`
 }
 
+// ApiAccess defines model for ApiAccess.
+type ApiAccess struct {
+	// Docs Path of the OpenAPI documentation served by this platform.
+	Docs string `json:"docs"`
+
+	// Production Base URL of the production API (…/api/v1), when configured.
+	Production *string `json:"production,omitempty"`
+
+	// Test Base URL of the test API, when configured.
+	Test *string `json:"test,omitempty"`
+}
+
 // ApiClient defines model for ApiClient.
 type ApiClient struct {
 	AppliedAt   time.Time           `json:"appliedAt"`
@@ -3411,6 +3423,9 @@ type ResetUserPasswordJSONRequestBody = PasswordReset
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetApiAccess Where integrators connect (A.3 接入说明)
+	// (GET /api/v1/api-access)
+	GetApiAccess(c *gin.Context)
 	// ListApiClients Department systems and ISVs with API access
 	// (GET /api/v1/api-clients)
 	ListApiClients(c *gin.Context, params ListApiClientsParams)
@@ -3778,6 +3793,19 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(c *gin.Context)
+
+// GetApiAccess operation middleware
+func (siw *ServerInterfaceWrapper) GetApiAccess(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetApiAccess(c)
+}
 
 // ListApiClients operation middleware
 func (siw *ServerInterfaceWrapper) ListApiClients(c *gin.Context) {
@@ -7083,6 +7111,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/api/v1/api-clients/:clientId/credentials", wrapper.IssueApiCredential)
 	router.DELETE(options.BaseURL+"/api/v1/api-clients/:clientId/credentials/:credentialId", wrapper.RevokeApiCredential)
 	router.POST(options.BaseURL+"/api/v1/api-clients/:clientId/revocation", wrapper.RevokeApiClient)
+	router.GET(options.BaseURL+"/api/v1/api-access", wrapper.GetApiAccess)
 	router.GET(options.BaseURL+"/api/v1/audit/records", wrapper.ListAuditRecords)
 	router.POST(options.BaseURL+"/api/v1/audit/verification", wrapper.VerifyAudit)
 	router.GET(options.BaseURL+"/api/v1/audit/anchors", wrapper.ListAuditAnchors)
@@ -7176,6 +7205,76 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 type UnprocessableContentApplicationProblemPlusJSONResponse Problem
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+
+type GetApiAccessRequestObject struct {
+}
+
+type GetApiAccessResponseObject interface {
+	VisitGetApiAccessResponse(w http.ResponseWriter) error
+}
+
+type GetApiAccess200JSONResponse ApiAccess
+
+func (response GetApiAccess200JSONResponse) VisitGetApiAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiAccess401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetApiAccess401ApplicationProblemPlusJSONResponse) VisitGetApiAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiAccess403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetApiAccess403ApplicationProblemPlusJSONResponse) VisitGetApiAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiAccessdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetApiAccessdefaultApplicationProblemPlusJSONResponse) VisitGetApiAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type ListApiClientsRequestObject struct {
 	Params ListApiClientsParams
@@ -19484,6 +19583,9 @@ func (response GetReadinessdefaultApplicationProblemPlusJSONResponse) VisitGetRe
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetApiAccess Where integrators connect (A.3 接入说明)
+	// (GET /api/v1/api-access)
+	GetApiAccess(ctx context.Context, request GetApiAccessRequestObject) (GetApiAccessResponseObject, error)
 	// ListApiClients Department systems and ISVs with API access
 	// (GET /api/v1/api-clients)
 	ListApiClients(ctx context.Context, request ListApiClientsRequestObject) (ListApiClientsResponseObject, error)
@@ -19898,6 +20000,30 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictGinServerOptions
+}
+
+// GetApiAccess operation middleware
+func (sh *strictHandler) GetApiAccess(ctx *gin.Context) {
+	var request GetApiAccessRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApiAccess(ctx, request.(GetApiAccessRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApiAccess")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetApiAccessResponseObject); ok {
+		if err := validResponse.VisitGetApiAccessResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // ListApiClients operation middleware

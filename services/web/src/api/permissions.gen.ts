@@ -16,6 +16,7 @@ export const operationPermissions = {
   deleteTaskWebhook: "registry:write",
   denyLockerRequest: "locker:write",
   getAccountMonitoring: "monitoring:read",
+  getApiAccess: "identity.clients:read",
   getApiClient: "identity.clients:read",
   getApplication: "intake:read",
   getAssetMonitoring: "monitoring:read",

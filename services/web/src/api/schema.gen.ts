@@ -981,6 +981,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/api-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where integrators connect (A.3 接入说明)
+         * @description The production and test endpoints of the API and its documentation,
+         *     as the operator configured them (`http.endpoints`), for the
+         *     onboarding of department systems and ISVs. An endpoint not
+         *     configured is absent: the caller's own origin is then the one to use.
+         */
+        get: operations["getApiAccess"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/records": {
         parameters: {
             query?: never;
@@ -2760,6 +2783,14 @@ export interface components {
             approve: boolean;
             roles?: components["schemas"]["IdentityCode"][];
             note?: string;
+        };
+        ApiAccess: {
+            /** @description Base URL of the production API (…/api/v1), when configured. */
+            production?: string;
+            /** @description Base URL of the test API, when configured. */
+            test?: string;
+            /** @description Path of the OpenAPI documentation served by this platform. */
+            docs: string;
         };
         ApiClientRevocation: {
             note?: string;
@@ -5514,6 +5545,29 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getApiAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiAccess"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             default: components["responses"]["Error"];
         };
     };
