@@ -63,8 +63,13 @@ func newIDFixture(t *testing.T) *idFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(lg.Close)
-	id, err := identity.New(pool, names, identity.Config{SecretKey: key32(3), PasswordIterations: 1000}, identity.WithRecorder(lg))
+	id, err := identity.New(pool, names, identity.Config{SecretKey: key32(3), PasswordIterations: 1000},
+		identity.WithRecorder(lg), identity.WithSessionCache())
 	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(id.Close)
+	if err := id.WaitCache(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := newServer(t, Options{Security: SecurityOptions{Identity: id, Audit: lg, CookieSecure: true,

@@ -27,6 +27,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		if failed >= s.cfg.MaxFailedLogins {
 			s.db.Exec(ctx, "UPDATE identity_users SET failed_logins = 0, locked_until = $2 WHERE id = $1", p.ID, s.now().Add(s.cfg.LockoutDuration))
 			s.db.Exec(ctx, "UPDATE identity_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", p.ID, s.now())
+			s.forgetUser(p.ID)
 		} else {
 			s.db.Exec(ctx, "UPDATE identity_users SET failed_logins = $2 WHERE id = $1", p.ID, failed)
 		}
@@ -73,6 +74,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		sess, err = s.rotate(ctx, tx, p, false)
 		return err
 	})
+	s.forgetUser(p.ID)
 	if err != nil {
 		return Session{}, fmt.Errorf("change password: %w", err)
 	}

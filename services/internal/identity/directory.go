@@ -439,6 +439,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, id string, u
 		}
 		return nil
 	})
+	s.forgetUser(id)
 	if err != nil {
 		return User{}, err
 	}
@@ -475,6 +476,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *Principal, id, passw
 		}
 		return revokeUserSessions(ctx, tx, id, "", s.now())
 	})
+	s.forgetUser(id)
 	if err != nil {
 		return fmt.Errorf("reset password of %s: %w", id, err)
 	}

@@ -51,8 +51,16 @@ func newEnv(t testing.TB, mod ...func(*Config)) *env {
 	for _, m := range mod {
 		m(&cfg)
 	}
-	svc, err := New(db, names, cfg, WithClock(c.now), WithRecorder(lg))
+	// Every test runs with the session cache, as the platform does: what
+	// they prove about sessions holds with it.
+	svc, err := New(db, names, cfg, WithClock(c.now), WithRecorder(lg), WithSessionCache())
 	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := svc.WaitCache(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return &env{svc: svc, db: db, log: lg, clock: c}

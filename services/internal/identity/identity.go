@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -105,6 +106,10 @@ type Service struct {
 	macKey   []byte // HMAC-SM3 key for recovery codes
 	policy   *policyCache
 	dummyPwd string // a hash verified for unknown logins, so timing does not tell
+
+	cacheSessions bool
+	sessions      *sessionCache // nil without WithSessionCache
+	log           *slog.Logger
 }
 
 // Option configures a Service.
@@ -112,6 +117,16 @@ type Option func(*Service)
 
 // WithClock sets the service's clock (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithSessionCache keeps checked sessions in memory, so that a request with
+// a known session token costs no query, and listens on its own database
+// connection for the changes that must end them at once (sessioncache.go).
+// Close stops the listener.
+func WithSessionCache() Option { return func(s *Service) { s.cacheSessions = true } }
+
+// WithLogger sets where the session cache reports a lost listener
+// (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
 // WithRecorder sends security events (logins, lockouts, role changes,
 // credential issuance) to rec. Without it they are not recorded.
@@ -127,6 +142,7 @@ func New(db *pgxpool.Pool, names Sealer, cfg Config, opts ...Option) (*Service, 
 		cfg:     cfg,
 		names:   names,
 		now:     time.Now,
+		log:     slog.Default(),
 		sealKey: gm.HMAC(cfg.SecretKey, []byte("kaiban/identity/seal"))[:gm.SM4KeySize],
 		macKey:  gm.HMAC(cfg.SecretKey, []byte("kaiban/identity/recovery-code")),
 	}
@@ -134,12 +150,35 @@ func New(db *pgxpool.Pool, names Sealer, cfg Config, opts ...Option) (*Service, 
 		o(s)
 	}
 	s.policy = newPolicyCache(db)
+	if s.cacheSessions {
+		s.sessions = newSessionCache(s.log, s.policy.invalidate)
+		s.sessions.start(db)
+	}
 	dummy, err := hashPassword("kaiban-dummy-password", s.cfg.PasswordIterations)
 	if err != nil {
 		return nil, err
 	}
 	s.dummyPwd = dummy
 	return s, nil
+}
+
+// Close stops the session cache's listener. The Service must not be used
+// after; without WithSessionCache, Close does nothing.
+func (s *Service) Close() {
+	if s.sessions != nil {
+		s.sessions.stop()
+	}
+}
+
+// WaitCache waits until the session cache listens for changes, so that the
+// next requests may be answered from it (tests and benchmarks; a process
+// serves correctly meanwhile, from the database). Without WithSessionCache
+// it returns at once.
+func (s *Service) WaitCache(ctx context.Context) error {
+	if s.sessions == nil {
+		return nil
+	}
+	return s.sessions.waitOnline(ctx)
 }
 
 // record sends a security event to the audit log, if one is configured. A

@@ -65,12 +65,15 @@ func reservedResource(resource string) bool {
 }
 
 // policyCache holds the role → permissions map. It is reloaded when this
-// process changes a role and at most policyTTL after another process did.
+// process changes a role, when the session cache's listener hears that
+// another process did, and at most policyTTL after another process did
+// otherwise.
 type policyCache struct {
-	db *pgxpool.Pool
-	mu sync.RWMutex
-	at time.Time
-	m  map[string]map[Permission]bool
+	db  *pgxpool.Pool
+	mu  sync.RWMutex
+	at  time.Time
+	gen uint64 // bumped by invalidate: a load that raced one is not kept
+	m   map[string]map[Permission]bool
 }
 
 const policyTTL = 5 * time.Second
@@ -80,12 +83,13 @@ func newPolicyCache(db *pgxpool.Pool) *policyCache { return &policyCache{db: db}
 func (c *policyCache) invalidate() {
 	c.mu.Lock()
 	c.at = time.Time{}
+	c.gen++
 	c.mu.Unlock()
 }
 
 func (c *policyCache) get(ctx context.Context) (map[string]map[Permission]bool, error) {
 	c.mu.RLock()
-	m, at := c.m, c.at
+	m, at, gen := c.m, c.at, c.gen
 	c.mu.RUnlock()
 	if m != nil && time.Since(at) < policyTTL {
 		return m, nil
@@ -114,7 +118,9 @@ func (c *policyCache) get(ctx context.Context) (map[string]map[Permission]bool, 
 		return nil, fmt.Errorf("load access policy: %w", err)
 	}
 	c.mu.Lock()
-	c.m, c.at = fresh, time.Now()
+	if c.gen == gen {
+		c.m, c.at = fresh, time.Now()
+	}
 	c.mu.Unlock()
 	return fresh, nil
 }
@@ -397,6 +403,7 @@ func (s *Service) AssignRole(ctx context.Context, actor *Principal, userID, role
 		}
 		return revokeUserSessions(ctx, tx, userID, "", s.now())
 	})
+	s.forgetUser(userID)
 	if errors.Is(err, ErrSeparationOfDuties) {
 		s.record(ctx, s.event(actor, "identity.role.assign", "user:"+userID, audit.ResultDenied, map[string]any{"role": role, "reason": "separation-of-duties"}))
 	}
@@ -449,6 +456,7 @@ func (s *Service) RevokeRole(ctx context.Context, actor *Principal, userID, role
 		}
 		return revokeUserSessions(ctx, tx, userID, "", s.now())
 	})
+	s.forgetUser(userID)
 	if err != nil {
 		return err
 	}

@@ -71,10 +71,23 @@ func (s *Service) createSession(ctx context.Context, tx pgx.Tx, userID, source, 
 
 // Authenticate returns the user behind a session token, or
 // ErrUnauthenticated when the token is unknown, revoked, idle too long,
-// past its absolute expiry, or its user is disabled.
+// past its absolute expiry, or its user is disabled. With the session cache
+// (WithSessionCache), a session checked in the last touchEvery is answered
+// from memory; sessioncache.go explains why that never outlives a
+// revocation.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, error) {
 	if !strings.HasPrefix(token, SessionTokenPrefix) || len(token) > 100 {
 		return nil, ErrUnauthenticated
+	}
+	h := tokenHash(token)
+	now := s.now()
+	var gen uint64
+	if s.sessions != nil {
+		if e, ok := s.sessions.get(h); ok && now.Before(e.expiresAt) && now.Sub(e.lastSeen) < min(touchEvery, s.cfg.SessionIdle) {
+			p := e.p
+			return &p, nil
+		}
+		gen = s.sessions.generation()
 	}
 	var (
 		p                   = &Principal{Kind: KindUser, Method: MethodSession}
@@ -85,7 +98,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	err := s.db.QueryRow(ctx, `SELECT s.id, s.last_seen_at, s.expires_at, s.revoked_at,
 		u.id, u.login, u.department_code, u.disabled, u.must_change_password,
 		coalesce((SELECT array_agg(role ORDER BY role) FROM identity_user_roles WHERE user_id = u.id), '{}')
-		FROM identity_sessions s JOIN identity_users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash(token)).
+		FROM identity_sessions s JOIN identity_users u ON u.id = s.user_id WHERE s.token_hash = $1`, h).
 		Scan(&p.SessionID, &lastSeen, &expiresAt, &revoked, &p.ID, &p.Name, &p.Department, &disabled, &p.MustChangePassword, &p.Roles)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrUnauthenticated
@@ -93,7 +106,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	if err != nil {
 		return nil, fmt.Errorf("authenticate session: %w", err)
 	}
-	now := s.now()
 	if revoked != nil || disabled || !now.Before(expiresAt) || now.Sub(lastSeen) >= s.cfg.SessionIdle {
 		return nil, ErrUnauthenticated
 	}
@@ -101,8 +113,23 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		if _, err := s.db.Exec(ctx, "UPDATE identity_sessions SET last_seen_at = $2 WHERE id = $1", p.SessionID, now); err != nil {
 			return nil, fmt.Errorf("touch session: %w", err)
 		}
+		lastSeen = now
+	}
+	if s.sessions != nil {
+		// Each request gets its own copy: handlers may hold on to it.
+		s.sessions.put(h, cachedSession{p: *p, expiresAt: expiresAt, lastSeen: lastSeen}, gen)
 	}
 	return p, nil
+}
+
+// forgetUser drops userID's cached sessions. Every change that ends a
+// session or alters its principal calls it once committed, so that this
+// process never answers from the cache after the change; other processes
+// hear of it through the triggers' notification.
+func (s *Service) forgetUser(userID string) {
+	if s.sessions != nil {
+		s.sessions.forget(userID)
+	}
 }
 
 // Logout ends the session of token. Ending an unknown or ended session is
@@ -117,6 +144,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
+	s.forgetUser(userID)
 	return s.record(ctx, audit.Entry{ActorKind: audit.ActorUser, ActorID: userID, Action: "identity.logout", Resource: "user:" + userID, Result: audit.ResultOK})
 }
 
@@ -132,6 +160,7 @@ func (s *Service) RevokeSessions(ctx context.Context, actor *Principal, id strin
 		}
 		return revokeUserSessions(ctx, tx, id, "", s.now())
 	})
+	s.forgetUser(id)
 	if err != nil {
 		return err
 	}

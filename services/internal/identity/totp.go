@@ -98,6 +98,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code string) ([
 		}
 		return revokeUserSessions(ctx, tx, p.ID, p.SessionID, s.now())
 	})
+	s.forgetUser(p.ID)
 	if err != nil {
 		return nil, err
 	}
