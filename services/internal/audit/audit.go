@@ -12,9 +12,11 @@
 // the latest anchor.
 //
 // Writes go through one writer goroutine per process that appends whatever
-// has queued up as one batch, in one transaction, under a PostgreSQL advisory
+// has queued up as one batch, in one statement, under a PostgreSQL advisory
 // lock — the lock serialises the processes of a deployment, the batching keeps
-// the lock from being the bottleneck (figures in docs/security.md).
+// the lock from being the bottleneck (figures in docs/security.md). While the
+// head it wrote last is still the head, a batch costs one round trip
+// (log.go, write).
 package audit
 
 import (

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -32,6 +34,14 @@ type Log struct {
 	now      func() time.Time
 	maxBatch int
 	logger   *slog.Logger
+
+	// Used by the writer goroutine only: its own connection (outside the
+	// pool, so that appending never queues behind requests for one) and the
+	// head it appended last.
+	conn      *pgx.Conn
+	headKnown bool
+	headSeq   uint64
+	headHash  string
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
@@ -189,6 +199,11 @@ func clean(s string, n int) string {
 
 func (l *Log) writer() {
 	defer l.wg.Done()
+	defer func() {
+		if l.conn != nil {
+			l.conn.Close(context.Background())
+		}
+	}()
 	batch := make([]*pending, 0, l.maxBatch)
 	for p := range l.queue {
 		batch = append(batch[:0], p)
@@ -227,29 +242,56 @@ func (l *Log) writeWithRetry(batch []*pending) error {
 		if err == nil {
 			return nil
 		}
+		var pg *pgconn.PgError
+		if l.conn != nil && !errors.As(err, &pg) {
+			// Not the server's refusal: the connection's state is unknown.
+			l.conn.Close(context.Background())
+			l.conn = nil
+		}
 	}
 	return err
 }
 
-var columns = []string{"seq", "at", "actor_kind", "actor_id", "actor_name", "action", "resource",
-	"result", "status", "source", "request_id", "detail", "prev_hash", "hash", "mac"}
+// writerConn returns the writer's connection, connecting it when needed.
+func (l *Log) writerConn(ctx context.Context) (*pgx.Conn, error) {
+	if l.conn != nil && !l.conn.IsClosed() {
+		return l.conn, nil
+	}
+	c, err := pgx.ConnectConfig(ctx, l.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("audit append: connect: %w", err)
+	}
+	l.conn = c
+	return c, nil
+}
 
-// write appends batch in one transaction under the advisory lock, continuing
-// the chain from the head it reads inside that lock.
-func (l *Log) write(ctx context.Context, batch []*pending) error {
-	tx, err := l.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("audit append: %w", err)
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey); err != nil {
-		return fmt.Errorf("audit append: lock: %w", err)
-	}
-	seq, prev, err := head(ctx, tx)
-	if err != nil {
-		return err
-	}
-	rows := make([][]any, 0, len(batch))
+// insertRows appends rows given as one array per column: a single
+// statement (prepared once per connection), whatever the batch size.
+const insertRows = `INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_name, action, resource,
+	result, status, source, request_id, detail, prev_hash, hash, mac)
+	SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+	$8::text[], $9::integer[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])`
+
+// rowArrays is a batch as insertRows' parameters.
+type rowArrays struct {
+	seq                                                     []int64
+	at                                                      []time.Time
+	actorKind, actorID, actorName, action, resource, result []string
+	status                                                  []int32
+	source, requestID, detail, prevHash, hash, mac          []string
+}
+
+func (r *rowArrays) args() []any {
+	return []any{r.seq, r.at, r.actorKind, r.actorID, r.actorName, r.action, r.resource,
+		r.result, r.status, r.source, r.requestID, r.detail, r.prevHash, r.hash, r.mac}
+}
+
+// chain numbers and hashes batch's entries after the row (seq, prev), and
+// returns them as insertRows' parameters with the new head. It only sets the
+// entries' sequence numbers: a batch that fails is chained again.
+func (l *Log) chain(batch []*pending, seq uint64, prev string) (*rowArrays, uint64, string, error) {
+	n := len(batch)
+	r := &rowArrays{seq: make([]int64, 0, n), at: make([]time.Time, 0, n), status: make([]int32, 0, n)}
 	for _, p := range batch {
 		if p.barrier {
 			continue
@@ -257,21 +299,99 @@ func (l *Log) write(ctx context.Context, batch []*pending) error {
 		seq++
 		h, err := chainHash(prev, seq, &p.e)
 		if err != nil {
-			return fmt.Errorf("audit append: head hash: %w", err)
+			return nil, 0, "", fmt.Errorf("audit append: head hash: %w", err)
 		}
 		e := &p.e
-		rows = append(rows, []any{int64(seq), e.Time, e.ActorKind, e.ActorID, e.ActorName, e.Action, e.Resource,
-			e.Result, e.Status, e.Source, e.RequestID, e.Detail, prev, h, rowMAC(l.mac, h)})
+		r.seq, r.at, r.status = append(r.seq, int64(seq)), append(r.at, e.Time), append(r.status, int32(e.Status))
+		r.actorKind, r.actorID, r.actorName = append(r.actorKind, e.ActorKind), append(r.actorID, e.ActorID), append(r.actorName, e.ActorName)
+		r.action, r.resource, r.result = append(r.action, e.Action), append(r.resource, e.Resource), append(r.result, e.Result)
+		r.source, r.requestID, r.detail = append(r.source, e.Source), append(r.requestID, e.RequestID), append(r.detail, e.Detail)
+		r.prevHash, r.hash, r.mac = append(r.prevHash, prev), append(r.hash, h), append(r.mac, rowMAC(l.mac, h))
 		p.seq = seq
 		prev = h
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_log"}, columns, pgx.CopyFromRows(rows)); err != nil {
-		return fmt.Errorf("audit append: %w", err)
+	return r, seq, prev, nil
+}
+
+// write appends batch, continuing the chain from the head. The head this Log
+// wrote last is kept in memory: when it is still the head, the batch goes in
+// one round trip — the advisory lock and the insert, pipelined in one
+// implicit transaction. When another process appended meanwhile, the insert
+// collides with its row on the primary key (seq) and nothing is written;
+// the batch then takes the long way: a transaction that takes the lock,
+// reads the head and appends after it. Either way the chain has no fork: a
+// row is only ever written after the row its previous hash names, and two
+// rows cannot share a number.
+func (l *Log) write(ctx context.Context, batch []*pending) error {
+	if !slices.ContainsFunc(batch, func(p *pending) bool { return !p.barrier }) {
+		return nil // only Flush markers: everything before them is written
+	}
+	conn, err := l.writerConn(ctx)
+	if err != nil {
+		return err
+	}
+	if l.headKnown {
+		rows, seq, h, err := l.chain(batch, l.headSeq, l.headHash)
+		if err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		b.Queue("SELECT pg_advisory_xact_lock($1)", lockKey)
+		b.Queue(insertRows, rows.args()...)
+		err = conn.SendBatch(ctx, b).Close()
+		if err == nil {
+			l.headSeq, l.headHash = seq, h
+			return nil
+		}
+		l.headKnown = false
+		if !isUniqueViolation(err) {
+			return fmt.Errorf("audit append: %w", err)
+		}
+	}
+	seq, h, err := l.writeLocked(ctx, conn, batch)
+	if err != nil {
+		return err
+	}
+	l.headSeq, l.headHash, l.headKnown = seq, h, true
+	return nil
+}
+
+// writeLocked appends batch in a transaction that holds the advisory lock
+// and continues the chain from the head it reads, and returns the new head.
+func (l *Log) writeLocked(ctx context.Context, db beginner, batch []*pending) (uint64, string, error) {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return 0, "", fmt.Errorf("audit append: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey); err != nil {
+		return 0, "", fmt.Errorf("audit append: lock: %w", err)
+	}
+	seq, prev, err := head(ctx, tx)
+	if err != nil {
+		return 0, "", err
+	}
+	rows, seq, h, err := l.chain(batch, seq, prev)
+	if err != nil {
+		return 0, "", err
+	}
+	if _, err := tx.Exec(ctx, insertRows, rows.args()...); err != nil {
+		return 0, "", fmt.Errorf("audit append: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("audit append: commit: %w", err)
+		return 0, "", fmt.Errorf("audit append: commit: %w", err)
 	}
-	return nil
+	return seq, h, nil
+}
+
+// beginner is a connection or a pool.
+type beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+func isUniqueViolation(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23505"
 }
 
 type querier interface {

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -96,5 +97,30 @@ func TestMiddleware_RecordsAPanickingHandler(t *testing.T) {
 	recs, err := l.Query(context.Background(), Filter{Action: "POST /api/v1/boom"})
 	if err != nil || len(recs) != 1 || recs[0].Status != 500 || recs[0].Result != ResultError || !strings.Contains(recs[0].Detail, "panic") {
 		t.Fatalf("panicking call recorded as %+v, %v", recs, err)
+	}
+}
+
+// TestRequestDetail_AsJSONMarshal: the hand-built detail is byte for byte
+// what json.Marshal makes of the same fields.
+func TestRequestDetail_AsJSONMarshal(t *testing.T) {
+	type detail struct {
+		Params     []string `json:"params,omitempty"`
+		DurationMS int64    `json:"durationMs"`
+		Bytes      int      `json:"bytes"`
+		Error      string   `json:"error,omitempty"`
+	}
+	for _, d := range []detail{
+		{},
+		{DurationMS: 12, Bytes: 345},
+		{Params: []string{"limit", "q\"<x>"}, DurationMS: 1, Bytes: 2, Error: "bad \"input\"\n\t<script>&é"},
+		{Error: "x"},
+	} {
+		want, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := requestDetail(d.Params, d.DurationMS, d.Bytes, d.Error); got != string(want) {
+			t.Errorf("requestDetail = %s, want %s", got, want)
+		}
 	}
 }
