@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kaiban-platform/kaiban/services/internal/audit"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
@@ -51,8 +53,9 @@ type request func(i int) (*http.Request, error)
 // been answered, and its latency counts from when it was due if it is sent
 // late, so a server that falls behind shows it (no coordinated omission);
 // clients then only bounds the requests in flight.
-func loadRun(b *testing.B, clients int, rate float64, want int, next request) {
+func loadRun(b *testing.B, clients int, rate float64, want int, next request, pg *pgxpool.Pool) {
 	b.Helper()
+	cpu := startCPU(b, pg)
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
@@ -108,6 +111,7 @@ func loadRun(b *testing.B, clients int, rate float64, want int, next request) {
 	if f := failed.Load(); f != nil {
 		b.Fatal(f)
 	}
+	cpu.report(b, b.N)
 	slices.Sort(lat)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(lat[b.N*50/100].Microseconds())/1000, "p50-ms")
@@ -119,9 +123,9 @@ func loadRun(b *testing.B, clients int, rate float64, want int, next request) {
 // requests per second (open load, up to 64 in flight).
 func loadCases(b *testing.B, url string) {
 	for _, n := range loadLevels {
-		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) { loadRun(b, n, 0, 200, get(url)) })
+		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) { loadRun(b, n, 0, 200, get(url), nil) })
 	}
-	b.Run(fmt.Sprintf("rate=%d", targetRate), func(b *testing.B) { loadRun(b, 64, targetRate, 200, get(url)) })
+	b.Run(fmt.Sprintf("rate=%d", targetRate), func(b *testing.B) { loadRun(b, 64, targetRate, 200, get(url), nil) })
 }
 
 // targetRate is the issue's GET target: p99 under 5 ms at 2,000 req/s.
@@ -157,11 +161,10 @@ func get(url string) request {
 
 // identityServer is the API as `kaiban serve api` builds it for the
 // identity operations: identity and audit on a fresh PostgreSQL database,
-// the authenticator, RBAC from the contract, the audit middleware. It
-// returns the server's URL, a sysadmin's bearer token and user ID.
-func identityServer(b *testing.B) (string, string, string) {
+// the authenticator, RBAC from the contract, the audit middleware.
+func identityServer(b *testing.B) loadTarget {
 	b.Helper()
-	pool := pgtest.New(b)
+	pool := loadPool(b)
 	names, err := pii.New(1, key32(1), nil)
 	if err != nil {
 		b.Fatal(err)
@@ -171,8 +174,12 @@ func identityServer(b *testing.B) (string, string, string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(lg.Close)
-	id, err := identity.New(pool, names, identity.Config{SecretKey: key32(3)}, identity.WithRecorder(lg))
+	id, err := identity.New(pool, names, identity.Config{SecretKey: key32(3)}, identity.WithRecorder(lg), identity.WithSessionCache())
 	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(id.Close)
+	if err := id.WaitCache(b.Context()); err != nil {
 		b.Fatal(err)
 	}
 	s, err := New(Options{Logger: devNullLogger(b), RateLimit: 1e9, RateBurst: 1e9,
@@ -196,7 +203,39 @@ func identityServer(b *testing.B) (string, string, string) {
 	if sess, err = id.ChangePassword(ctx, p, pw, "Bench-Password-2026"); err != nil {
 		b.Fatal(err)
 	}
-	return serveLoopback(b, s.Handler()), sess.Token, u.ID
+	return loadTarget{url: serveLoopback(b, s.Handler()), token: sess.Token, userID: u.ID, pool: pool}
+}
+
+// loadConns is the size of the server's connection pool (-load.conns);
+// 0 is pgx's default, as in production (database.maxConns 0): 4 or the
+// number of CPUs, whichever is more.
+var loadConns = flag.Int("load.conns", 0, "connections in the load benchmarks' pool (0: pgx's default)")
+
+// loadPool is a fresh database with a pool of -load.conns connections.
+func loadPool(b *testing.B) *pgxpool.Pool {
+	base := pgtest.New(b)
+	if *loadConns == 0 {
+		return base
+	}
+	cfg, err := pgxpool.ParseConfig(pgtest.URL(b, base))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.MaxConns = int32(*loadConns)
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	return pool
+}
+
+// loadTarget is a server under load: its URL, a system administrator's
+// bearer token and user ID, and its database (whose backends' CPU the
+// benchmark reports).
+type loadTarget struct {
+	url, token, userID string
+	pool               *pgxpool.Pool
 }
 
 // BenchmarkLoad_GetUser is a GET by ID of the domain: GET
@@ -204,33 +243,33 @@ func identityServer(b *testing.B) (string, string, string) {
 // looked up, the permission checked, the user read from PostgreSQL and its
 // sealed name opened with SM4 and masked, the read queued for the audit log.
 func BenchmarkLoad_GetUser(b *testing.B) {
-	url, token, userID := identityServer(b)
+	t := identityServer(b)
 	next := func(int) (*http.Request, error) {
-		req, err := http.NewRequest(http.MethodGet, url+"/api/v1/users/"+userID, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
+		req, err := http.NewRequest(http.MethodGet, t.url+"/api/v1/users/"+t.userID, nil)
+		req.Header.Set("Authorization", "Bearer "+t.token)
 		return req, err
 	}
 	for _, n := range loadLevels {
-		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) { loadRun(b, n, 0, 200, next) })
+		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) { loadRun(b, n, 0, 200, next, t.pool) })
 	}
-	b.Run(fmt.Sprintf("rate=%d", targetRate), func(b *testing.B) { loadRun(b, 64, targetRate, 200, next) })
+	b.Run(fmt.Sprintf("rate=%d", targetRate), func(b *testing.B) { loadRun(b, 64, targetRate, 200, next, t.pool) })
 }
 
 // BenchmarkLoad_CreateDepartment is a write: POST /api/v1/departments as a
 // system administrator — validated against the contract, inserted in
 // PostgreSQL, and answered only once its audit record has committed.
 func BenchmarkLoad_CreateDepartment(b *testing.B) {
-	url, token, _ := identityServer(b)
+	t := identityServer(b)
 	var seq atomic.Int64
 	next := func(int) (*http.Request, error) {
 		body := fmt.Sprintf(`{"code":"bench-%d","name":"基准部门 %d","kind":"other"}`, seq.Add(1), seq.Load())
-		req, err := http.NewRequest(http.MethodPost, url+"/api/v1/departments", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
+		req, err := http.NewRequest(http.MethodPost, t.url+"/api/v1/departments", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+t.token)
 		req.Header.Set("Content-Type", "application/json")
 		return req, err
 	}
 	for _, n := range loadLevels {
-		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) { loadRun(b, n, 0, 201, next) })
+		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) { loadRun(b, n, 0, 201, next, t.pool) })
 	}
 }
 
