@@ -11,11 +11,11 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/qr"
 	"github.com/signintech/gopdf"
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/qrcode"
 	"github.com/kaiban-platform/kaiban/services/internal/ttf"
 )
 
@@ -172,14 +172,7 @@ func (r *Renderer) Render(d Document, p Payload) ([]byte, error) {
 	}
 
 	// QR code of the payload, top right.
-	// Error correction level L: the payload is long (a signature and a
-	// digest) and printed large on clean paper; M costs a larger symbol and
-	// most of the encoding time in mask selection.
-	qrImg, err := qr.Encode(code, qr.L, qr.Auto)
-	if err != nil {
-		return nil, fmt.Errorf("encode QR payload: %w", err)
-	}
-	img, err := qrPNG(qrImg)
+	img, err := qrImage(code)
 	if err != nil {
 		return nil, err
 	}
@@ -322,14 +315,33 @@ func (p *pngBuffers) Get() *png.EncoderBuffer {
 
 func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.Pool.Put(b) }
 
-// qrPNG draws code with qrModule pixels a module, black on white.
-func qrPNG(code barcode.Barcode) (gopdf.ImageHolder, error) {
-	b := code.Bounds()
-	grey := image.NewGray(image.Rect(0, 0, b.Dx()*qrModule, b.Dy()*qrModule))
-	for y := range b.Dy() {
-		for x := range b.Dx() {
+// qrImage returns the QR code of payload (error correction level L: the
+// payload is long, a signature and a digest, and printed large on clean
+// paper) as a PNG image. A KBV2 payload is alphanumeric and goes through
+// package qrcode; anything else (a KBV1 payload) through boombuler/barcode,
+// which makes the same symbols for alphanumeric text at ten times the CPU.
+func qrImage(payload string) (gopdf.ImageHolder, error) {
+	if c, err := qrcode.Encode(payload); err == nil {
+		return qrPNG(c.Size(), c.Dark)
+	}
+	c, err := qr.Encode(payload, qr.L, qr.Auto)
+	if err != nil {
+		return nil, fmt.Errorf("encode QR payload: %w", err)
+	}
+	return qrPNG(c.Bounds().Dx(), func(x, y int) bool {
+		r, _, _, _ := c.At(x, y).RGBA()
+		return r < 0x8000
+	})
+}
+
+// qrPNG draws a QR code of size modules a side with qrModule pixels a
+// module, black on white.
+func qrPNG(size int, dark func(x, y int) bool) (gopdf.ImageHolder, error) {
+	grey := image.NewGray(image.Rect(0, 0, size*qrModule, size*qrModule))
+	for y := range size {
+		for x := range size {
 			v := uint8(255)
-			if r, _, _, _ := code.At(b.Min.X+x, b.Min.Y+y).RGBA(); r < 0x8000 {
+			if dark(x, y) {
 				v = 0
 			}
 			for dy := range qrModule {
