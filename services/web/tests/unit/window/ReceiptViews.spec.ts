@@ -35,6 +35,8 @@ describe('ReceiptView', () => {
     expect(text).toContain('济南市明湖信息技术有限公司')
     expect(text).toContain('3701**********4518')
     expect(text).not.toContain('370102199')
+    expect(text).toContain('已启动')
+    expect(text).toContain('税务（涉税办理）')
     expect(text).toContain('asset-idcard-1')
     expect(text).toContain('已向申请人请求授权')
     const steps = wrapper.findAll('[data-testid="steps"] .el-table__row').map((r) => r.text())
