@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -38,6 +39,16 @@ import (
 
 const deptPassword = "department-key-password"
 
+// The key service's settings for the benchmark: by default the minimum
+// PBKDF2 iterations (fast tests) with department sessions; -keys.production
+// derives as kaiban dev and production do (300,000 iterations, ~125 ms of
+// CPU each), and -keys.sessions=false makes every department operation
+// derive, to measure what the sessions save.
+var (
+	productionKDF      = flag.Bool("keys.production", false, "run the key service with its production KDF (PBKDF2-HMAC-SM3, 300,000 iterations)")
+	departmentSessions = flag.Bool("keys.sessions", true, "keep department keys open between operations (keys.Config.DepartmentSession)")
+)
+
 var members = map[string]string{
 	model.DeptMarket: "MarketMSP", model.DeptSeal: "SealMSP", model.DeptSocial: "SocialMSP", model.DeptMedical: "MedicalMSP",
 	model.DeptHousingFund: "HousingFundMSP", model.DeptBank: "BankMSP", model.DeptTax: "TaxMSP",
@@ -67,7 +78,14 @@ func newDevnet(t testing.TB) *devnetEnv {
 	}
 	net := chaintest.Start(t, chaintest.Options{})
 	ch := net.Connect(t)
-	ks, err := keys.New(pool, keys.Config{KDF: keys.KDF{Algorithm: keys.KDFPBKDF2SM3, Iterations: keys.MinIterations}})
+	kc := keys.Config{KDF: keys.KDF{Algorithm: keys.KDFPBKDF2SM3, Iterations: keys.MinIterations}}
+	if *productionKDF {
+		kc.KDF = keys.DefaultKDF
+	}
+	if !*departmentSessions {
+		kc.DepartmentSession = -1
+	}
+	ks, err := keys.New(pool, kc)
 	if err != nil {
 		t.Fatal(err)
 	}
