@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -47,6 +50,7 @@ const deptPassword = "department-key-password"
 var (
 	productionKDF      = flag.Bool("keys.production", false, "run the key service with its production KDF (PBKDF2-HMAC-SM3, 300,000 iterations)")
 	departmentSessions = flag.Bool("keys.sessions", true, "keep department keys open between operations (keys.Config.DepartmentSession)")
+	concurrency        = flag.String("establishments.concurrent", "1,8,32", "the batches of concurrent applications BenchmarkFleet_Devnet_Establishments runs, comma-separated")
 )
 
 var members = map[string]string{
@@ -206,6 +210,16 @@ func TestFleet_Devnet_EstablishmentToBundle(t *testing.T) {
 	a, err := acc.Accept(ctx, establishmentForm(applicant), "clerk-1")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A notice before the licence is refused: nothing to print the
+	// company's code and name from yet.
+	eventually(t, 20*time.Second, "steps projected", func() bool {
+		var n int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FROM ledger_steps WHERE process = $1`, a.ID).Scan(&n)
+		return n == 7
+	})
+	if _, err := depts[len(depts)-1].Client.IssueDocument(ctx, sdk.DocumentRequest{Process: a.ID, Kind: sdk.KindTax, Password: deptPassword}); !errors.Is(err, sdk.ErrState) {
+		t.Fatalf("tax notice before the licence: err = %v, want ErrState", err)
 	}
 	fleet, err := departments.Start(ctx, depts, departments.Config{Poll: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -389,7 +403,15 @@ func TestFleet_Devnet_RejectedStep(t *testing.T) {
 // departments and the devnet, not PostgreSQL), which other work on the
 // machine disturbs less than the rate.
 func BenchmarkFleet_Devnet_Establishments(b *testing.B) {
-	for _, concurrent := range []int{1, 8, 32} {
+	var batches []int
+	for _, f := range strings.Split(*concurrency, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			b.Fatalf("-establishments.concurrent: %q is not a positive number", f)
+		}
+		batches = append(batches, n)
+	}
+	for _, concurrent := range batches {
 		b.Run(fmt.Sprintf("concurrent=%d", concurrent), func(b *testing.B) {
 			e := newDevnet(b)
 			fleet, err := departments.Start(ctx, e.depts, departments.Config{Poll: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})

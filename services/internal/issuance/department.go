@@ -63,15 +63,19 @@ func (s *Service) IssueForDepartment(ctx context.Context, req DepartmentIssue) (
 	if (req.Kind == KindLicence) != (req.Licence != nil) {
 		return nil, fmt.Errorf("%w: a licence, and only a licence, carries licence content", ErrInvalid)
 	}
+	// One round trip for the department, the process, the department's
+	// step and, for a notice, the process's licence.
 	var member, deptName, owner, stepStatus string
+	var uscc, company *string
 	err := s.pool.QueryRow(ctx, `
-		SELECT r.member, d.name, p.applicant, coalesce(st.status, '')
+		SELECT r.member, d.name, p.applicant, coalesce(st.status, ''), lic.uscc, lic.company
 		FROM registry_departments r JOIN identity_departments d ON d.code = r.code
 		JOIN ledger_processes p ON p.id = $2
 		LEFT JOIN ledger_steps st ON st.process = p.id AND st.department = r.member
+		LEFT JOIN issuance_documents lic ON lic.process = p.id AND lic.kind = $3
 		WHERE r.code = $1
-		ORDER BY st.status = 'pending' DESC LIMIT 1`, req.Department, req.Process).
-		Scan(&member, &deptName, &owner, &stepStatus)
+		ORDER BY st.status = 'pending' DESC LIMIT 1`, req.Department, req.Process, string(KindLicence)).
+		Scan(&member, &deptName, &owner, &stepStatus, &uscc, &company)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: process %s (or department %s)", ErrNotFound, req.Process, req.Department)
 	}
@@ -88,16 +92,10 @@ func (s *Service) IssueForDepartment(ctx context.Context, req DepartmentIssue) (
 		l.IssuerName = deptName
 		d = LicenceDocument("", member, l, now)
 	} else {
-		var uscc, company string
-		err := s.pool.QueryRow(ctx, `SELECT uscc, company FROM issuance_documents WHERE process = $1 AND kind = $2`,
-			req.Process, string(KindLicence)).Scan(&uscc, &company)
-		if errors.Is(err, pgx.ErrNoRows) {
+		if uscc == nil || company == nil {
 			return nil, fmt.Errorf("%w: process %s has no business licence yet", ErrState, req.Process)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("issue %s for %s: %w", req.Kind, req.Process, err)
-		}
-		d = NoticeDocument(req.Kind, "", member, deptName, uscc, company, req.Results, now)
+		d = NoticeDocument(req.Kind, "", member, deptName, *uscc, *company, req.Results, now)
 	}
 	key, err := s.keys.Unlock(ctx, keys.Owner{Kind: keys.KindDepartment, ID: member}, req.Password)
 	switch {
