@@ -439,10 +439,18 @@ func (s *Service) Decide(ctx context.Context, department, process, step string, 
 		}
 		sig = keys.EncodeSignature(sg.Value)
 	}
+	// A decision naming outputs follows the issue of the first on its
+	// asset's lane (the one issuance and the locker use): the chain refuses
+	// a decision whose outputs do not exist yet, and waiting in the lane
+	// costs no failed endorsements and no retry backoff.
+	lane := ""
+	if len(d.Outputs) > 0 {
+		lane = "asset/" + d.Outputs[0]
+	}
 	err = pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
 		_, err := s.cfg.Outbox.Enqueue(ctx, tx, outbox.Write{
 			Key: key, Identity: m, Chaincode: model.ChaincodeApproval, Function: "DecideStep",
-			Args: []string{string(canonical), sig},
+			Args: []string{string(canonical), sig}, Lane: lane,
 		})
 		return err
 	})

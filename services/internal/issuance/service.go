@@ -83,7 +83,12 @@ type DocumentInput struct {
 	// Owner is the subject (the company) whose locker receives it.
 	Owner string
 	// Process is the process instance it results from: the asset's business
-	// key, and the outbox lane that orders the issue before the bundle.
+	// key. The issue goes on the asset's outbox lane ("asset/" + ID), so
+	// that the step decision naming the asset follows it (see
+	// acceptance.Decide) while the other departments' documents go in
+	// parallel; the bundle needs no lane to follow it, since it is only
+	// enqueued once every decision is on chain, and the chain accepts a
+	// decision only when its output assets exist.
 	Process string
 	// Signer signs as Document.Issuer (the department's key unlocked from
 	// custody, or an HSM); Identity is the department's chain identity that
@@ -143,7 +148,7 @@ func (s *Service) record(ctx context.Context, tx pgx.Tx, in DocumentInput, signe
 	res, err := s.locker.Issue(ctx, tx, locker.IssueInput{
 		Type: string(d.Kind), Owner: in.Owner, Issuer: d.Issuer, Channel: model.ChannelDepartment,
 		BusinessKey: in.Process, Content: signed.PDF, Encryption: model.EncryptAsymmetric,
-		Signer: in.Signer, Identity: in.Identity, Lane: in.Process,
+		Signer: in.Signer, Identity: in.Identity, Lane: AssetLane(d.Asset),
 	})
 	if err != nil {
 		if errors.Is(err, locker.ErrInvalid) || errors.Is(err, locker.ErrNotFound) {
@@ -198,9 +203,13 @@ func (s *Service) Documents(ctx context.Context, process string) ([]Issued, erro
 	})
 }
 
+// AssetLane is the outbox lane of an asset's writes: its issue, then what
+// refers to it (the step decision naming it as output, its lifecycle).
+func AssetLane(asset string) string { return "asset/" + asset }
+
 // IssueBundle records the unified issuance of a process (7.6.7) within tx:
-// approval.IssueBundle is enqueued on the process's lane, after the issues of
-// its documents, submitted by the clerk identity. items accounts for every
+// approval.IssueBundle is enqueued on the process's lane, submitted by the
+// clerk identity. items accounts for every
 // step (issued with its asset, rejected or skipped); the chaincode checks
 // them against the decided steps. Enqueueing the same bundle again is a
 // no-op; another bundle for the process is a conflict at the outbox.
