@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -30,6 +31,10 @@ import (
 //	                          runs the embedded devnet, i.e. kaiban dev; off otherwise)
 //	KAIBAN_DEPARTMENTS_DELAY  how long an automatic decision waits (default 2s)
 //	KAIBAN_DEPARTMENTS_POLL   how often each system pulls its tasks (default 1s)
+//	KAIBAN_DEPARTMENTS_MANUAL departments (comma-separated codes) that wait for a
+//	                          person whatever the mode: their officers decide
+//	KAIBAN_DEPARTMENTS_REJECT departments whose automatic simulator rejects every
+//	                          task (a demo or test of a rejected establishment)
 //	KAIBAN_ISSUANCE_FONT      a CJK TrueType font (default: scripts/install-fonts.sh's)
 
 // openIssuance makes unified issuance over the locker, the outbox and the
@@ -50,7 +55,7 @@ func (p *platform) openIssuance(keySvc *keys.Service, lk *locker.Service, clerk 
 // (http://host:port) through the SDK. The department's chain member must
 // carry that key's public key (the dev consortium bootstrap admits it).
 func (p *platform) openDepartments(ctx context.Context, base string, id *identity.Service, keySvc *keys.Service, iss *issuance.Service) (*running, error) {
-	mode := departments.Mode(os.Getenv("KAIBAN_DEPARTMENTS"))
+	mode := departments.Mode(p.env("KAIBAN_DEPARTMENTS"))
 	if mode == "" && p.devnetOps != "" {
 		mode = departments.Auto
 	}
@@ -59,7 +64,7 @@ func (p *platform) openDepartments(ctx context.Context, base string, id *identit
 		return &running{run: func(ctx context.Context) error { <-ctx.Done(); return nil }}, nil
 	}
 	delay := 2 * time.Second
-	if d := os.Getenv("KAIBAN_DEPARTMENTS_DELAY"); d != "" {
+	if d := p.env("KAIBAN_DEPARTMENTS_DELAY"); d != "" {
 		v, err := time.ParseDuration(d)
 		if err != nil || v < 0 {
 			return nil, fmt.Errorf("KAIBAN_DEPARTMENTS_DELAY %q: want a duration such as 2s", d)
@@ -67,39 +72,92 @@ func (p *platform) openDepartments(ctx context.Context, base string, id *identit
 		delay = v
 	}
 	poll := time.Second
-	if d := os.Getenv("KAIBAN_DEPARTMENTS_POLL"); d != "" {
+	if d := p.env("KAIBAN_DEPARTMENTS_POLL"); d != "" {
 		v, err := time.ParseDuration(d)
 		if err != nil || v <= 0 {
 			return nil, fmt.Errorf("KAIBAN_DEPARTMENTS_POLL %q: want a duration such as 1s", d)
 		}
 		poll = v
 	}
-	var depts []departments.Department
+	manual, err := departmentSet("KAIBAN_DEPARTMENTS_MANUAL", p.env("KAIBAN_DEPARTMENTS_MANUAL"))
+	if err != nil {
+		return nil, err
+	}
+	reject, err := departmentSet("KAIBAN_DEPARTMENTS_REJECT", p.env("KAIBAN_DEPARTMENTS_REJECT"))
+	if err != nil {
+		return nil, err
+	}
+	cfg := departments.Config{Mode: mode, Delay: delay, Poll: poll, Logger: p.log}
+	if len(reject) > 0 {
+		cfg.Reject = func(t sdk.Task) (string, bool) {
+			return "不予办理：模拟部门按 KAIBAN_DEPARTMENTS_REJECT 驳回", reject[t.Department]
+		}
+	}
+	manualCfg := cfg
+	manualCfg.Mode = departments.Manual
+	var auto, byHand []departments.Department
 	for _, code := range departments.Codes {
 		d, err := p.provisionDepartment(ctx, base, code, id, keySvc, iss)
 		if err != nil {
 			return nil, fmt.Errorf("department %s: %w", code, err)
 		}
-		depts = append(depts, d)
+		if manual[code] || cfg.Mode == departments.Manual {
+			byHand = append(byHand, d)
+		} else {
+			auto = append(auto, d)
+		}
 	}
-	cfg := departments.Config{Mode: mode, Delay: delay, Poll: poll, Logger: p.log}
-	if _, err := departments.New(depts[0], cfg); err != nil { // the mode is checked before anything runs
+	if _, err := departments.New(append(auto, byHand...)[0], cfg); err != nil { // the mode is checked before anything runs
 		return nil, err
 	}
 	detail := fmt.Sprintf("7 simulated department systems over the SDK, %s", cfg.Mode)
 	if cfg.Mode != departments.Manual {
 		detail += fmt.Sprintf(", approving after %v", delay)
 	}
+	if len(manual) > 0 {
+		detail += ", manual: " + strings.Join(slices.Sorted(maps.Keys(manual)), ",")
+	}
+	if len(reject) > 0 {
+		detail += ", rejecting: " + strings.Join(slices.Sorted(maps.Keys(reject)), ",")
+	}
 	p.started("departments", detail)
 	return &running{run: func(ctx context.Context) error {
-		f, err := departments.Start(ctx, depts, cfg)
-		if err != nil {
-			return err
+		var fleets []*departments.Fleet
+		for _, group := range []struct {
+			depts []departments.Department
+			cfg   departments.Config
+		}{{auto, cfg}, {byHand, manualCfg}} {
+			if len(group.depts) == 0 {
+				continue
+			}
+			f, err := departments.Start(ctx, group.depts, group.cfg)
+			if err != nil {
+				return err
+			}
+			fleets = append(fleets, f)
 		}
 		<-ctx.Done()
-		f.Stop()
+		for _, f := range fleets {
+			f.Stop()
+		}
 		return nil
 	}}, nil
+}
+
+// departmentSet parses a comma-separated list of department codes.
+func departmentSet(name, v string) (map[string]bool, error) {
+	set := map[string]bool{}
+	for _, code := range strings.Split(v, ",") {
+		code = strings.TrimSpace(code)
+		if code == "" {
+			continue
+		}
+		if !slices.Contains(departments.Codes, code) {
+			return nil, fmt.Errorf("%s: %q is not a department (want some of %s)", name, code, strings.Join(departments.Codes, ","))
+		}
+		set[code] = true
+	}
+	return set, nil
 }
 
 // DepartmentKeyPassword is the unlock password of a simulated department's

@@ -26,6 +26,10 @@ func runDev(ctx context.Context, e env, args []string) error {
 	}
 	began := time.Now()
 	p := newPlatform(cfg, log)
+	p.getenv = e.getenv
+	if p.demo, err = demoFrom(e.getenv("KAIBAN_DEMO")); err != nil {
+		return err
+	}
 	defer func() {
 		log.Info("stopping")
 		p.Close()

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,6 +102,15 @@ func TestMigrate_UpAndStatusIntegration(t *testing.T) {
 // the base URL it printed for label, and its output.
 func started(t *testing.T, args []string, vars map[string]string, label string) (string, *syncBuffer) {
 	t.Helper()
+	base, errs, stop := startedUntil(t, args, vars, label)
+	t.Cleanup(stop)
+	return base, errs
+}
+
+// startedUntil is started with the stop in the caller's hands (a restart);
+// stop cancels the command and checks that it ended cleanly.
+func startedUntil(t *testing.T, args []string, vars map[string]string, label string) (string, *syncBuffer, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	var errs syncBuffer
@@ -109,22 +119,26 @@ func started(t *testing.T, args []string, vars map[string]string, label string) 
 		done <- run(ctx, args, env{stdout: pw, stderr: &errs, getenv: func(k string) string { return vars[k] }})
 		pw.Close()
 	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case st := <-done:
-			if st != 0 {
-				t.Errorf("%v exited %d after cancel:\n%s", args, st, errs.String())
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case st := <-done:
+				if st != 0 {
+					t.Errorf("%v exited %d after cancel:\n%s", args, st, errs.String())
+				}
+			case <-time.After(60 * time.Second):
+				t.Errorf("%v did not stop within 60s of cancel", args)
 			}
-		case <-time.After(60 * time.Second):
-			t.Errorf("%v did not stop within 60s of cancel", args)
-		}
-	})
+		})
+	}
 	re := regexp.MustCompile(`^\s+` + label + `\s+(http://[^/\s]+)`)
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
+			errs.Write([]byte(sc.Text() + "\n")) // the output too, for the tests that read the summary
 			lines <- sc.Text()
 		}
 		close(lines)
@@ -134,6 +148,7 @@ func started(t *testing.T, args []string, vars map[string]string, label string) 
 		select {
 		case line, ok := <-lines:
 			if !ok {
+				stop()
 				t.Fatalf("%v ended before printing %s:\n%s", args, label, errs.String())
 			}
 			if m := re.FindStringSubmatch(line); m != nil {
@@ -141,9 +156,10 @@ func started(t *testing.T, args []string, vars map[string]string, label string) 
 					for range lines {
 					}
 				}()
-				return m[1], &errs
+				return m[1], &errs, stop
 			}
 		case <-timeout:
+			stop()
 			t.Fatalf("%v printed no %s within 2 minutes:\n%s", args, label, errs.String())
 		}
 	}
@@ -303,6 +319,11 @@ func TestServe_EachServiceIntegration(t *testing.T) {
 	api, _ := started(t, []string{"serve", "api", "--http-listen", "127.0.0.1:0"}, vars, "API")
 	if st, body := get(t, api+"/readyz"); st != 200 || !strings.Contains(body, `"chain":"ok"`) {
 		t.Fatalf("api readyz: %d %s", st, body)
+	}
+	// The demo accounts' published password is kaiban dev's only.
+	var demoUsers int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM identity_users WHERE NOT must_change_password").Scan(&demoUsers); err != nil || demoUsers != 0 {
+		t.Fatalf("kaiban serve seeded %d accounts without a forced password change (%v)", demoUsers, err)
 	}
 	ops, _ := started(t, []string{"serve", "worker", "--http-ops-listen", "127.0.0.1:0"}, vars, "probes")
 	if st, body := get(t, ops+"/readyz"); st != 200 || strings.Contains(body, "objects") {

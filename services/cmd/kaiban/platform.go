@@ -53,6 +53,19 @@ type platform struct {
 	// devnetOps is the address of the embedded devnet's /healthz and
 	// /metrics, which monitoring probes.
 	devnetOps string
+	// getenv reads the settings that live in the environment only (the
+	// simulators', the demo data's); nil reads the process's.
+	getenv func(string) string
+	// demo, set by kaiban dev only, seeds the demo accounts and data.
+	demo *demo
+}
+
+// env reads an environment-only setting.
+func (p *platform) env(key string) string {
+	if p.getenv != nil {
+		return p.getenv(key)
+	}
+	return os.Getenv(key)
 }
 
 func newPlatform(cfg config.Config, log *slog.Logger) *platform {

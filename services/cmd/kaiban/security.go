@@ -29,6 +29,11 @@ func (p *platform) openSecurity(ctx context.Context) (httpapi.SecurityOptions, e
 	if err := p.startAnchoring(lg); err != nil {
 		return httpapi.SecurityOptions{}, err
 	}
+	if p.demo != nil {
+		if err := p.seedDemoAccounts(ctx, id); err != nil {
+			return httpapi.SecurityOptions{}, err
+		}
+	}
 	missing, err := id.MissingAdmins(ctx)
 	if err != nil {
 		return httpapi.SecurityOptions{}, err

@@ -168,6 +168,7 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	}
 	return &running{run: func(ctx context.Context) error {
 		go func() { _ = depts.run(ctx) }()
+		go p.driveDemo(ctx, base)
 		return serveHTTP(ctx, p, ln, portal.With(srv.Handler()))
 	}}, nil
 }

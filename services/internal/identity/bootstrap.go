@@ -44,7 +44,7 @@ func (s *Service) CreateAdmin(ctx context.Context, login, name, role string, for
 	if err := s.db.QueryRow(ctx, "SELECT code FROM identity_departments WHERE kind = 'operator' ORDER BY code LIMIT 1").Scan(&operator); err != nil {
 		return User{}, "", fmt.Errorf("create admin: no operator department: %w", err)
 	}
-	u, err := s.createUser(ctx, NewUser{Login: login, Name: name, Department: operator, Password: password}, []string{role})
+	u, err := s.createUser(ctx, NewUser{Login: login, Name: name, Department: operator, Password: password}, []string{role}, true)
 	if err != nil {
 		return User{}, "", err
 	}
@@ -79,4 +79,18 @@ func (s *Service) MissingAdmins(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("administrators: %w", err)
 	}
 	return missing, nil
+}
+
+// CreateDemoUser creates an account holding roles whose password need not be
+// changed at sign-in. It exists for the demo accounts of `kaiban dev`, whose
+// one password is published in the developers' guide: nothing that runs
+// outside kaiban dev may call it. An existing login is ErrConflict.
+func (s *Service) CreateDemoUser(ctx context.Context, nu NewUser, roles []string) (User, error) {
+	u, err := s.createUser(ctx, nu, roles, false)
+	if err != nil {
+		return User{}, err
+	}
+	err = s.record(ctx, audit.Entry{ActorKind: audit.ActorSystem, ActorID: "kaiban-dev", ActorName: "kaiban dev demo data",
+		Action: "identity.demo-user.create", Resource: "user:" + u.ID, Result: audit.ResultOK, Detail: `{"login":"` + u.Login + `"}`})
+	return u, err
 }

@@ -191,14 +191,14 @@ type NewUser struct {
 // CreateUser creates a user with no roles; roles are the security
 // administrator's to give (AssignRole).
 func (s *Service) CreateUser(ctx context.Context, actor *Principal, nu NewUser) (User, error) {
-	u, err := s.createUser(ctx, nu, nil)
+	u, err := s.createUser(ctx, nu, nil, true)
 	if err != nil {
 		return User{}, err
 	}
 	return u, s.record(ctx, s.event(actor, "identity.user.create", "user:"+u.ID, audit.ResultOK, map[string]any{"login": u.Login}))
 }
 
-func (s *Service) createUser(ctx context.Context, nu NewUser, roles []string) (User, error) {
+func (s *Service) createUser(ctx context.Context, nu NewUser, roles []string, mustChange bool) (User, error) {
 	nu.Login = strings.ToLower(strings.TrimSpace(nu.Login))
 	if !loginRE.MatchString(nu.Login) {
 		return User{}, invalid("login", "must be 3-64 lower-case letters, digits, '.', '_' or '-'")
@@ -231,7 +231,7 @@ func (s *Service) createUser(ctx context.Context, nu NewUser, roles []string) (U
 			return fmt.Errorf("seal name: %w", err)
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO identity_users (id, login, name_sealed, department_code, password_hash, must_change_password)
-			VALUES ($1, $2, $3, $4, $5, true)`, id, nu.Login, sealed, nu.Department, hash)
+			VALUES ($1, $2, $3, $4, $5, $6)`, id, nu.Login, sealed, nu.Department, hash, mustChange)
 		switch {
 		case isUnique(err):
 			return fmt.Errorf("login %q: %w", nu.Login, ErrConflict)
