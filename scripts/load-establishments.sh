@@ -6,7 +6,7 @@
 #
 #   scripts/load-establishments.sh                 # a fresh kaiban dev, started and stopped here
 #   KAIBAN_URL=http://localhost:8080 scripts/load-establishments.sh   # a running kaiban dev
-#   scripts/load-establishments.sh -n 64 -concurrency 8,32   # flags go to kaiban-load
+#   scripts/load-establishments.sh -rounds 1 -concurrency 8,32   # flags go to kaiban-load (-n, -rounds, -timeout …)
 #
 # The driver is services/cmd/kaiban-load over services/internal/establish, the
 # same driver as the end-to-end test and kaiban dev's demo data; the

@@ -26,7 +26,8 @@ import (
 
 func main() {
 	url := flag.String("url", "http://localhost:8080", "the API's base URL")
-	n := flag.Int("n", 0, "establishments per concurrency level (default: 2 × the concurrency, at least 16)")
+	n := flag.Int("n", 0, "establishments per concurrency level (default: -rounds × the concurrency, at least 16)")
+	rounds := flag.Int("rounds", 2, "with no -n: establishments per level as a multiple of the concurrency")
 	levels := flag.String("concurrency", "8,32,128", "comma-separated concurrency levels, run in order")
 	password := flag.String("password", "Kaiban-Demo-2021", "the demo accounts' password (kaiban dev's DemoPassword)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "longest one establishment may take")
@@ -34,13 +35,13 @@ func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *url, *n, *levels, *password, *timeout, *poll); err != nil {
+	if err := run(ctx, *url, *n, *rounds, *levels, *password, *timeout, *poll); err != nil {
 		fmt.Fprintln(os.Stderr, "kaiban-load:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, base string, n int, levels, password string, timeout, poll time.Duration) error {
+func run(ctx context.Context, base string, n, rounds int, levels, password string, timeout, poll time.Duration) error {
 	var cs []int
 	for _, s := range strings.Split(levels, ",") {
 		c, err := strconv.Atoi(strings.TrimSpace(s))
@@ -73,7 +74,7 @@ func run(ctx context.Context, base string, n int, levels, password string, timeo
 	for _, c := range cs {
 		count := n
 		if count <= 0 {
-			count = max(2*c, 16)
+			count = max(rounds*c, 16)
 		}
 		tctx, cancel := context.WithCancel(ctx)
 		tr := establish.Track(tctx, establish.SupervisorCompleted(w.Supervisor, time.Now().Add(-time.Minute)), poll)
