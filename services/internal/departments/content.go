@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
@@ -13,21 +14,32 @@ import (
 
 // readMaterials reads every granted material (each read is recorded on
 // chain with its reason, as a real department's review would be) and returns
-// the fields of those that are JSON objects, merged: the application form
-// is one of them.
+// the fields of those that are JSON objects, merged in the task's order: the
+// application form is one of them. The reads run at once: each waits for
+// its access record's block, and they can share one.
 func (s *Simulator) readMaterials(ctx context.Context, t sdk.Task) map[string]any {
-	form := map[string]any{}
-	for _, m := range t.Materials {
+	contents := make([][]byte, len(t.Materials))
+	var wg sync.WaitGroup
+	for i, m := range t.Materials {
 		if !m.Granted {
 			continue
 		}
-		c, err := s.dept.Client.ReadMaterial(ctx, t.Process, t.Step, m.Asset, s.dept.KeyPassword, "审核企业开办材料 (simulated review)")
-		if err != nil {
-			s.cfg.Logger.Warn("read material", "department", s.dept.Code, "asset", m.Asset, "err", err)
-			continue
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := s.dept.Client.ReadMaterial(ctx, t.Process, t.Step, m.Asset, s.dept.KeyPassword, "审核企业开办材料 (simulated review)")
+			if err != nil {
+				s.cfg.Logger.Warn("read material", "department", s.dept.Code, "asset", m.Asset, "err", err)
+				return
+			}
+			contents[i] = c.Content
+		}()
+	}
+	wg.Wait()
+	form := map[string]any{}
+	for _, c := range contents {
 		var fields map[string]any
-		if json.Unmarshal(c.Content, &fields) == nil {
+		if c != nil && json.Unmarshal(c, &fields) == nil {
 			for k, v := range fields {
 				form[k] = v
 			}
