@@ -110,6 +110,7 @@ export default defineMessages(
         holdersSole: '该类型企业只能有一名出资人',
         holdersPartners: '合伙企业至少需要两名合伙人',
         holdersSum: '各股东认缴出资合计 {arg} 元，与注册资本不一致',
+        holderTwice: '同一出资人重复填写',
         applicant: '应为 32 位小写十六进制编号',
       },
       type: {
@@ -256,6 +257,7 @@ export default defineMessages(
         holdersSole: 'This type has exactly one investor',
         holdersPartners: 'A partnership needs at least two partners',
         holdersSum: 'The contributions add up to {arg} yuan, not the registered capital',
+        holderTwice: 'The same investor is listed twice',
         applicant: '32 lower-case hex digits',
       },
       type: {

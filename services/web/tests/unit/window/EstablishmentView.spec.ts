@@ -64,7 +64,8 @@ function errorOf(wrapper: Awaited<ReturnType<typeof open>>['wrapper'], name: str
   return item.querySelector('.el-form-item__error')?.textContent?.trim() ?? ''
 }
 
-describe('EstablishmentView', () => {
+// Many fields are typed one by one: slow on a loaded machine, hence the longer timeout.
+describe('EstablishmentView', { timeout: 20_000 }, () => {
   it('shows the materials on chain in the locker as pulled from it, and offers the definition’s services', async () => {
     const { wrapper } = await open()
     await vi.waitFor(() => expect(wrapper.find('[data-testid="applicant-locker"]').exists()).toBe(true))
@@ -95,6 +96,13 @@ describe('EstablishmentView', () => {
     await wrapper.find('.el-radio-button:nth-child(2) input').setValue(true)
     await fill(wrapper, 'holderId0', '91110000600037341M')
     await vi.waitFor(() => expect(errorOf(wrapper, 'holderId0')).toBe('统一社会信用代码校验位错误（按 GB 32100-2015 应为 L）'))
+    // The same investor twice, as the server refuses it.
+    await fill(wrapper, 'holderId0', '91110000600037341L')
+    await wrapper.findAll('button').find((b) => b.text() === '添加股东')!.trigger('click')
+    await wrapper.findAll('.el-radio-group')[1]!.findAll('.el-radio-button')[1]!.find('input').setValue(true)
+    await fill(wrapper, 'holderId1', '91110000600037341L')
+    await vi.waitFor(() => expect(errorOf(wrapper, 'holderId1')).toBe('同一出资人重复填写'))
+    expect(errorOf(wrapper, 'holderId0')).toBe('')
   })
 
   it('refuses to send a form with errors, and shows them all', async () => {

@@ -20,7 +20,7 @@ async function fill(wrapper: Awaited<ReturnType<typeof mountPage>>['wrapper'], n
 const errorOf = (wrapper: Awaited<ReturnType<typeof mountPage>>['wrapper'], name: string) =>
   wrapper.find(`[name="${name}"]`).element.closest('.el-form-item')!.querySelector('.el-form-item__error')?.textContent?.trim() ?? ''
 
-describe('OpenLockerView', () => {
+describe('OpenLockerView', { timeout: 20_000 }, () => {
   it('checks the legal representative’s ID number and the passwords before sending', async () => {
     const api = fakeApi({})
     const { wrapper } = await mountPage(OpenLockerView, { path: '/window/lockers/new', auth: fakeAuth({ me: async () => clerk }), fetch: api.fetch })
