@@ -426,6 +426,23 @@ func (s *Server) ListSupervisionAlerts(ctx context.Context, r api.ListSupervisio
 	return out, nil
 }
 
+// ListRegulators returns the regulators that have a remit.
+func (s *Server) ListRegulators(ctx context.Context, _ api.ListRegulatorsRequestObject) (api.ListRegulatorsResponseObject, error) {
+	svc, err := s.supervisionService()
+	if err != nil {
+		return nil, err
+	}
+	rs, err := svc.Remits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := api.ListRegulators200JSONResponse{}
+	if out.Items, err = convert[[]api.RegulatorRemit](rs); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GetRegulatorRemit returns a regulator's remit.
 func (s *Server) GetRegulatorRemit(ctx context.Context, r api.GetRegulatorRemitRequestObject) (api.GetRegulatorRemitResponseObject, error) {
 	svc, err := s.supervisionService()

@@ -287,6 +287,11 @@ func TestSupervisionHTTP_TimelineInterventionAndMonitoring(t *testing.T) {
 	if len(remit.AssetTypes) != 1 {
 		t.Fatalf("remit %+v", remit)
 	}
+	var regs api.ListRegulators200JSONResponse
+	f.ok(200, alice, "GET", "/api/v1/regulators", nil, &regs)
+	if len(regs.Items) != 1 || regs.Items[0].Regulator != "RegMSP" || len(regs.Items[0].AssetTypes) != 1 || regs.Items[0].Departments == nil {
+		t.Fatalf("regulators %+v", regs)
+	}
 	var assets api.RegulatedAssetList
 	f.ok(200, alice, "GET", "/api/v1/regulators/RegMSP/assets", nil, &assets)
 	var txs api.RegulatedTransactionList
@@ -485,6 +490,7 @@ func TestOversightHTTP_RealAuthenticatorStreamAndPermissions(t *testing.T) {
 		t.Fatal("no live event")
 	}
 	problemOf(t, f.call(officer, "GET", "/api/v1/monitoring/nodes", nil), 403, "denied")
+	problemOf(t, f.call(supervisor, "GET", "/api/v1/regulators", nil), 403, "denied")
 	f.ok(200, supervisor, "GET", "/api/v1/monitoring/nodes", nil, nil)
 	f.ok(200, sys, "GET", "/api/v1/monitoring/alerts", nil, nil)
 }

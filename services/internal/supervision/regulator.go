@@ -105,6 +105,34 @@ func (s *Service) Remit(ctx context.Context, regulator string) (Remit, error) {
 	return r, rows.Err()
 }
 
+// Remits returns every regulator member that has a remit, with it, in
+// member order: who a regulator's people may act for.
+func (s *Service) Remits(ctx context.Context) ([]Remit, error) {
+	rows, err := s.pool.Query(ctx, `SELECT regulator, department, asset_type FROM regulator_remits ORDER BY 1, 2, 3`)
+	if err != nil {
+		return nil, fmt.Errorf("remits: %w", err)
+	}
+	defer rows.Close()
+	out := []Remit{}
+	for rows.Next() {
+		var reg, d, a string
+		if err := rows.Scan(&reg, &d, &a); err != nil {
+			return nil, fmt.Errorf("remits: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].Regulator != reg {
+			out = append(out, Remit{Regulator: reg, Departments: []string{}, AssetTypes: []string{}})
+		}
+		r := &out[len(out)-1]
+		if d != "" {
+			r.Departments = append(r.Departments, d)
+		}
+		if a != "" {
+			r.AssetTypes = append(r.AssetTypes, a)
+		}
+	}
+	return out, rows.Err()
+}
+
 // remitSQL selects the assets of regulator $1's remit.
 const remitSQL = `(a.type IN (SELECT asset_type FROM regulator_remits WHERE regulator = $1 AND asset_type <> '')
 	OR a.issuer IN (SELECT department FROM regulator_remits WHERE regulator = $1 AND department <> ''))`

@@ -93,6 +93,34 @@ func TestRegulator_RemitAssetsTransactionsAudited_Postgres(t *testing.T) {
 	}
 }
 
+func TestRegulator_Remits_Postgres(t *testing.T) {
+	pool := migrated(t)
+	s := service(t, pool)
+	if rs, err := s.Remits(ctx); err != nil || rs == nil || len(rs) != 0 {
+		t.Fatalf("no remit yet: %+v %v", rs, err)
+	}
+	for _, r := range []supervision.Remit{
+		{Regulator: "TaxRegMSP", Departments: []string{"TaxMSP"}},
+		{Regulator: "MarketRegMSP", AssetTypes: []string{"licence", "seal-record"}, Departments: []string{"MarketMSP"}},
+	} {
+		if _, err := s.SetRemit(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs, err := s.Remits(ctx)
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("remits %+v %v", rs, err)
+	}
+	m, tx := rs[0], rs[1]
+	if m.Regulator != "MarketRegMSP" || len(m.Departments) != 1 || m.Departments[0] != "MarketMSP" ||
+		len(m.AssetTypes) != 2 || m.AssetTypes[0] != "licence" || m.AssetTypes[1] != "seal-record" {
+		t.Fatalf("market regulator %+v", m)
+	}
+	if tx.Regulator != "TaxRegMSP" || len(tx.Departments) != 1 || len(tx.AssetTypes) != 0 {
+		t.Fatalf("tax regulator %+v", tx)
+	}
+}
+
 func TestRegulator_BadInput_Postgres(t *testing.T) {
 	pool := migrated(t)
 	s := service(t, pool)

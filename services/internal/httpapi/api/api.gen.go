@@ -3681,6 +3681,9 @@ type ServerInterface interface {
 	// DeletePosition Delete a position nobody holds
 	// (DELETE /api/v1/positions/{positionId})
 	DeletePosition(c *gin.Context, positionId PositionId)
+	// ListRegulators The regulator members that have a remit, with it (7.4.3 g)
+	// (GET /api/v1/regulators)
+	ListRegulators(c *gin.Context)
 	// ListRegulatedAssets The assets in the regulator's remit (audited)
 	// (GET /api/v1/regulators/{regulatorId}/assets)
 	ListRegulatedAssets(c *gin.Context, regulatorId RegulatorID, params ListRegulatedAssetsParams)
@@ -6062,6 +6065,19 @@ func (siw *ServerInterfaceWrapper) DeletePosition(c *gin.Context) {
 	siw.Handler.DeletePosition(c, positionId)
 }
 
+// ListRegulators operation middleware
+func (siw *ServerInterfaceWrapper) ListRegulators(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListRegulators(c)
+}
+
 // ListRegulatedAssets operation middleware
 func (siw *ServerInterfaceWrapper) ListRegulatedAssets(c *gin.Context) {
 
@@ -7167,6 +7183,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/v1/supervision/processes/:processId", wrapper.GetProcessTimeline)
 	router.POST(options.BaseURL+"/api/v1/supervision/processes/:processId/steps/:stepKey/interventions", wrapper.InterveneInStep)
 	router.GET(options.BaseURL+"/api/v1/supervision/alerts", wrapper.ListSupervisionAlerts)
+	router.GET(options.BaseURL+"/api/v1/regulators", wrapper.ListRegulators)
 	router.GET(options.BaseURL+"/api/v1/regulators/:regulatorId/remit", wrapper.GetRegulatorRemit)
 	router.PUT(options.BaseURL+"/api/v1/regulators/:regulatorId/remit", wrapper.SetRegulatorRemit)
 	router.GET(options.BaseURL+"/api/v1/regulators/:regulatorId/assets", wrapper.ListRegulatedAssets)
@@ -16377,6 +16394,78 @@ func (response DeletePositiondefaultApplicationProblemPlusJSONResponse) VisitDel
 	return err
 }
 
+type ListRegulatorsRequestObject struct {
+}
+
+type ListRegulatorsResponseObject interface {
+	VisitListRegulatorsResponse(w http.ResponseWriter) error
+}
+
+type ListRegulators200JSONResponse struct {
+	Items []RegulatorRemit `json:"items"`
+}
+
+func (response ListRegulators200JSONResponse) VisitListRegulatorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulators401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegulators401ApplicationProblemPlusJSONResponse) VisitListRegulatorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulators403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegulators403ApplicationProblemPlusJSONResponse) VisitListRegulatorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegulatorsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListRegulatorsdefaultApplicationProblemPlusJSONResponse) VisitListRegulatorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRegulatedAssetsRequestObject struct {
 	RegulatorId RegulatorID `json:"regulatorId"`
 	Params      ListRegulatedAssetsParams
@@ -19841,6 +19930,9 @@ type StrictServerInterface interface {
 	// DeletePosition Delete a position nobody holds
 	// (DELETE /api/v1/positions/{positionId})
 	DeletePosition(ctx context.Context, request DeletePositionRequestObject) (DeletePositionResponseObject, error)
+	// ListRegulators The regulator members that have a remit, with it (7.4.3 g)
+	// (GET /api/v1/regulators)
+	ListRegulators(ctx context.Context, request ListRegulatorsRequestObject) (ListRegulatorsResponseObject, error)
 	// ListRegulatedAssets The assets in the regulator's remit (audited)
 	// (GET /api/v1/regulators/{regulatorId}/assets)
 	ListRegulatedAssets(ctx context.Context, request ListRegulatedAssetsRequestObject) (ListRegulatedAssetsResponseObject, error)
@@ -22969,6 +23061,30 @@ func (sh *strictHandler) DeletePosition(ctx *gin.Context, positionId PositionId)
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(DeletePositionResponseObject); ok {
 		if err := validResponse.VisitDeletePositionResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRegulators operation middleware
+func (sh *strictHandler) ListRegulators(ctx *gin.Context) {
+	var request ListRegulatorsRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRegulators(ctx, request.(ListRegulatorsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRegulators")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListRegulatorsResponseObject); ok {
+		if err := validResponse.VisitListRegulatorsResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

@@ -59,6 +59,7 @@ export const operationPermissions = {
   listPositions: "identity.positions:read",
   listRegulatedAssets: "regulator:read",
   listRegulatedTransactions: "regulator:read",
+  listRegulators: "regulator:read",
   listRoles: "identity.roles:read",
   listSupervisedProcesses: "supervision:read",
   listSupervisionAlerts: "supervision:read",

@@ -2129,6 +2129,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/regulators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The regulator members that have a remit, with it (7.4.3 g)
+         * @description Every regulator member (MSP ID) whose remit the system administrator
+         *     has configured, with its departments and asset types, in member
+         *     order: whom a regulator's people may act for in the portal.
+         */
+        get: operations["listRegulators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/regulators/{regulatorId}/remit": {
         parameters: {
             query?: never;
@@ -7212,6 +7234,31 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listRegulators: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The regulators and their remits. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RegulatorRemit"][];
+                    };
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             default: components["responses"]["Error"];

@@ -139,20 +139,30 @@ describe('DashboardView', () => {
 })
 
 describe('RegulatorView', () => {
+  it('says when no regulator has a remit', async () => {
+    const { wrapper, api } = await open(RegulatorView, watcher, { 'GET /api/v1/regulators': () => jsonResponse(200, { items: [] }) })
+    await vi.waitFor(() => expect(wrapper.text()).toContain('尚未为任何监管成员配置监管范围'))
+    expect(api.calls.map((c) => c.key)).toEqual(['GET /api/v1/regulators'])
+  })
+
   it('shows the remit, assets and transactions of the chosen member, and inspects with a reason', async () => {
     localStorage.clear()
     const asset = { id: 'asset-licence-0001', type: 'business-licence', owner: 'subject-0001', issuer: 'MarketMSP', status: 'available', createdAt: '2026-11-24T09:00:00Z', txId: 'tx1' }
     const { wrapper, api } = await open(RegulatorView, watcher, {
-      'GET /api/v1/regulators/OperatorMSP/remit': () => jsonResponse(200, { regulator: 'OperatorMSP', departments: ['MarketMSP'], assetTypes: ['business-licence'] }),
+      'GET /api/v1/regulators': () =>
+        jsonResponse(200, {
+          items: [
+            { regulator: 'OperatorMSP', departments: ['MarketMSP'], assetTypes: ['business-licence'] },
+            { regulator: 'TaxRegMSP', departments: ['TaxMSP'], assetTypes: [] },
+          ],
+        }),
       'GET /api/v1/regulators/OperatorMSP/assets': () => jsonResponse(200, { items: [asset] }),
       'GET /api/v1/regulators/OperatorMSP/transactions': () =>
         jsonResponse(200, { items: [{ txId: 'tx1', chaincode: 'asset', event: 'AssetIssued', blockNumber: 9, projectedAt: '2026-11-24T09:00:01Z' }] }),
       'POST /api/v1/regulators/OperatorMSP/assets/asset-licence-0001/inspection': () =>
         jsonResponse(200, { asset: { ...asset, record: { id: asset.id, contentDigest: 'abc' } }, outboxKey: 'regulator/access/x' }),
     })
-    expect(api.calls).toHaveLength(0) // nothing until a member is chosen
-    await wrapper.find('input[name="regulator"]').setValue('OperatorMSP')
-    await wrapper.find('form.member').trigger('submit')
+    // The first regulator with a remit is chosen (none was chosen before in this browser).
     await vi.waitFor(() => expect(wrapper.find('[data-test="remit"]').text()).toContain('business-licence'))
     await vi.waitFor(() => expect(wrapper.text()).toContain('MarketMSP'))
     expect(localStorage.getItem('kaiban.regulator')).toBe('OperatorMSP')
