@@ -90,6 +90,36 @@ describe('UploadField', () => {
     return input.trigger('change')
   }
 
+  it('sends the file with XMLHttpRequest when given no uploader', async () => {
+    const opened: string[] = []
+    class FakeXHR {
+      upload = { onprogress: null }
+      status = 201
+      statusText = 'Created'
+      responseText = '{"id":"m1"}'
+      onload: (() => void) | null = null
+      open(method: string, url: string) {
+        opened.push(`${method} ${url}`)
+      }
+      setRequestHeader() {}
+      getResponseHeader() {
+        return null
+      }
+      send() {
+        setTimeout(() => this.onload?.())
+      }
+    }
+    vi.stubGlobal('XMLHttpRequest', FakeXHR)
+    try {
+      const w = mount(UploadField, { props: { url: '/api/v1/materials' }, global: global() })
+      await pick(w, new File(['x'], 'a.pdf', { type: 'application/pdf' }))
+      await vi.waitFor(() => expect(w.emitted('uploaded')?.[0]?.[0]).toEqual({ id: 'm1' }))
+      expect(opened).toEqual(['POST /api/v1/materials'])
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
   it('shows the progress of an upload, then its end', async () => {
     let progress: ((p: { loaded: number; total: number }) => void) | undefined
     let finish: (v: unknown) => void = () => undefined

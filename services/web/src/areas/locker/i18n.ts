@@ -229,6 +229,7 @@ export default defineMessages(
         read: '说明事由并读取',
         password: '本部门（机构）密钥密码',
         empty: '暂无授权给本部门（机构）的资产',
+        noMember: '您所在的部门不是联盟成员，没有授权给它的资产。打开数字保险箱后，可在此查看授权给该保险箱的资产。',
       },
       common: {
         password: '开箱密码',
@@ -466,6 +467,7 @@ export default defineMessages(
         read: 'Read with a reason',
         password: 'Key password of this department (institution)',
         empty: 'Nothing has been granted to this department (institution)',
+        noMember: 'Your department is no member of the alliance, so nothing is granted to it. Open a digital locker to see what was granted to that locker here.',
       },
       common: {
         password: 'Unlock password',

@@ -67,10 +67,10 @@ describe('GrantedToMeView', () => {
     await vi.waitFor(() => expect(wrapper.find('.access-records .el-table__body-wrapper').text()).toContain('BankMSP'))
   })
 
-  it('shows the API’s refusal for a department without a chain member', async () => {
+  it('says plainly that a department without a chain member holds no grants', async () => {
     const { wrapper } = await mountGranted({
       'GET /api/v1/locker-grants': () => problemResponse(404, { type: 'urn:kaiban:problem:not-found', detail: 'department "operator" has no chain member' }),
     })
-    await vi.waitFor(() => expect(wrapper.text()).toContain('has no chain member'))
+    await vi.waitFor(() => expect(wrapper.find('.no-member').text()).toContain('您所在的部门不是联盟成员'))
   })
 })

@@ -17,11 +17,18 @@ const requests = {
 }
 
 async function mountRequests() {
+  let items: Record<string, unknown>[] = requests.items
   const api = fakeApi({
     [`GET /api/v1/lockers/${lockerId}`]: () => jsonResponse(200, locker),
-    [`GET /api/v1/lockers/${lockerId}/requests`]: () => jsonResponse(200, requests),
-    'POST /api/v1/locker-requests/r-late/deny': () => jsonResponse(200, { ...requests.items[0], status: 'denied' }),
-    [`POST /api/v1/locker-assets/${licenceId}/grants`]: () => jsonResponse(201, { id: 'g', asset: licenceId, grantor: lockerId, grantee: 'BankMSP', kind: 'authorization', scope: 'use', status: 'active', expiresAt: '2999-01-01T00:00:00Z' }),
+    [`GET /api/v1/lockers/${lockerId}/requests`]: () => jsonResponse(200, { items }),
+    'POST /api/v1/locker-requests/r-late/deny': () => {
+      items = items.map((r) => (r.id === 'r-late' ? { ...r, status: 'denied' } : r))
+      return jsonResponse(200, { ...requests.items[0], status: 'denied' })
+    },
+    [`POST /api/v1/locker-assets/${licenceId}/grants`]: () => {
+      items = items.map((r) => (r.id === 'r-soon' ? { ...r, status: 'approved' } : r))
+      return jsonResponse(201, { id: 'g', asset: licenceId, grantor: lockerId, grantee: 'BankMSP', kind: 'authorization', scope: 'use', status: 'active', expiresAt: '2999-01-01T00:00:00Z' })
+    },
   })
   const p = await mountPage(LockerRequestsView, { path: '/locker/requests', auth: fakeAuth({ me: async () => applicant }), fetch: api.fetch })
   await useSession().ensureLoaded()
@@ -52,8 +59,11 @@ describe('LockerRequestsView', () => {
     expect(grant.body).toMatchObject({ grantor: lockerId, password: 'unlock pw 5', grantee: 'BankMSP', granteeMember: true, scope: 'use', request: 'r-soon', purpose: '开户审核' })
 
     vi.spyOn(ElMessageBox, 'prompt').mockResolvedValue({ value: '已另行提供', action: 'confirm' } as never)
+    await vi.waitFor(() => expect(wrapper.findAll('.pending .el-table__body-wrapper .el-table__row')).toHaveLength(1))
     await wrapper.findAll('.pending .el-table__body-wrapper .el-table__row')[0]!.findAll('button').find((b) => b.text() === '拒绝')!.trigger('click')
     await flushPromises()
     expect(api.calls.find((c) => c.key === 'POST /api/v1/locker-requests/r-late/deny')!.body).toEqual({ owner: lockerId, password: 'unlock pw 5', note: '已另行提供' })
+    await vi.waitFor(() => expect(wrapper.text()).toContain('没有待处理的授权请求'))
+    expect(wrapper.find('.answered').text()).toContain('已授权')
   })
 })
