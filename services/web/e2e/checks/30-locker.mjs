@@ -217,14 +217,21 @@ check(
       await bank.locator('.el-dialog input[name="keyPassword"]').fill(departmentKeyPassword('bank'))
       await bank.locator('.el-dialog').getByRole('button', { name: '记录并查看' }).click()
       await bank.locator('[data-test="recorded"]').waitFor({ timeout: 20_000 })
-      await bank.locator('.access-records .el-table__row', { hasText: reason }).waitFor({ timeout: 20_000 })
+      await bank.locator('.access-records .el-table__row', { hasText: reason }).waitFor({ timeout: 30_000 })
       await bank.waitForTimeout(500)
       await shot(bank, 'locker-bank-read')
 
       // The holder sees the bank's read in the history, then revokes.
-      await page.locator('.history').getByRole('button', { name: '刷新' }).click()
       const bankRow = page.locator('.access-records .el-table__row', { hasText: reason })
-      await bankRow.waitFor({ timeout: 20_000 })
+      await poll(
+        "the bank's read in the holder's access history",
+        async () => {
+          await page.locator('.history').getByRole('button', { name: '刷新' }).click()
+          return (await bankRow.count()) === 1
+        },
+        30_000,
+        1000,
+      )
       expect((await text(bankRow)).includes('BankMSP'), 'the read is the bank’s')
       await bankRow.scrollIntoViewIfNeeded()
       await shot(page, 'locker-history-bank-read')

@@ -35,6 +35,8 @@ beforeEach(() => {
   URL.revokeObjectURL = vi.fn()
 })
 
+// Each test mounts Element Plus and waits for the page; on the shared machine
+// under load these views take seconds, hence the 20 s timeouts.
 describe('GrantedToMeView', () => {
   it('lists what was granted to the department, active first, and reads an asset with a reason and the department key password', async () => {
     const { wrapper, api } = await mountGranted()
@@ -65,12 +67,12 @@ describe('GrantedToMeView', () => {
     await vi.waitFor(() => expect(wrapper.find('[data-test="recorded"]').text()).toContain('区块 77'))
     expect(wrapper.find('pre.text').text()).toContain('text')
     await vi.waitFor(() => expect(wrapper.find('.access-records .el-table__body-wrapper').text()).toContain('BankMSP'))
-  })
+  }, 20_000)
 
   it('says plainly that a department without a chain member holds no grants', async () => {
     const { wrapper } = await mountGranted({
       'GET /api/v1/locker-grants': () => problemResponse(404, { type: 'urn:kaiban:problem:not-found', detail: 'department "operator" has no chain member' }),
     })
     await vi.waitFor(() => expect(wrapper.find('.no-member').text()).toContain('您所在的部门不是联盟成员'))
-  })
+  }, 20_000)
 })

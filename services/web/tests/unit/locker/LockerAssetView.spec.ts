@@ -62,13 +62,15 @@ beforeEach(() => {
   URL.revokeObjectURL = vi.fn()
 })
 
+// Each test mounts Element Plus and waits for the page; on the shared machine
+// under load these views take seconds, hence the 20 s timeouts.
 describe('LockerAssetView', () => {
   it('shows what the chain answers now about the asset', async () => {
     const { wrapper } = await mountAsset(page())
     expect(wrapper.find('h1').text()).toBe('营业执照')
     expect(wrapper.find('.chain-status').text()).toBe('可信（已生效）')
     expect(wrapper.text()).toContain('SM2 非对称')
-  })
+  }, 20_000)
 
   it('refuses a view without a reason next to the field, asking nothing of the API', async () => {
     const api = page()
@@ -77,7 +79,7 @@ describe('LockerAssetView', () => {
     await flushPromises()
     await vi.waitFor(() => expect(wrapper.find('.view-form .el-form-item__error').text()).toBe('请填写查看事由'))
     expect(api.calls.some((c) => c.key.endsWith('/view'))).toBe(false)
-  })
+  }, 20_000)
 
   it('views with a reason: the password and reason go to the API, the PDF shows in the page, the access is listed with its block', async () => {
     const api = page()
@@ -95,7 +97,7 @@ describe('LockerAssetView', () => {
     expect(row).toContain('42')
     expect(row).toContain('tx-view-00')
     expect(wrapper.find('.access-records time').attributes('datetime')).toBe(access.time)
-  })
+  }, 20_000)
 
   it('says a refused view is most often a wrong unlock password', async () => {
     const { wrapper } = await mountAsset(
@@ -105,7 +107,7 @@ describe('LockerAssetView', () => {
     await wrapper.find('.view-form').trigger('submit')
     await vi.waitFor(() => expect(document.body.textContent).toContain('开箱密码不正确'))
     expect(wrapper.find('iframe').exists()).toBe(false)
-  })
+  }, 20_000)
 
   it('grants the bank a view with purpose and expiry, and revokes it with a note', async () => {
     const api = page()
@@ -129,5 +131,5 @@ describe('LockerAssetView', () => {
     await flushPromises()
     expect(api.calls.find((c) => c.key === 'POST /api/v1/locker-grants/g1/revoke')!.body).toEqual({ owner: lockerId, password: 'unlock pw 7', note: '开户完成' })
     await vi.waitFor(() => expect(wrapper.find('.grants .grant-status').text()).toBe('已撤销'))
-  })
+  }, 20_000)
 })

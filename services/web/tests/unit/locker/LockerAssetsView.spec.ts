@@ -19,6 +19,8 @@ async function mountAssets(extra: Parameters<typeof fakeApi>[0] = {}) {
   return { ...page, api }
 }
 
+// Each test mounts Element Plus and waits for the page; on the shared machine
+// under load these views take seconds, hence the 20 s timeouts.
 describe('LockerAssetsView', () => {
   it('asks for the locker ID and unlock password first, and names an unknown locker next to its field', async () => {
     const { wrapper, api } = await mountAssets({
@@ -32,7 +34,7 @@ describe('LockerAssetsView', () => {
     await openGate(wrapper)
     await vi.waitFor(() => expect(wrapper.find('.el-form-item__error').text()).toBe('没有该编号的保险箱'))
     expect(useLockerSession().opened).toBe(false)
-  })
+  }, 20_000)
 
   it('opens the locker, keeps the password in memory only, and lists the assets by type with status and latest transaction', async () => {
     const { wrapper, api } = await mountAssets()
@@ -57,7 +59,7 @@ describe('LockerAssetsView', () => {
     const tabs = wrapper.findAll('.el-tabs__item').map((t) => t.text())
     expect(tabs).toEqual(['全部 (3)', '营业执照 (1)', '涉税事项告知单 (1)', 'articles-of-association (1)'])
     expect(api.calls.map((c) => c.key)).toContain(`GET /api/v1/lockers/${lockerId}/assets`)
-  })
+  }, 20_000)
 
   it('closes the locker and forgets the password', async () => {
     const { wrapper } = await mountAssets()
@@ -67,5 +69,5 @@ describe('LockerAssetsView', () => {
     await flushPromises()
     expect(useLockerSession().password).toBe('')
     expect(wrapper.text()).toContain('打开数字保险箱')
-  })
+  }, 20_000)
 })

@@ -38,6 +38,8 @@ async function mountRequests() {
   return { ...p, api }
 }
 
+// Each test mounts Element Plus and waits for the page; on the shared machine
+// under load these views take seconds, hence the 20 s timeouts.
 describe('LockerRequestsView', () => {
   it('lists pending requests with their due state apart from the answered ones', async () => {
     const { wrapper } = await mountRequests()
@@ -46,7 +48,7 @@ describe('LockerRequestsView', () => {
     expect(rows[0]!.find('.due').text()).toBe('已逾期')
     expect(rows[1]!.find('.due').text()).toBe('即将到期')
     expect(wrapper.find('.answered').text()).toContain('不需要')
-  })
+  }, 20_000)
 
   it('approves a request by a grant naming it, and denies one with a reason', async () => {
     const { wrapper, api } = await mountRequests()
@@ -65,5 +67,5 @@ describe('LockerRequestsView', () => {
     expect(api.calls.find((c) => c.key === 'POST /api/v1/locker-requests/r-late/deny')!.body).toEqual({ owner: lockerId, password: 'unlock pw 5', note: '已另行提供' })
     await vi.waitFor(() => expect(wrapper.text()).toContain('没有待处理的授权请求'))
     expect(wrapper.find('.answered').text()).toContain('已授权')
-  })
+  }, 20_000)
 })

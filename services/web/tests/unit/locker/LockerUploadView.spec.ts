@@ -7,6 +7,8 @@ import { useSession } from '@/auth/session'
 import { fakeApi, fakeAuth, jsonResponse, mountPage } from '../helpers'
 import { applicant, assets, locker, lockerId, openGate, uploadId } from './fixtures'
 
+// Each test mounts Element Plus and waits for the page; on the shared machine
+// under load these views take seconds, hence the 20 s timeouts.
 describe('LockerUploadView', () => {
   it('sends the file in the API’s JSON body with the unlock password, shows the progress, and lists the upload with its state', async () => {
     const api = fakeApi({
@@ -55,5 +57,5 @@ describe('LockerUploadView', () => {
     expect(row.text()).toContain('articles-2026')
     expect(row.find('.upload-status').text()).toBe('待部门审核')
     expect(row.findAll('.el-step').map((s) => s.text())).toEqual(['已上传', '部门审核', '可信'])
-  })
+  }, 20_000)
 })

@@ -51,6 +51,8 @@ async function mountMessages(extra: Parameters<typeof fakeApi>[0] = {}) {
   return { ...p, api, source: () => source! }
 }
 
+// Each test mounts Element Plus and waits for the page; on the shared machine
+// under load these views take seconds, hence the 20 s timeouts.
 describe('MessagesView', () => {
   it('lists the inbox, receives a message live from the stream, and says whether it is connected', async () => {
     const { wrapper, source } = await mountMessages()
@@ -68,7 +70,7 @@ describe('MessagesView', () => {
     expect(rows).toHaveLength(2)
     expect(rows[0]!.text()).toContain('授权请求即将到期')
     expect(rows[0]!.text()).toContain('system:kaiban')
-  })
+  }, 20_000)
 
   it('records the read receipt of a received message', async () => {
     const { wrapper, api } = await mountMessages()
@@ -77,7 +79,7 @@ describe('MessagesView', () => {
     await flushPromises()
     expect(api.calls.map((c) => c.key)).toContain('POST /api/v1/messages/1/read')
     expect(wrapper.find('.inbox .el-table__body-wrapper').text()).not.toContain('标为已读')
-  })
+  }, 20_000)
 
   it('shows the sent box with delivery and read receipts', async () => {
     const { wrapper } = await mountMessages()
@@ -85,7 +87,7 @@ describe('MessagesView', () => {
     await flushPromises()
     await vi.waitFor(() => expect(wrapper.find('.sent .el-table__body-wrapper').text()).toContain('补充材料'))
     expect(wrapper.find('.sent .el-table__body-wrapper').text()).toContain('未读')
-  })
+  }, 20_000)
 
   it('sends a message, with the API’s field errors next to the fields', async () => {
     const { wrapper, api } = await mountMessages({
@@ -105,11 +107,11 @@ describe('MessagesView', () => {
     await flushPromises()
     expect(api.calls.find((c) => c.key === 'POST /api/v1/messages')!.body).toEqual({ to: 'bank', topic: 'note', title: '补充材料', body: '' })
     await vi.waitFor(() => expect(document.querySelector('.el-dialog .el-form-item__error')?.textContent).toContain('must be kind:id'))
-  })
+  }, 20_000)
 
   it('closes the stream when the page goes', async () => {
     const { wrapper, source } = await mountMessages()
     wrapper.unmount()
     expect(source().closed).toBe(true)
-  })
+  }, 20_000)
 })
