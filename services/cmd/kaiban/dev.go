@@ -87,7 +87,8 @@ func (p *platform) startDevnet() (*devnet.Network, error) {
 		return nil, err
 	}
 	d := p.cfg.Chain.Devnet
-	n, err := devnet.Start(devnet.Config{Dir: d.Dir, Listen: d.Listen, OpsListen: d.Ops, TLS: d.TLS, Chaincodes: ccs})
+	n, err := devnet.Start(devnet.Config{Dir: d.Dir, Listen: d.Listen, OpsListen: d.Ops, TLS: d.TLS, Chaincodes: ccs,
+		BatchTimeout: d.BatchTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("devnet: %w", err)
 	}

@@ -91,6 +91,11 @@ type Devnet struct {
 	Listen string `json:"listen" doc:"gRPC address of the devnet's Gateway and Deliver services"`
 	Ops    string `json:"ops" doc:"address of the devnet's own /healthz and /metrics; '-' disables them"`
 	TLS    bool   `json:"tls" doc:"serve the devnet's gRPC over TLS, as a real peer does"`
+	// BatchTimeout is short by default because a development run submits
+	// few transactions at once: at Fabric's 2 s each chain write of an
+	// establishment (start, issue, decision, bundle, every material read)
+	// waited up to that long for its block.
+	BatchTimeout time.Duration `json:"batchTimeout" doc:"longest a transaction waits for its block to be cut (Fabric's production default is 2s)"`
 }
 
 // Objects configures the object store that holds asset content (storage
@@ -153,10 +158,11 @@ func Default() Config {
 		Chain: Chain{
 			Channel: "kaiban",
 			Devnet: Devnet{
-				Dir:    ".kaiban/devnet",
-				Listen: "127.0.0.1:7051",
-				Ops:    "127.0.0.1:9443",
-				TLS:    true,
+				Dir:          ".kaiban/devnet",
+				Listen:       "127.0.0.1:7051",
+				Ops:          "127.0.0.1:9443",
+				TLS:          true,
+				BatchTimeout: 200 * time.Millisecond,
 			},
 		},
 		Objects: Objects{

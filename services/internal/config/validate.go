@@ -51,12 +51,13 @@ func (c Config) Validate() error {
 		}
 	}
 	for key, d := range map[string]int64{
-		"http.readHeaderTimeout": int64(c.HTTP.ReadHeaderTimeout),
-		"http.readTimeout":       int64(c.HTTP.ReadTimeout),
-		"http.writeTimeout":      int64(c.HTTP.WriteTimeout),
-		"http.idleTimeout":       int64(c.HTTP.IdleTimeout),
-		"http.shutdownTimeout":   int64(c.HTTP.ShutdownTimeout),
-		"audit.anchorEvery":      int64(c.Audit.AnchorEvery),
+		"http.readHeaderTimeout":    int64(c.HTTP.ReadHeaderTimeout),
+		"http.readTimeout":          int64(c.HTTP.ReadTimeout),
+		"http.writeTimeout":         int64(c.HTTP.WriteTimeout),
+		"http.idleTimeout":          int64(c.HTTP.IdleTimeout),
+		"http.shutdownTimeout":      int64(c.HTTP.ShutdownTimeout),
+		"audit.anchorEvery":         int64(c.Audit.AnchorEvery),
+		"chain.devnet.batchTimeout": int64(c.Chain.Devnet.BatchTimeout),
 	} {
 		if d <= 0 {
 			bad(key, "must be positive")
