@@ -159,6 +159,7 @@ check(
     expect(production.endsWith('/api/v1'), `production endpoint shown: ${production}`)
     await page.getByTestId('endpoint-test').waitFor()
     expect((await page.getByRole('link', { name: 'OpenAPI 接口文档' }).getAttribute('href'))?.endsWith('/docs'), 'the OpenAPI docs are linked')
+    await shot(page, 'isv-clients')
     await page.getByRole('button', { name: '接入申请' }).click()
     const form = page.getByRole('dialog', { name: '接入申请' })
     await form.locator('input[name="name"]').fill(name)
