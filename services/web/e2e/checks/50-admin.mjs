@@ -229,7 +229,7 @@ check(
     // The table is replaced when the filtered page arrives.
     let actions = []
     for (let i = 0; i < 50; i++) {
-      actions = (await page.locator('.el-table__row td:nth-child(4)').allTextContents()).map((a) => a.trim())
+      actions = (await page.locator('.records-table .el-table__row td:nth-child(4)').allTextContents()).map((a) => a.trim())
       if (actions.length > 0 && actions.every((a) => a === 'identity.login')) break
       await page.waitForTimeout(200)
     }
