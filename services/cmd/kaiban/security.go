@@ -26,7 +26,8 @@ func (p *platform) openSecurity(ctx context.Context) (httpapi.SecurityOptions, e
 	if err != nil {
 		return httpapi.SecurityOptions{}, err
 	}
-	if err := p.startAnchoring(lg); err != nil {
+	anchors, err := p.startAnchoring(lg)
+	if err != nil {
 		return httpapi.SecurityOptions{}, err
 	}
 	if p.demo != nil {
@@ -44,21 +45,29 @@ func (p *platform) openSecurity(ctx context.Context) (httpapi.SecurityOptions, e
 	// The cookie is Secure always: browsers accept Secure cookies from
 	// http://localhost, and anywhere else the portal must be on HTTPS.
 	e := p.cfg.HTTP.Endpoints
-	return httpapi.SecurityOptions{Identity: id, Audit: lg, CookieSecure: true,
-		Endpoints: httpapi.Endpoints{Production: e.Production, Test: e.Test}}, nil
+	sec := httpapi.SecurityOptions{Identity: id, Audit: lg, CookieSecure: true,
+		Endpoints: httpapi.Endpoints{Production: e.Production, Test: e.Test}}
+	// With a chain, POST /api/v1/audit/verification compares the ledger's
+	// latest anchor too, as kaiban audit verify does: what finds rows (and
+	// local anchors) deleted from the end.
+	if anchors != nil {
+		sec.Anchors = anchors
+	}
+	return sec, nil
 }
 
 // startAnchoring anchors the audit log's head on chain every
 // audit.anchorEvery while the platform runs; without a chain the log is still
-// SM3-chained, and only a deleted tail would go unseen.
-func (p *platform) startAnchoring(lg *audit.Log) error {
+// SM3-chained, and only a deleted tail would go unseen. It returns the
+// ledger's anchors (nil without a chain).
+func (p *platform) startAnchoring(lg *audit.Log) (*anchoring.Ledger, error) {
 	if p.chain == nil {
 		p.started("audit", "every API call recorded, SM3-chained (kaiban audit verify); not anchored: no chain")
-		return nil
+		return nil, nil
 	}
 	anchors, err := p.auditAnchors()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	every := p.cfg.Audit.AnchorEvery
 	ctx, cancel := context.WithCancel(context.Background())
@@ -70,7 +79,7 @@ func (p *platform) startAnchoring(lg *audit.Log) error {
 	// Registered after the log's own closer, so it runs before it.
 	p.onClose(func() { cancel(); <-done })
 	p.started("audit", fmt.Sprintf("every API call recorded, SM3-chained, head anchored on chain every %s (kaiban audit verify)", every))
-	return nil
+	return anchors, nil
 }
 
 // auditAnchors is the ledger's record of this platform's audit anchors, kept
