@@ -126,7 +126,7 @@ const en: typeof zhCN = {
     byPayload: 'Check the QR code',
     pdfHint: 'Choose or drop the PDF as issued (8 MB at most); it is only checked, never kept',
     payload: 'QR code content',
-    payloadHint: 'Scan the QR code on the document with a scanner, or paste the scanned text (it starts with KBV1:)',
+    payloadHint: 'Scan the QR code on the document with a scanner, or paste the scanned text (it starts with KBV2: or, on older documents, KBV1:)',
     payloadRequired: 'Scan or paste the QR code content',
     check: 'Verify',
     checking: 'Verifying…',

@@ -125,7 +125,7 @@ export default {
     byPayload: '核验二维码内容',
     pdfHint: '选择或拖入平台签发的 PDF 原件（不超过 8 MB），文件只用于核验，不会保存',
     payload: '二维码内容',
-    payloadHint: '用扫码枪扫描证照上的二维码，或粘贴扫描得到的文本（以 KBV1: 开头）',
+    payloadHint: '用扫码枪扫描证照上的二维码，或粘贴扫描得到的文本（以 KBV2: 开头，较早的证照以 KBV1: 开头）',
     payloadRequired: '请扫描或粘贴二维码内容',
     check: '核验',
     checking: '正在核验…',
