@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -56,20 +57,35 @@ type request func(i int) (*http.Request, error)
 func loadRun(b *testing.B, clients int, rate float64, want int, next request, pg *pgxpool.Pool) {
 	b.Helper()
 	cpu := startCPU(b, pg)
+	b.ResetTimer()
+	lat, elapsed, err := drive(b.N, clients, rate, want, next)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpu.report(b, b.N)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(lat[b.N*50/100].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[min(b.N*99/100, b.N-1)].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(0, "ns/op") // wall time per request across clients says nothing here
+}
+
+// drive sends n requests as loadRun describes and returns their latencies,
+// sorted, and the run's duration.
+func drive(n, clients int, rate float64, want int, next request) ([]time.Duration, time.Duration, error) {
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
-	lat := make([]time.Duration, b.N)
+	lat := make([]time.Duration, n)
 	var idx atomic.Int64
 	var failed atomic.Value
 	var wg sync.WaitGroup
-	b.ResetTimer()
 	start := time.Now()
 	for range clients {
 		wg.Go(func() {
 			for {
 				i := int(idx.Add(1) - 1)
-				if i >= b.N || failed.Load() != nil {
+				if i >= n || failed.Load() != nil {
 					return
 				}
 				req, err := next(i)
@@ -107,16 +123,11 @@ func loadRun(b *testing.B, clients int, rate float64, want int, next request, pg
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	b.StopTimer()
 	if f := failed.Load(); f != nil {
-		b.Fatal(f)
+		return nil, 0, errors.New(f.(string))
 	}
-	cpu.report(b, b.N)
 	slices.Sort(lat)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
-	b.ReportMetric(float64(lat[b.N*50/100].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[min(b.N*99/100, b.N-1)].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(0, "ns/op") // wall time per request across clients says nothing here
+	return lat, elapsed, nil
 }
 
 // loadCases runs a GET at every concurrency level, then at targetRate
@@ -276,11 +287,77 @@ func BenchmarkLoad_CreateDepartment(b *testing.B) {
 // BenchmarkLoad_BareGin is the baseline: a Gin engine with no middleware
 // answering the same JSON document as /api/v1/version.
 func BenchmarkLoad_BareGin(b *testing.B) {
+	loadCases(b, serveLoopback(b, bareGin())+"/api/v1/version")
+}
+
+func bareGin() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	v := api.Version{Version: "dev", GoVersion: "go", Api: "0.1.0"}
 	e.GET("/api/v1/version", func(c *gin.Context) { c.JSON(http.StatusOK, v) })
-	loadCases(b, serveLoopback(b, e)+"/api/v1/version")
+	return e
+}
+
+// BenchmarkLoad_RatioToBareGin is the headline figure — the GET by
+// ID's req/s as a share of a bare Gin handler's — measured so that the
+// machine's other work weighs on both alike: the two alternate in ten short
+// rounds of b.N/10 requests from 16 clients, and the median of the rounds'
+// ratios is reported (ratio-%), with the median req/s of each and their CPU
+// per request (process; PostgreSQL for the GET).
+//
+//	cd services && go test -run '^$' -bench RatioToBareGin -benchtime 40000x ./internal/httpapi
+func BenchmarkLoad_RatioToBareGin(b *testing.B) {
+	t := identityServer(b)
+	bare := get(serveLoopback(b, bareGin()) + "/api/v1/version")
+	user := func(int) (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodGet, t.url+"/api/v1/users/"+t.userID, nil)
+		req.Header.Set("Authorization", "Bearer "+t.token)
+		return req, err
+	}
+	const rounds, clients = 10, 16
+	per := max(b.N/rounds, 100)
+	var ratio, userRPS, bareRPS, userCPU, userPG, bareCPU []float64
+	run := func(next request, pool *pgxpool.Pool) (rps, cpu, pg float64) {
+		self := selfCPU()
+		var before map[int]time.Duration
+		if pool != nil {
+			before = backendCPU(b, pool)
+		}
+		_, elapsed, err := drive(per, clients, 0, 200, next)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu = float64((selfCPU() - self).Microseconds()) / float64(per)
+		if pool != nil {
+			var d time.Duration
+			for pid, c := range backendCPU(b, pool) {
+				d += c - before[pid]
+			}
+			pg = float64(d.Microseconds()) / float64(per)
+		}
+		return float64(per) / elapsed.Seconds(), cpu, pg
+	}
+	b.ResetTimer()
+	for range rounds {
+		u, uc, upg := run(user, t.pool)
+		g, gc, _ := run(bare, nil)
+		ratio, userRPS, bareRPS = append(ratio, 100*u/g), append(userRPS, u), append(bareRPS, g)
+		userCPU, userPG, bareCPU = append(userCPU, uc), append(userPG, upg), append(bareCPU, gc)
+	}
+	b.StopTimer()
+	b.ReportMetric(median(ratio), "ratio-%")
+	b.ReportMetric(median(userRPS), "get-req/s")
+	b.ReportMetric(median(bareRPS), "bare-req/s")
+	b.ReportMetric(median(userCPU), "get-cpu-µs/req")
+	b.ReportMetric(median(userPG), "get-pg-µs/req")
+	b.ReportMetric(median(bareCPU), "bare-cpu-µs/req")
+	b.ReportMetric(0, "ns/op")
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // BenchmarkLoad_Version is GET /api/v1/version through everything a request

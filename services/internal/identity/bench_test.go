@@ -30,18 +30,33 @@ func BenchmarkLogin(b *testing.B) {
 	}
 }
 
-// BenchmarkAuthenticate is the per-request cost of a session check.
+// BenchmarkAuthenticate is the per-request cost of a session check: from
+// the session cache, and from the database (a Service without the cache, as
+// on a cache miss).
+//
+// go test ./internal/identity -run '^$' -bench Authenticate -benchtime 2000x
 func BenchmarkAuthenticate(b *testing.B) {
 	e := newEnv(b)
 	e.user(b, "alice")
 	_, s := e.login(b, "alice")
-	ctx := context.Background()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := e.svc.Authenticate(ctx, s.Token); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	uncached, err := New(e.db, e.svc.names, Config{SecretKey: make32(3), PasswordIterations: 1000}, WithClock(e.clock.now))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		svc  *Service
+	}{{"cached", e.svc}, {"database", uncached}} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := context.Background()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := c.svc.Authenticate(ctx, s.Token); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
 }
