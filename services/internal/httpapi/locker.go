@@ -393,6 +393,20 @@ func (s *Server) IssueLockerAuthCode(ctx context.Context, r api.IssueLockerAuthC
 	return api.IssueLockerAuthCode201JSONResponse(out), err
 }
 
+// ListLockerAuthCodes lists an asset's authorization codes.
+func (s *Server) ListLockerAuthCodes(ctx context.Context, r api.ListLockerAuthCodesRequestObject) (api.ListLockerAuthCodesResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := svc.AuthCodes(ctx, r.AssetId)
+	if err != nil {
+		return nil, err
+	}
+	items, err := recast[[]api.LockerAuthCode](cs)
+	return api.ListLockerAuthCodes200JSONResponse{Items: items}, err
+}
+
 // RevokeLockerAuthCode revokes an authorization code.
 func (s *Server) RevokeLockerAuthCode(ctx context.Context, r api.RevokeLockerAuthCodeRequestObject) (api.RevokeLockerAuthCodeResponseObject, error) {
 	svc, err := s.lockerService()

@@ -223,6 +223,17 @@ func TestLockerAPI_WholeFlow_Devnet(t *testing.T) {
 		t.Fatalf("view by code %+v", c)
 	}
 	f.ok(200, "POST", "/api/v1/locker-auth-codes/"+ic.AuthCode.Id+"/revoke", map[string]any{"owner": firm, "password": lkFirmPassword, "note": "作废"}, nil)
+	f.eventually("the code listed, revoked, without the code itself", func() bool {
+		rec := f.call("GET", "/api/v1/locker-assets/"+issued.AssetId+"/auth-codes", nil)
+		var l api.LockerAuthCodeList
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &l) != nil {
+			t.Fatalf("list codes: %d %s", rec.Code, rec.Body)
+		}
+		if strings.Contains(rec.Body.String(), ic.Code) {
+			t.Fatalf("the code itself is listed: %s", rec.Body)
+		}
+		return len(l.Items) == 1 && l.Items[0].Id == ic.AuthCode.Id && l.Items[0].Status == model.GrantRevoked && l.Items[0].Hash != nil
+	})
 
 	// The 7.4.4 d queries.
 	var fact api.LockerAssetFact
@@ -297,6 +308,7 @@ func TestLockerAPI_BadInput_Devnet(t *testing.T) {
 		{"request: no requester", "POST", a + "/requests", map[string]any{"purpose": "p", "dueAt": future}, 400, "invalid"},
 		{"deny: unknown request", "POST", "/api/v1/locker-requests/" + unknown + "/deny", map[string]any{"owner": firm, "password": lkFirmPassword, "note": "n"}, 404, "not-found"},
 		{"auth code: owner not a subject ID", "POST", a + "/auth-codes", map[string]any{"owner": lkBank, "password": lkBankPassword, "purpose": "p", "expiresAt": future}, 400, "invalid"},
+		{"auth codes: bad asset ID", "GET", "/api/v1/locker-assets/bad%20id/auth-codes", nil, 400, "invalid"},
 		{"revoke code: unknown", "POST", "/api/v1/locker-auth-codes/" + unknown + "/revoke", map[string]any{"owner": firm, "password": lkFirmPassword, "note": "n"}, 404, "not-found"},
 		{"access records: bad asset ID", "GET", "/api/v1/locker-assets/bad%20id/access-records", nil, 400, "invalid"},
 		{"status: unknown asset", "GET", "/api/v1/locker-assets/" + unknown + "/status", nil, 404, "not-found"},

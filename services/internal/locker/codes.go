@@ -205,3 +205,10 @@ func (s *Service) ViewByCode(ctx context.Context, in CodeViewInput) (*Content, e
 	}
 	return &Content{Asset: asset.ID, Type: asset.Type, Content: plain, Access: *access, Block: res.Block}, nil
 }
+
+// AuthCodes lists an asset's authorization codes from the projection, newest
+// first: what the chain keeps of each (salt and digest, never the code).
+func (s *Service) AuthCodes(ctx context.Context, asset string) ([]model.AuthCode, error) {
+	return queryRecords[model.AuthCode](ctx, s, `
+		SELECT record FROM ledger_auth_codes WHERE asset = $1 ORDER BY block_number DESC, id`, asset)
+}

@@ -1977,6 +1977,11 @@ type LockerAuthCode struct {
 	Status    string  `json:"status"`
 }
 
+// LockerAuthCodeList defines model for LockerAuthCodeList.
+type LockerAuthCodeList struct {
+	Items []LockerAuthCode `json:"items"`
+}
+
 // LockerAuthCodeRequest defines model for LockerAuthCodeRequest.
 type LockerAuthCodeRequest struct {
 	ExpiresAt time.Time `json:"expiresAt"`
@@ -3561,6 +3566,9 @@ type ServerInterface interface {
 	// ListLockerAccessRecords An asset's access records (使用记录)
 	// (GET /api/v1/locker-assets/{assetId}/access-records)
 	ListLockerAccessRecords(c *gin.Context, assetId LockerID)
+	// ListLockerAuthCodes An asset's authorization codes
+	// (GET /api/v1/locker-assets/{assetId}/auth-codes)
+	ListLockerAuthCodes(c *gin.Context, assetId LockerID)
 	// IssueLockerAuthCode Issue an authorization code (授权码)
 	// (POST /api/v1/locker-assets/{assetId}/auth-codes)
 	IssueLockerAuthCode(c *gin.Context, assetId LockerID)
@@ -5020,6 +5028,31 @@ func (siw *ServerInterfaceWrapper) ListLockerAccessRecords(c *gin.Context) {
 	}
 
 	siw.Handler.ListLockerAccessRecords(c, assetId)
+}
+
+// ListLockerAuthCodes operation middleware
+func (siw *ServerInterfaceWrapper) ListLockerAuthCodes(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "assetId" -------------
+	var assetId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "assetId", c.Param("assetId"), &assetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assetId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListLockerAuthCodes(c, assetId)
 }
 
 // IssueLockerAuthCode operation middleware
@@ -7166,6 +7199,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/api/v1/locker-grants/:grantId/revoke", wrapper.RevokeLockerGrant)
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/requests", wrapper.RequestLockerAccess)
 	router.POST(options.BaseURL+"/api/v1/locker-requests/:requestId/deny", wrapper.DenyLockerRequest)
+	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/auth-codes", wrapper.ListLockerAuthCodes)
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/auth-codes", wrapper.IssueLockerAuthCode)
 	router.POST(options.BaseURL+"/api/v1/locker-auth-codes/:codeId/revoke", wrapper.RevokeLockerAuthCode)
 	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/access-records", wrapper.ListLockerAccessRecords)
@@ -11758,6 +11792,112 @@ type ListLockerAccessRecordsdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListLockerAccessRecordsdefaultApplicationProblemPlusJSONResponse) VisitListLockerAccessRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAuthCodesRequestObject struct {
+	AssetId LockerID `json:"assetId"`
+}
+
+type ListLockerAuthCodesResponseObject interface {
+	VisitListLockerAuthCodesResponse(w http.ResponseWriter) error
+}
+
+type ListLockerAuthCodes200JSONResponse LockerAuthCodeList
+
+func (response ListLockerAuthCodes200JSONResponse) VisitListLockerAuthCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAuthCodes400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAuthCodes400ApplicationProblemPlusJSONResponse) VisitListLockerAuthCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAuthCodes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAuthCodes401ApplicationProblemPlusJSONResponse) VisitListLockerAuthCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAuthCodes403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAuthCodes403ApplicationProblemPlusJSONResponse) VisitListLockerAuthCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAuthCodes429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerAuthCodes429ApplicationProblemPlusJSONResponse) VisitListLockerAuthCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerAuthCodesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListLockerAuthCodesdefaultApplicationProblemPlusJSONResponse) VisitListLockerAuthCodesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -19810,6 +19950,9 @@ type StrictServerInterface interface {
 	// ListLockerAccessRecords An asset's access records (使用记录)
 	// (GET /api/v1/locker-assets/{assetId}/access-records)
 	ListLockerAccessRecords(ctx context.Context, request ListLockerAccessRecordsRequestObject) (ListLockerAccessRecordsResponseObject, error)
+	// ListLockerAuthCodes An asset's authorization codes
+	// (GET /api/v1/locker-assets/{assetId}/auth-codes)
+	ListLockerAuthCodes(ctx context.Context, request ListLockerAuthCodesRequestObject) (ListLockerAuthCodesResponseObject, error)
 	// IssueLockerAuthCode Issue an authorization code (授权码)
 	// (POST /api/v1/locker-assets/{assetId}/auth-codes)
 	IssueLockerAuthCode(ctx context.Context, request IssueLockerAuthCodeRequestObject) (IssueLockerAuthCodeResponseObject, error)
@@ -21676,6 +21819,32 @@ func (sh *strictHandler) ListLockerAccessRecords(ctx *gin.Context, assetId Locke
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(ListLockerAccessRecordsResponseObject); ok {
 		if err := validResponse.VisitListLockerAccessRecordsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListLockerAuthCodes operation middleware
+func (sh *strictHandler) ListLockerAuthCodes(ctx *gin.Context, assetId LockerID) {
+	var request ListLockerAuthCodesRequestObject
+
+	request.AssetId = assetId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLockerAuthCodes(ctx, request.(ListLockerAuthCodesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLockerAuthCodes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListLockerAuthCodesResponseObject); ok {
+		if err := validResponse.VisitListLockerAuthCodesResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

@@ -51,6 +51,7 @@ export const operationPermissions = {
   listItems: "registry:read",
   listLockerAccessRecords: "locker:read",
   listLockerAssets: "locker:read",
+  listLockerAuthCodes: "locker:read",
   listLockerGrants: "locker:read",
   listLockerGrantsReceived: "locker:read",
   listLockerRequests: "locker:read",

@@ -1773,7 +1773,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
+        /**
+         * An asset's authorization codes
+         * @description 7.4.4 d 3: the asset's authorization codes as projected, newest first — purpose, scope, expiry, status,
+         *     and only the salt and SM3(salt‖code) the chain keeps (the code itself was shown once, at issue).
+         */
+        get: operations["listLockerAuthCodes"];
         put?: never;
         /**
          * Issue an authorization code (授权码)
@@ -3594,6 +3599,9 @@ export interface components {
             status: string;
             note?: string;
             createdTx?: string;
+        };
+        LockerAuthCodeList: {
+            items: components["schemas"]["LockerAuthCode"][];
         };
         LockerIssuedCode: {
             /** @description 128-bit code (hex); shown once, kept nowhere. */
@@ -6718,6 +6726,33 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listLockerAuthCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assetId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The asset's authorization codes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerAuthCodeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };

@@ -141,10 +141,9 @@ export default defineMessages(
         issued: '授权码（仅显示这一次，请交给对方）：',
         copy: '复制',
         revoke: '作废',
-        revokeById: '按编号作废授权码',
         codeId: '授权码编号',
         revokedDone: '授权码已作废',
-        issuedList: '本次会话生成的授权码',
+        empty: '尚未生成授权码',
         hint: '链上只保存授权码的加盐摘要；持码方凭码读取内容时，读取同样记录在链上',
       },
       key: {
@@ -379,10 +378,9 @@ export default defineMessages(
         issued: 'Authorization code (shown this once; give it to the other party):',
         copy: 'Copy',
         revoke: 'Revoke',
-        revokeById: 'Revoke a code by its ID',
         codeId: 'Code ID',
         revokedDone: 'Code revoked',
-        issuedList: 'Codes issued in this session',
+        empty: 'No code issued yet',
         hint: 'The chain keeps only a salted digest of the code; a read with the code is recorded on chain too',
       },
       key: {

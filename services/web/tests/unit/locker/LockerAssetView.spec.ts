@@ -17,6 +17,7 @@ const grant = {
 function page(extra: Parameters<typeof fakeApi>[0] = {}) {
   let records: unknown[] = []
   let grants: unknown[] = []
+  let codes: Record<string, unknown>[] = []
   const a = `/api/v1/locker-assets/${licenceId}`
   const api = fakeApi({
     [`GET /api/v1/lockers/${lockerId}`]: () => jsonResponse(200, locker),
@@ -33,6 +34,16 @@ function page(extra: Parameters<typeof fakeApi>[0] = {}) {
     [`POST ${a}/grants`]: () => {
       grants = [grant]
       return jsonResponse(201, grant)
+    },
+    [`GET ${a}/auth-codes`]: () => jsonResponse(200, { items: codes }),
+    [`POST ${a}/auth-codes`]: () => {
+      const ac = { id: 'code-1', asset: licenceId, owner: lockerId, scope: 'view', purpose: '银行核验', status: 'active', expiresAt: '2999-01-01T00:00:00Z', salt: 's', hash: 'h' }
+      codes = [ac]
+      return jsonResponse(201, { code: '0123456789abcdef0123456789abcdef', authCode: ac })
+    },
+    'POST /api/v1/locker-auth-codes/code-1/revoke': () => {
+      codes = [{ ...codes[0], status: 'revoked' }]
+      return jsonResponse(200, codes[0])
     },
     'POST /api/v1/locker-grants/g1/revoke': () => {
       grants = [{ ...grant, status: 'revoked' }]
@@ -131,5 +142,26 @@ describe('LockerAssetView', () => {
     await flushPromises()
     expect(api.calls.find((c) => c.key === 'POST /api/v1/locker-grants/g1/revoke')!.body).toEqual({ owner: lockerId, password: 'unlock pw 7', note: '开户完成' })
     await vi.waitFor(() => expect(wrapper.find('.grants .grant-status').text()).toBe('已撤销'))
+  }, 20_000)
+
+  it('issues an authorization code shown once, lists it as the chain keeps it, and revokes it', async () => {
+    const api = page()
+    const { wrapper } = await mountAsset(api)
+    await vi.waitFor(() => expect(wrapper.text()).toContain('尚未生成授权码'))
+    await wrapper.find('.code-form').trigger('submit')
+    await flushPromises()
+    await vi.waitFor(() => expect(wrapper.find('.code-form .el-form-item__error').text()).toBe('请填写用途'))
+    await wrapper.find('input[name="codePurpose"]').setValue('银行核验')
+    await wrapper.find('.code-form').trigger('submit')
+    await flushPromises()
+    const call = api.calls.find((c) => c.key === `POST /api/v1/locker-assets/${licenceId}/auth-codes`)!
+    expect(call.body).toMatchObject({ owner: lockerId, password: 'unlock pw 7', purpose: '银行核验', scope: 'view' })
+    await vi.waitFor(() => expect(wrapper.find('.code').text()).toBe('0123456789abcdef0123456789abcdef'))
+    await vi.waitFor(() => expect(wrapper.find('.codes .code-status').text()).toBe('有效'))
+    vi.spyOn(ElMessageBox, 'prompt').mockResolvedValue({ value: '不再需要', action: 'confirm' } as never)
+    await wrapper.findAll('.codes button').find((b) => b.text() === '作废')!.trigger('click')
+    await flushPromises()
+    expect(api.calls.find((c) => c.key === 'POST /api/v1/locker-auth-codes/code-1/revoke')!.body).toEqual({ owner: lockerId, password: 'unlock pw 7', note: '不再需要' })
+    await vi.waitFor(() => expect(wrapper.find('.codes .code-status').text()).toBe('已撤销'))
   }, 20_000)
 })
