@@ -15,13 +15,15 @@ const access = { id: 'a', asset: licenceId, accessor: 'BankMSP', action: 'view',
 
 async function mountGranted(extra: Parameters<typeof fakeApi>[0] = {}) {
   let records: unknown[] = []
+  let reads = 0
   const api = fakeApi({
     'GET /api/v1/locker-grants': () => jsonResponse(200, { grantee: 'BankMSP', items: [active, revoked] }),
     [`POST /api/v1/locker-assets/${licenceId}/view`]: () => {
       records = [{ ...access, block: 77 }]
       return jsonResponse(200, { asset: licenceId, type: 'business-licence', content: btoa('营业执照 text'.replace(/[^\x00-\x7f]/g, '')), access, block: 77 })
     },
-    [`GET /api/v1/locker-assets/${licenceId}/access-records`]: () => jsonResponse(200, { items: records }),
+    // The projection lags: the read shows from the second request on.
+    [`GET /api/v1/locker-assets/${licenceId}/access-records`]: () => jsonResponse(200, { items: reads++ === 0 ? [] : records }),
     ...extra,
   })
   const p = await mountPage(GrantedToMeView, { path: '/locker/granted', auth: fakeAuth({ me: async () => bankOfficer }), fetch: api.fetch })
