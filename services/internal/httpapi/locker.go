@@ -10,6 +10,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
 	"github.com/kaiban-platform/kaiban/services/internal/locker"
+	"github.com/kaiban-platform/kaiban/services/internal/registry"
 )
 
 // The locker's operations (api-spec block `# --- locker ---`): each handler
@@ -50,12 +51,18 @@ func str[T ~string](p *T) string {
 
 // accessor is the subject or member a body names. A department system (an
 // API client) acts only as its own member: naming another is refused, and
-// naming none with no subject means itself.
+// naming none with no subject means itself. A person naming a member acts
+// for its own department only: a member's access request or a read by code
+// needs no key password, so the name alone must not let anyone speak for
+// another department.
 func (s *Server) accessor(ctx context.Context, subject, member, password *string) (locker.Accessor, error) {
 	a := locker.Accessor{Subject: str(subject), Member: str(member), Password: str(password)}
 	own, err := s.callerMember(ctx)
-	if err != nil || own == "" {
+	if err != nil {
 		return a, err
+	}
+	if own == "" {
+		return a, s.personMember(ctx, a.Member)
 	}
 	switch {
 	case a.Member == "" && a.Subject == "":
@@ -64,6 +71,24 @@ func (s *Server) accessor(ctx context.Context, subject, member, password *string
 		return a, fmt.Errorf("a department system acts as its own member %s, not %s: %w", own, a.Member, locker.ErrDenied)
 	}
 	return a, nil
+}
+
+// personMember refuses a person naming a member other than its
+// department's (the registry maps departments to members; without one, as in
+// tests that run no registry, nothing can be checked).
+func (s *Server) personMember(ctx context.Context, member string) error {
+	p := identity.PrincipalFrom(ctx)
+	if member == "" || p == nil || p.Kind != identity.KindUser || s.workflow.Registry == nil {
+		return nil
+	}
+	own, err := s.workflow.Registry.Member(ctx, p.Department)
+	if err != nil && !errors.Is(err, registry.ErrNotFound) {
+		return err
+	}
+	if own != member {
+		return fmt.Errorf("a person acts for its own department's member, not %s: %w", member, locker.ErrDenied)
+	}
+	return nil
 }
 
 // callerMember is the chain member of a calling department system, "" for

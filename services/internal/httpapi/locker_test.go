@@ -413,29 +413,45 @@ func TestLockerAPI_GrantsReceived_Devnet(t *testing.T) {
 		t.Fatalf("grantee's view %+v", c)
 	}
 
+	f.eventually("the bank's read projected", func() bool {
+		var l api.LockerAccessRecordList
+		f.ok(200, "GET", "/api/v1/locker-assets/"+issued.AssetId+"/access-records", nil, &l)
+		return len(l.Items) == 1 && l.Items[0].TxId == c.Access.TxId
+	})
+
 	// Bad input and other members' grants: 4xx, nothing changes.
-	// Every chain write a request makes is an outbox row, enqueued before it
-	// answers; the view's access record may still be committing, so blocks
-	// are no measure.
+	// A chain write is an outbox row (issues, reviews) or a block (what is
+	// submitted directly: requests, reads); the bank's read above is
+	// projected already, so both are a measure.
 	writes := func() (n int64) {
-		if err := f.pool.QueryRow(context.Background(), `SELECT count(*) FROM chain_outbox`).Scan(&n); err != nil {
+		if err := f.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM chain_outbox) + (SELECT coalesce(max(block_number), 0) FROM ledger_events)`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
 	before := writes()
+	officer := *caller
+	taxOfficer := &identity.Principal{Kind: identity.KindUser, ID: "u3", Department: "tax"}
+	due := time.Now().Add(time.Hour)
 	for _, c := range []struct {
-		name, path string
-		who        *identity.Principal
-		status     int
-		kind       string
+		name, method, path string
+		body               any
+		who                *identity.Principal
+		status             int
+		kind               string
 	}{
-		{"malformed grantee", "/api/v1/locker-grants?grantee=bad%20id", caller, 400, "invalid"},
-		{"department without a member", "/api/v1/locker-grants", &identity.Principal{Kind: identity.KindUser, ID: "u2", Department: "operator"}, 404, "not-found"},
-		{"system naming another member", "/api/v1/locker-grants?grantee=TaxMSP", &identity.Principal{Kind: identity.KindClient, ID: "bank-system", Department: "bank"}, 403, "denied"},
+		{"malformed grantee", "GET", "/api/v1/locker-grants?grantee=bad%20id", nil, &officer, 400, "invalid"},
+		{"department without a member", "GET", "/api/v1/locker-grants", nil, &identity.Principal{Kind: identity.KindUser, ID: "u2", Department: "operator"}, 404, "not-found"},
+		{"system naming another member", "GET", "/api/v1/locker-grants?grantee=TaxMSP", nil, &identity.Principal{Kind: identity.KindClient, ID: "bank-system", Department: "bank"}, 403, "denied"},
+		{"a tax officer reading as the bank", "POST", "/api/v1/locker-assets/" + issued.AssetId + "/view",
+			map[string]any{"member": lkBank, "password": lkBankPassword, "grant": second.Id, "reason": "r"}, taxOfficer, 403, "denied"},
+		{"a bank officer asking as the tax office", "POST", "/api/v1/locker-assets/" + issued.AssetId + "/requests",
+			map[string]any{"member": "TaxMSP", "purpose": "p", "dueAt": due}, &officer, 403, "denied"},
+		{"an officer of no member asking as the bank", "POST", "/api/v1/locker-assets/" + issued.AssetId + "/requests",
+			map[string]any{"member": lkBank, "purpose": "p", "dueAt": due}, &identity.Principal{Kind: identity.KindUser, ID: "u2", Department: "operator"}, 403, "denied"},
 	} {
 		*caller = *c.who
-		rec := f.call("GET", c.path, nil)
+		rec := f.call(c.method, c.path, c.body)
 		if rec.Code != c.status || !strings.Contains(rec.Body.String(), "urn:kaiban:problem:"+c.kind) {
 			t.Errorf("%s: %d %s, want %d %s", c.name, rec.Code, rec.Body, c.status, c.kind)
 		}
