@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -43,8 +44,9 @@ func RequestIDFrom(f func(*gin.Context) string) MiddlewareOption {
 //
 // Mount it before the authentication middleware, so that refused requests are
 // recorded too, and after the request-ID middleware. State-changing requests
-// (anything but GET, HEAD, OPTIONS) wait for their row to commit before the
-// response leaves, so a 2xx write is never unaudited; reads are queued, so
+// (anything but GET, HEAD, OPTIONS) have their response held until their row
+// is committed, and answer 500 instead when it cannot be, so a 2xx write is
+// never unaudited; reads are queued, so
 // the audit log never adds a database round trip to a read's latency, at the
 // price that a crash can lose the reads of the last few milliseconds.
 func Middleware(l *Log, opts ...MiddlewareOption) gin.HandlerFunc {
@@ -68,20 +70,97 @@ func Middleware(l *Log, opts ...MiddlewareOption) gin.HandlerFunc {
 		start := time.Now()
 		req := &Request{Source: c.ClientIP()}
 		c.Request = c.Request.WithContext(WithRequest(c.Request.Context(), req))
+		out := c.Writer
+		var held *heldWriter
+		if !isRead(c.Request.Method) {
+			held = &heldWriter{ResponseWriter: out, status: http.StatusOK}
+			c.Writer = held
+		}
 		defer func() {
 			// A panicking handler is recorded as the 500 the recovery
 			// middleware further out will answer, then the panic goes on.
 			if r := recover(); r != nil {
+				c.Writer = out
 				m.record(l, c, req, start, http.StatusInternalServerError, "panic")
 				panic(r)
 			}
 		}()
 		c.Next()
-		m.record(l, c, req, start, c.Writer.Status(), firstError(c))
+		err := m.record(l, c, req, start, c.Writer.Status(), firstError(c))
+		if held == nil {
+			return
+		}
+		c.Writer = out
+		if err != nil {
+			// Fail closed: the write may have happened, but no 2xx leaves
+			// without its audit row.
+			for k := range out.Header() {
+				out.Header().Del(k)
+			}
+			out.Header().Set("Content-Type", "application/problem+json")
+			out.WriteHeader(http.StatusInternalServerError)
+			out.WriteString(`{"type":"urn:kaiban:problem:internal","title":"Internal Server Error","status":500,` +
+				`"detail":"the request could not be recorded in the audit log; it may have taken effect: check before repeating it"}`)
+			return
+		}
+		held.release()
 	}
 }
 
-func (m *middleware) record(l *Log, c *gin.Context, req *Request, start time.Time, status int, errText string) {
+func isRead(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
+}
+
+// heldWriter keeps a state-changing request's response — status and body —
+// until its audit row is committed: the headers go to the real writer's map,
+// nothing to the client. Responses of writes are small (bodies of uploads
+// are requests, not responses), so holding them costs nothing worth naming.
+type heldWriter struct {
+	gin.ResponseWriter
+	status  int
+	written bool
+	body    []byte
+}
+
+func (w *heldWriter) WriteHeader(code int) {
+	if !w.written {
+		w.status = code
+	}
+}
+
+func (w *heldWriter) WriteHeaderNow() { w.written = true }
+
+func (w *heldWriter) Write(b []byte) (int, error) {
+	w.written = true
+	w.body = append(w.body, b...)
+	return len(b), nil
+}
+
+func (w *heldWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+func (w *heldWriter) Status() int { return w.status }
+
+func (w *heldWriter) Written() bool { return w.written }
+
+func (w *heldWriter) Size() int {
+	if !w.written {
+		return -1
+	}
+	return len(w.body)
+}
+
+// Flush holds on: what a write answers leaves only once it is audited.
+func (w *heldWriter) Flush() {}
+
+// release sends the held response.
+func (w *heldWriter) release() {
+	w.ResponseWriter.WriteHeader(w.status)
+	if len(w.body) > 0 {
+		w.ResponseWriter.Write(w.body)
+	}
+}
+
+func (m *middleware) record(l *Log, c *gin.Context, req *Request, start time.Time, status int, errText string) error {
 	req.ID = m.requestID(c)
 	route := c.FullPath()
 	if route == "" {
@@ -95,14 +174,16 @@ func (m *middleware) record(l *Log, c *gin.Context, req *Request, start time.Tim
 		Status:   status,
 		Detail:   detail,
 	})
-	switch c.Request.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	if isRead(c.Request.Method) {
 		_ = l.Submit(e)
-	default:
-		if _, err := l.Append(c.Request.Context(), e); err != nil {
-			l.logger.Error("audit: request not recorded", "action", e.Action, "request_id", e.RequestID, "err", err)
-		}
+		return nil
 	}
+	// A client that hung up does not cancel the record of what it did.
+	if _, err := l.Append(context.WithoutCancel(c.Request.Context()), e); err != nil {
+		l.logger.Error("audit: request not recorded", "action", e.Action, "request_id", e.RequestID, "err", err)
+		return err
+	}
+	return nil
 }
 
 // requestDetail is the detail of a request's row:

@@ -100,6 +100,39 @@ func TestMiddleware_RecordsAPanickingHandler(t *testing.T) {
 	}
 }
 
+// A write whose audit row cannot be committed answers 500, never the 2xx its
+// handler wrote; a write that is recorded answers what the handler wrote, held
+// until then.
+func TestMiddleware_WriteFailsClosedWithoutItsRow(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	l, pool := newLog(t)
+	r := gin.New()
+	r.Use(Middleware(l))
+	r.POST("/api/v1/things", func(c *gin.Context) {
+		c.Header("Location", "/api/v1/things/1")
+		c.JSON(http.StatusCreated, gin.H{"id": "1"})
+	})
+	post := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/things", strings.NewReader("{}")))
+		return rec
+	}
+	if rec := post(); rec.Code != 201 || rec.Body.String() != `{"id":"1"}` || rec.Header().Get("Location") == "" {
+		t.Fatalf("recorded write answered %d %q %v", rec.Code, rec.Body, rec.Header())
+	}
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `
+		CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+		CREATE TRIGGER refuse BEFORE INSERT ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION refuse();`); err != nil {
+		t.Fatal(err)
+	}
+	rec := post()
+	if rec.Code != 500 || rec.Header().Get("Location") != "" || !strings.Contains(rec.Body.String(), "urn:kaiban:problem:internal") ||
+		rec.Header().Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("unrecorded write answered %d %q %v", rec.Code, rec.Body, rec.Header())
+	}
+}
+
 // TestRequestDetail_AsJSONMarshal: the hand-built detail is byte for byte
 // what json.Marshal makes of the same fields.
 func TestRequestDetail_AsJSONMarshal(t *testing.T) {
