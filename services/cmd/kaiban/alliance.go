@@ -52,3 +52,44 @@ func (p *platform) foundAlliance(ctx context.Context) error {
 	p.started("consortium", fmt.Sprintf("%s founding, %d departments admitted on chain", founder.MSPID, len(members)))
 	return p.defineDocumentTypes(ctx, founder.MSPID, issuers)
 }
+
+// governor is the chain identity that administers the alliance for the
+// platform: an admin of the founding member, which holds every member
+// permission.
+const governor = "OperatorMSP/Admin"
+
+// openAlliance is alliance administration (7.4.2 a, c, g; 7.4.3 e; 7.6.5)
+// over the platform's chain, outbox and key service.
+func (p *platform) openAlliance(ks *keys.Service) (*alliance.Service, error) {
+	engine := alliance.Component{Name: "Hyperledger Fabric", Version: "gateway " + p.cfg.Chain.Endpoint,
+		Detail: "a real Fabric network; its peers and orderers report their own versions (peer version)"}
+	chaincodeVersion, chaincodeDetail := "as deployed", "on Fabric the chaincode definitions are set by kaiban-net cc deploy/upgrade"
+	if p.devnetOps != "" {
+		engine = alliance.Component{Name: "devnet", Version: version,
+			Detail: "the embedded single-process ledger speaking Fabric's Gateway and Deliver protocols"}
+		chaincodeVersion, chaincodeDetail = version+" (definition 1.0)", "built into devnet from this kaiban build; devnet's chaincode definitions are version 1.0"
+	}
+	store := alliance.Component{Name: "object store", Version: "fs", Detail: "a local folder: " + p.cfg.Objects.Dir}
+	if p.cfg.Objects.Kind == "minio" {
+		store = alliance.Component{Name: "object store", Version: "MinIO/S3", Detail: p.cfg.Objects.Endpoint + " bucket " + p.cfg.Objects.Bucket + " (S3 does not report the server's version)"}
+	}
+	components := []alliance.Component{
+		{Name: "kaiban", Version: version, Detail: buildDetail()},
+		engine,
+	}
+	for _, cc := range []string{model.ChaincodeSubject, model.ChaincodeAsset, model.ChaincodeAuthorization, model.ChaincodeApproval} {
+		components = append(components, alliance.Component{Name: "chaincode " + cc, Version: chaincodeVersion, Detail: chaincodeDetail})
+	}
+	components = append(components, store)
+	return alliance.New(alliance.Config{Pool: p.pool, Outbox: p.outbox, Keys: ks, Chain: p.chain, Governor: governor,
+		Configuration: p.cfg.MaskedJSON(), Components: components})
+}
+
+func buildDetail() string {
+	v := buildVersion()
+	d := v.GoVersion
+	if v.Commit != nil {
+		d += ", commit " + *v.Commit
+	}
+	return d
+}

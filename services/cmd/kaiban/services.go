@@ -143,7 +143,12 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
+	al, err := p.openAlliance(keySvc)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := newHTTPServer(p, p.checks, func(o *httpapi.Options) {
+		o.Alliance = al
 		o.Keys = keySvc
 		o.Security = sec
 		o.Workflow = workflow

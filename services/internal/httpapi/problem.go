@@ -171,6 +171,7 @@ var sentinels = []struct {
 	{locker.ErrState, kindState},
 	{locker.ErrDenied, kindDenied},
 	{errLockerOff, kindUnavailable},
+	{errAllianceOff, kindUnavailable},
 	// --- workflow ---
 	{errWorkflowOff, kindUnavailable},
 	{registry.ErrInvalid, kindInvalid},

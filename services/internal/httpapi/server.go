@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/alliance"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
 	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
@@ -73,6 +74,10 @@ type Options struct {
 	// nil services answer their operations with 503.
 	Workflow Workflow
 
+	// Alliance administers the alliance (alliance.go); nil answers its
+	// operations with 503.
+	Alliance *alliance.Service
+
 	// Oversight wires messages, supervision and monitoring (oversight.go);
 	// a nil service answers its operations with 503.
 	Oversight Oversight
@@ -101,6 +106,7 @@ type Server struct {
 	oversight Oversight
 	sec       SecurityOptions
 	workflow  Workflow
+	alliance  *alliance.Service
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -142,6 +148,7 @@ func New(o Options) (*Server, error) {
 	}
 
 	s.workflow = o.Workflow
+	s.alliance = o.Alliance
 
 	e, err := newEngine(s.log, m, o.TrustedProxies)
 	if err != nil {

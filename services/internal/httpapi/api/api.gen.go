@@ -18,6 +18,168 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AllianceContractStatus.
+const (
+	AllianceContractStatusAbolished  AllianceContractStatus = "abolished"
+	AllianceContractStatusApproved   AllianceContractStatus = "approved"
+	AllianceContractStatusProduction AllianceContractStatus = "production"
+	AllianceContractStatusRejected   AllianceContractStatus = "rejected"
+	AllianceContractStatusSubmitted  AllianceContractStatus = "submitted"
+	AllianceContractStatusSuperseded AllianceContractStatus = "superseded"
+	AllianceContractStatusTesting    AllianceContractStatus = "testing"
+)
+
+// Valid indicates whether the value is a known member of the AllianceContractStatus enum.
+func (e AllianceContractStatus) Valid() bool {
+	switch e {
+	case AllianceContractStatusAbolished:
+		return true
+	case AllianceContractStatusApproved:
+		return true
+	case AllianceContractStatusProduction:
+		return true
+	case AllianceContractStatusRejected:
+		return true
+	case AllianceContractStatusSubmitted:
+		return true
+	case AllianceContractStatusSuperseded:
+		return true
+	case AllianceContractStatusTesting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AllianceMemberKind.
+const (
+	AllianceMemberKindDepartment  AllianceMemberKind = "department"
+	AllianceMemberKindInstitution AllianceMemberKind = "institution"
+	AllianceMemberKindOperator    AllianceMemberKind = "operator"
+	AllianceMemberKindRegulator   AllianceMemberKind = "regulator"
+)
+
+// Valid indicates whether the value is a known member of the AllianceMemberKind enum.
+func (e AllianceMemberKind) Valid() bool {
+	switch e {
+	case AllianceMemberKindDepartment:
+		return true
+	case AllianceMemberKindInstitution:
+		return true
+	case AllianceMemberKindOperator:
+		return true
+	case AllianceMemberKindRegulator:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AllianceMemberApplicationDepartment.
+const (
+	Bank        AllianceMemberApplicationDepartment = "bank"
+	HousingFund AllianceMemberApplicationDepartment = "housing-fund"
+	Market      AllianceMemberApplicationDepartment = "market"
+	Medical     AllianceMemberApplicationDepartment = "medical"
+	Seal        AllianceMemberApplicationDepartment = "seal"
+	Social      AllianceMemberApplicationDepartment = "social"
+	Tax         AllianceMemberApplicationDepartment = "tax"
+)
+
+// Valid indicates whether the value is a known member of the AllianceMemberApplicationDepartment enum.
+func (e AllianceMemberApplicationDepartment) Valid() bool {
+	switch e {
+	case Bank:
+		return true
+	case HousingFund:
+		return true
+	case Market:
+		return true
+	case Medical:
+		return true
+	case Seal:
+		return true
+	case Social:
+		return true
+	case Tax:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AllianceMemberApplicationKind.
+const (
+	AllianceMemberApplicationKindDepartment  AllianceMemberApplicationKind = "department"
+	AllianceMemberApplicationKindInstitution AllianceMemberApplicationKind = "institution"
+	AllianceMemberApplicationKindOperator    AllianceMemberApplicationKind = "operator"
+	AllianceMemberApplicationKindRegulator   AllianceMemberApplicationKind = "regulator"
+)
+
+// Valid indicates whether the value is a known member of the AllianceMemberApplicationKind enum.
+func (e AllianceMemberApplicationKind) Valid() bool {
+	switch e {
+	case AllianceMemberApplicationKindDepartment:
+		return true
+	case AllianceMemberApplicationKindInstitution:
+		return true
+	case AllianceMemberApplicationKindOperator:
+		return true
+	case AllianceMemberApplicationKindRegulator:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AllianceNodeKind.
+const (
+	AllianceNodeKindChainEnd    AllianceNodeKind = "chain-end"
+	AllianceNodeKindConsensus   AllianceNodeKind = "consensus"
+	AllianceNodeKindStorage     AllianceNodeKind = "storage"
+	AllianceNodeKindTransaction AllianceNodeKind = "transaction"
+)
+
+// Valid indicates whether the value is a known member of the AllianceNodeKind enum.
+func (e AllianceNodeKind) Valid() bool {
+	switch e {
+	case AllianceNodeKindChainEnd:
+		return true
+	case AllianceNodeKindConsensus:
+		return true
+	case AllianceNodeKindStorage:
+		return true
+	case AllianceNodeKindTransaction:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AlliancePermission.
+const (
+	AlliancePermissionContract AlliancePermission = "contract"
+	AlliancePermissionMember   AlliancePermission = "member"
+	AlliancePermissionNode     AlliancePermission = "node"
+	AlliancePermissionSubject  AlliancePermission = "subject"
+)
+
+// Valid indicates whether the value is a known member of the AlliancePermission enum.
+func (e AlliancePermission) Valid() bool {
+	switch e {
+	case AlliancePermissionContract:
+		return true
+	case AlliancePermissionMember:
+		return true
+	case AlliancePermissionNode:
+		return true
+	case AlliancePermissionSubject:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ApiClientStatus.
 const (
 	ApiClientStatusApproved ApiClientStatus = "approved"
@@ -885,6 +1047,48 @@ func (e WrappedKeyMode) Valid() bool {
 	}
 }
 
+// Defines values for DeployAllianceContractJSONBodyStage.
+const (
+	DeployAllianceContractJSONBodyStageProduction DeployAllianceContractJSONBodyStage = "production"
+	DeployAllianceContractJSONBodyStageTest       DeployAllianceContractJSONBodyStage = "test"
+)
+
+// Valid indicates whether the value is a known member of the DeployAllianceContractJSONBodyStage enum.
+func (e DeployAllianceContractJSONBodyStage) Valid() bool {
+	switch e {
+	case DeployAllianceContractJSONBodyStageProduction:
+		return true
+	case DeployAllianceContractJSONBodyStageTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdmitAllianceNodeJSONBodyKind.
+const (
+	AdmitAllianceNodeJSONBodyKindChainEnd    AdmitAllianceNodeJSONBodyKind = "chain-end"
+	AdmitAllianceNodeJSONBodyKindConsensus   AdmitAllianceNodeJSONBodyKind = "consensus"
+	AdmitAllianceNodeJSONBodyKindStorage     AdmitAllianceNodeJSONBodyKind = "storage"
+	AdmitAllianceNodeJSONBodyKindTransaction AdmitAllianceNodeJSONBodyKind = "transaction"
+)
+
+// Valid indicates whether the value is a known member of the AdmitAllianceNodeJSONBodyKind enum.
+func (e AdmitAllianceNodeJSONBodyKind) Valid() bool {
+	switch e {
+	case AdmitAllianceNodeJSONBodyKindChainEnd:
+		return true
+	case AdmitAllianceNodeJSONBodyKindConsensus:
+		return true
+	case AdmitAllianceNodeJSONBodyKindStorage:
+		return true
+	case AdmitAllianceNodeJSONBodyKindTransaction:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListMessagesParamsBox.
 const (
 	Inbox ListMessagesParamsBox = "inbox"
@@ -930,6 +1134,152 @@ type AccountMonitoring struct {
 	Created    []MonitoringSeries `json:"created"`
 	Members    []MonitoringCount  `json:"members"`
 	Subjects   []MonitoringCount  `json:"subjects"`
+}
+
+// AllianceAssetType defines model for AllianceAssetType.
+type AllianceAssetType struct {
+	Code       string    `json:"code"`
+	CreatedAt  *string   `json:"createdAt,omitempty"`
+	DefinedBy  *string   `json:"definedBy,omitempty"`
+	Issuers    []string  `json:"issuers"`
+	Name       string    `json:"name"`
+	Note       *string   `json:"note,omitempty"`
+	Reviewers  *[]string `json:"reviewers,omitempty"`
+	Schema     string    `json:"schema"`
+	SelfUpload *bool     `json:"selfUpload,omitempty"`
+	Status     string    `json:"status"`
+	UpdatedAt  *string   `json:"updatedAt,omitempty"`
+}
+
+// AllianceComponent defines model for AllianceComponent.
+type AllianceComponent struct {
+	Detail  *string `json:"detail,omitempty"`
+	Name    string  `json:"name"`
+	Version string  `json:"version"`
+}
+
+// AllianceContract defines model for AllianceContract.
+type AllianceContract struct {
+	AssetTypes    []string                `json:"assetTypes"`
+	Chaincode     string                  `json:"chaincode"`
+	CreatedAt     time.Time               `json:"createdAt"`
+	History       []AllianceContractEvent `json:"history"`
+	Id            int64                   `json:"id"`
+	Name          string                  `json:"name"`
+	PackageDigest string                  `json:"packageDigest"`
+	Purpose       string                  `json:"purpose"`
+	ReviewNote    *string                 `json:"reviewNote,omitempty"`
+	ReviewedBy    *string                 `json:"reviewedBy,omitempty"`
+	Status        AllianceContractStatus  `json:"status"`
+	SubmittedBy   string                  `json:"submittedBy"`
+	UpdatedAt     time.Time               `json:"updatedAt"`
+	Version       string                  `json:"version"`
+}
+
+// AllianceContractStatus defines model for AllianceContract.Status.
+type AllianceContractStatus string
+
+// AllianceContractDefinition defines model for AllianceContractDefinition.
+type AllianceContractDefinition struct {
+	// AssetTypes The asset types it governs.
+	AssetTypes []string `json:"assetTypes"`
+
+	// Chaincode The chaincode's name on the channel.
+	Chaincode string `json:"chaincode"`
+
+	// Name Business name.
+	Name string `json:"name"`
+
+	// PackageDigest SM3 or SHA-256 of the chaincode package.
+	PackageDigest string `json:"packageDigest"`
+
+	// Purpose What the contract is for, in business terms.
+	Purpose string `json:"purpose"`
+	Version string `json:"version"`
+}
+
+// AllianceContractEvent defines model for AllianceContractEvent.
+type AllianceContractEvent struct {
+	Action string    `json:"action"`
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Note   *string   `json:"note,omitempty"`
+}
+
+// AllianceMember defines model for AllianceMember.
+type AllianceMember struct {
+	CreatedAt  string  `json:"createdAt"`
+	Department *string `json:"department,omitempty"`
+
+	// Id MSP ID
+	Id          string                `json:"id"`
+	Kind        AllianceMemberKind    `json:"kind"`
+	Name        string                `json:"name"`
+	Note        *string               `json:"note,omitempty"`
+	Permissions *[]AlliancePermission `json:"permissions,omitempty"`
+
+	// PublicKey The member's SM2 public key (PEM).
+	PublicKey  string  `json:"publicKey"`
+	ReviewedBy *string `json:"reviewedBy,omitempty"`
+
+	// Status pending, active, rejected or suspended
+	Status    string `json:"status"`
+	UpdatedAt string `json:"updatedAt"`
+}
+
+// AllianceMemberKind defines model for AllianceMember.Kind.
+type AllianceMemberKind string
+
+// AllianceMemberApplication defines model for AllianceMemberApplication.
+type AllianceMemberApplication struct {
+	Department *AllianceMemberApplicationDepartment `json:"department,omitempty"`
+
+	// Id The organisation's MSP ID.
+	Id string `json:"id"`
+
+	// KeyPassword Protects the member's SM2 key in the key service.
+	KeyPassword string                        `json:"keyPassword"`
+	Kind        AllianceMemberApplicationKind `json:"kind"`
+	Name        string                        `json:"name"`
+}
+
+// AllianceMemberApplicationDepartment defines model for AllianceMemberApplication.Department.
+type AllianceMemberApplicationDepartment string
+
+// AllianceMemberApplicationKind defines model for AllianceMemberApplication.Kind.
+type AllianceMemberApplicationKind string
+
+// AllianceNode defines model for AllianceNode.
+type AllianceNode struct {
+	AdmittedBy    *string          `json:"admittedBy,omitempty"`
+	CreatedAt     *string          `json:"createdAt,omitempty"`
+	Endpoint      string           `json:"endpoint"`
+	Id            string           `json:"id"`
+	Kind          AllianceNodeKind `json:"kind"`
+	Member        string           `json:"member"`
+	Name          string           `json:"name"`
+	Note          *string          `json:"note,omitempty"`
+	Status        string           `json:"status"`
+	TlsCertDigest string           `json:"tlsCertDigest"`
+	UpdatedAt     *string          `json:"updatedAt,omitempty"`
+}
+
+// AllianceNodeKind defines model for AllianceNode.Kind.
+type AllianceNodeKind string
+
+// AllianceNote defines model for AllianceNote.
+type AllianceNote struct {
+	// Note Why.
+	Note string `json:"note"`
+}
+
+// AlliancePermission defines model for AlliancePermission.
+type AlliancePermission string
+
+// AllianceQueuedWrite defines model for AllianceQueuedWrite.
+type AllianceQueuedWrite struct {
+	// OutboxKey The chain write's outbox key.
+	OutboxKey string `json:"outboxKey"`
 }
 
 // ApiAccess defines model for ApiAccess.
@@ -3005,6 +3355,9 @@ type RoleName = IdentityCode
 // UserId defines model for UserId.
 type UserId = openapi_types.UUID
 
+// AllianceQueued defines model for AllianceQueued.
+type AllianceQueued = AllianceQueuedWrite
+
 // BadRequest RFC 9457 problem details. `type` is a URN naming the kind of problem:
 // urn:kaiban:problem:invalid (400), unauthenticated (401), denied (403),
 // not-found (404), method-not-allowed (405), conflict (409), state (409),
@@ -3074,6 +3427,57 @@ type UnprocessableContent = Problem
 // too-large (413), unsupported-media-type (415), signature (422),
 // rate-limited (429), internal (500), unavailable (503).
 type UnsupportedMediaType = Problem
+
+// DefineAllianceAssetTypeJSONBody defines parameters for DefineAllianceAssetType.
+type DefineAllianceAssetTypeJSONBody struct {
+	Issuers   []string  `json:"issuers"`
+	Name      string    `json:"name"`
+	Reviewers *[]string `json:"reviewers,omitempty"`
+
+	// Schema A JSON Schema object, as text.
+	Schema     string `json:"schema"`
+	SelfUpload *bool  `json:"selfUpload,omitempty"`
+}
+
+// DeployAllianceContractJSONBody defines parameters for DeployAllianceContract.
+type DeployAllianceContractJSONBody struct {
+	Note  *string                             `json:"note,omitempty"`
+	Stage DeployAllianceContractJSONBodyStage `json:"stage"`
+}
+
+// DeployAllianceContractJSONBodyStage defines parameters for DeployAllianceContract.
+type DeployAllianceContractJSONBodyStage string
+
+// ReviewAllianceContractJSONBody defines parameters for ReviewAllianceContract.
+type ReviewAllianceContractJSONBody struct {
+	Approve bool    `json:"approve"`
+	Note    *string `json:"note,omitempty"`
+}
+
+// SetAllianceMemberPermissionsJSONBody defines parameters for SetAllianceMemberPermissions.
+type SetAllianceMemberPermissionsJSONBody struct {
+	Note        string               `json:"note"`
+	Permissions []AlliancePermission `json:"permissions"`
+}
+
+// ReviewAllianceMemberJSONBody defines parameters for ReviewAllianceMember.
+type ReviewAllianceMemberJSONBody struct {
+	Approve     bool                  `json:"approve"`
+	Note        *string               `json:"note,omitempty"`
+	Permissions *[]AlliancePermission `json:"permissions,omitempty"`
+}
+
+// AdmitAllianceNodeJSONBody defines parameters for AdmitAllianceNode.
+type AdmitAllianceNodeJSONBody struct {
+	Endpoint      string                        `json:"endpoint"`
+	Kind          AdmitAllianceNodeJSONBodyKind `json:"kind"`
+	Member        string                        `json:"member"`
+	Name          string                        `json:"name"`
+	TlsCertDigest string                        `json:"tlsCertDigest"`
+}
+
+// AdmitAllianceNodeJSONBodyKind defines parameters for AdmitAllianceNode.
+type AdmitAllianceNodeJSONBodyKind string
 
 // ListApiClientsParams defines parameters for ListApiClients.
 type ListApiClientsParams struct {
@@ -3264,6 +3668,45 @@ type ListUsersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// DefineAllianceAssetTypeJSONRequestBody defines body for DefineAllianceAssetType for application/json ContentType.
+type DefineAllianceAssetTypeJSONRequestBody DefineAllianceAssetTypeJSONBody
+
+// AbolishAllianceAssetTypeJSONRequestBody defines body for AbolishAllianceAssetType for application/json ContentType.
+type AbolishAllianceAssetTypeJSONRequestBody = AllianceNote
+
+// SubmitAllianceContractJSONRequestBody defines body for SubmitAllianceContract for application/json ContentType.
+type SubmitAllianceContractJSONRequestBody = AllianceContractDefinition
+
+// AbolishAllianceContractJSONRequestBody defines body for AbolishAllianceContract for application/json ContentType.
+type AbolishAllianceContractJSONRequestBody = AllianceNote
+
+// DeployAllianceContractJSONRequestBody defines body for DeployAllianceContract for application/json ContentType.
+type DeployAllianceContractJSONRequestBody DeployAllianceContractJSONBody
+
+// ReviewAllianceContractJSONRequestBody defines body for ReviewAllianceContract for application/json ContentType.
+type ReviewAllianceContractJSONRequestBody ReviewAllianceContractJSONBody
+
+// ApplyAllianceMemberJSONRequestBody defines body for ApplyAllianceMember for application/json ContentType.
+type ApplyAllianceMemberJSONRequestBody = AllianceMemberApplication
+
+// SetAllianceMemberPermissionsJSONRequestBody defines body for SetAllianceMemberPermissions for application/json ContentType.
+type SetAllianceMemberPermissionsJSONRequestBody SetAllianceMemberPermissionsJSONBody
+
+// ReviewAllianceMemberJSONRequestBody defines body for ReviewAllianceMember for application/json ContentType.
+type ReviewAllianceMemberJSONRequestBody ReviewAllianceMemberJSONBody
+
+// ReinstateAllianceMemberJSONRequestBody defines body for ReinstateAllianceMember for application/json ContentType.
+type ReinstateAllianceMemberJSONRequestBody = AllianceNote
+
+// SuspendAllianceMemberJSONRequestBody defines body for SuspendAllianceMember for application/json ContentType.
+type SuspendAllianceMemberJSONRequestBody = AllianceNote
+
+// AdmitAllianceNodeJSONRequestBody defines body for AdmitAllianceNode for application/json ContentType.
+type AdmitAllianceNodeJSONRequestBody AdmitAllianceNodeJSONBody
+
+// RetireAllianceNodeJSONRequestBody defines body for RetireAllianceNode for application/json ContentType.
+type RetireAllianceNodeJSONRequestBody = AllianceNote
+
 // ApplyApiClientJSONRequestBody defines body for ApplyApiClient for application/json ContentType.
 type ApplyApiClientJSONRequestBody = ApiClientApplication
 
@@ -3428,6 +3871,69 @@ type ResetUserPasswordJSONRequestBody = PasswordReset
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListAllianceAssetTypes The asset types — the business contracts defined on chain — as projected
+	// (GET /api/v1/alliance/asset-types)
+	ListAllianceAssetTypes(c *gin.Context)
+	// DefineAllianceAssetType Define an asset type or modify an active one (asset.DefineAssetType)
+	// (PUT /api/v1/alliance/asset-types/{code})
+	DefineAllianceAssetType(c *gin.Context, code string)
+	// AbolishAllianceAssetType Abolish an asset type (7.6.5); no asset of it can be issued any more
+	// (POST /api/v1/alliance/asset-types/{code}/abolition)
+	AbolishAllianceAssetType(c *gin.Context, code string)
+	// ListAllianceContracts The smart-contract registry — every chaincode version and its lifecycle (7.4.3 e, 7.6.5)
+	// (GET /api/v1/alliance/contracts)
+	ListAllianceContracts(c *gin.Context)
+	// SubmitAllianceContract Register a chaincode version's business definition for review
+	// (POST /api/v1/alliance/contracts)
+	SubmitAllianceContract(c *gin.Context)
+	// GetAllianceContract One registered chaincode version with its history
+	// (GET /api/v1/alliance/contracts/{contractId})
+	GetAllianceContract(c *gin.Context, contractId int64)
+	// AbolishAllianceContract Abolish a registered version (7.6.5)
+	// (POST /api/v1/alliance/contracts/{contractId}/abolition)
+	AbolishAllianceContract(c *gin.Context, contractId int64)
+	// DeployAllianceContract Move an approved version to the test channel, or a tested one to production
+	// (POST /api/v1/alliance/contracts/{contractId}/deployment)
+	DeployAllianceContract(c *gin.Context, contractId int64)
+	// ReviewAllianceContract Approve or reject a submitted version; the reviewer is not its submitter
+	// (POST /api/v1/alliance/contracts/{contractId}/review)
+	ReviewAllianceContract(c *gin.Context, contractId int64)
+	// ListAllianceMembers The alliance members as projected from the chain (7.4.2 a)
+	// (GET /api/v1/alliance/members)
+	ListAllianceMembers(c *gin.Context)
+	// ApplyAllianceMember File an organisation's admission application (准入申请, 7.4.2 a)
+	// (POST /api/v1/alliance/members)
+	ApplyAllianceMember(c *gin.Context)
+	// GetAllianceMember One alliance member as projected
+	// (GET /api/v1/alliance/members/{memberId})
+	GetAllianceMember(c *gin.Context, memberId string)
+	// SetAllianceMemberPermissions Replace an admitted member's operation permissions (操作权限管理)
+	// (PUT /api/v1/alliance/members/{memberId}/permissions)
+	SetAllianceMemberPermissions(c *gin.Context, memberId string)
+	// ReviewAllianceMember Approve (with operation permissions) or reject a pending application (准入审核)
+	// (POST /api/v1/alliance/members/{memberId}/review)
+	ReviewAllianceMember(c *gin.Context, memberId string)
+	// ReinstateAllianceMember Reinstate a suspended member
+	// (DELETE /api/v1/alliance/members/{memberId}/suspension)
+	ReinstateAllianceMember(c *gin.Context, memberId string)
+	// SuspendAllianceMember Suspend an active member; it can no longer act on the chain
+	// (POST /api/v1/alliance/members/{memberId}/suspension)
+	SuspendAllianceMember(c *gin.Context, memberId string)
+	// ListAllianceNodes The admitted and retired nodes as projected (7.4.2 c)
+	// (GET /api/v1/alliance/nodes)
+	ListAllianceNodes(c *gin.Context)
+	// AdmitAllianceNode Admit a consensus, transaction, storage or chain-end node of an active member (节点准入)
+	// (POST /api/v1/alliance/nodes)
+	AdmitAllianceNode(c *gin.Context)
+	// RetireAllianceNode Retire an active node (准出)
+	// (POST /api/v1/alliance/nodes/{nodeId}/retirement)
+	RetireAllianceNode(c *gin.Context, nodeId string)
+	// GetAllianceConfiguration The effective configuration, secrets masked, as kaiban logs it at start (7.4.2 g)
+	// (GET /api/v1/alliance/ops/configuration)
+	GetAllianceConfiguration(c *gin.Context)
+	// GetAllianceVersions The versions of every component (kaiban, chaincodes, chain engine, PostgreSQL, object store)
+	// (GET /api/v1/alliance/ops/versions)
+	GetAllianceVersions(c *gin.Context)
 	// GetApiAccess Where integrators connect (A.3 接入说明)
 	// (GET /api/v1/api-access)
 	GetApiAccess(c *gin.Context)
@@ -3804,6 +4310,423 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(c *gin.Context)
+
+// ListAllianceAssetTypes operation middleware
+func (siw *ServerInterfaceWrapper) ListAllianceAssetTypes(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListAllianceAssetTypes(c)
+}
+
+// DefineAllianceAssetType operation middleware
+func (siw *ServerInterfaceWrapper) DefineAllianceAssetType(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "code" -------------
+	var code string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", c.Param("code"), &code, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter code: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DefineAllianceAssetType(c, code)
+}
+
+// AbolishAllianceAssetType operation middleware
+func (siw *ServerInterfaceWrapper) AbolishAllianceAssetType(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "code" -------------
+	var code string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", c.Param("code"), &code, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter code: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.AbolishAllianceAssetType(c, code)
+}
+
+// ListAllianceContracts operation middleware
+func (siw *ServerInterfaceWrapper) ListAllianceContracts(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListAllianceContracts(c)
+}
+
+// SubmitAllianceContract operation middleware
+func (siw *ServerInterfaceWrapper) SubmitAllianceContract(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SubmitAllianceContract(c)
+}
+
+// GetAllianceContract operation middleware
+func (siw *ServerInterfaceWrapper) GetAllianceContract(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "contractId" -------------
+	var contractId int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contractId", c.Param("contractId"), &contractId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contractId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetAllianceContract(c, contractId)
+}
+
+// AbolishAllianceContract operation middleware
+func (siw *ServerInterfaceWrapper) AbolishAllianceContract(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "contractId" -------------
+	var contractId int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contractId", c.Param("contractId"), &contractId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contractId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.AbolishAllianceContract(c, contractId)
+}
+
+// DeployAllianceContract operation middleware
+func (siw *ServerInterfaceWrapper) DeployAllianceContract(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "contractId" -------------
+	var contractId int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contractId", c.Param("contractId"), &contractId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contractId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeployAllianceContract(c, contractId)
+}
+
+// ReviewAllianceContract operation middleware
+func (siw *ServerInterfaceWrapper) ReviewAllianceContract(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "contractId" -------------
+	var contractId int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contractId", c.Param("contractId"), &contractId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter contractId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ReviewAllianceContract(c, contractId)
+}
+
+// ListAllianceMembers operation middleware
+func (siw *ServerInterfaceWrapper) ListAllianceMembers(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListAllianceMembers(c)
+}
+
+// ApplyAllianceMember operation middleware
+func (siw *ServerInterfaceWrapper) ApplyAllianceMember(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ApplyAllianceMember(c)
+}
+
+// GetAllianceMember operation middleware
+func (siw *ServerInterfaceWrapper) GetAllianceMember(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "memberId" -------------
+	var memberId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "memberId", c.Param("memberId"), &memberId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter memberId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetAllianceMember(c, memberId)
+}
+
+// SetAllianceMemberPermissions operation middleware
+func (siw *ServerInterfaceWrapper) SetAllianceMemberPermissions(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "memberId" -------------
+	var memberId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "memberId", c.Param("memberId"), &memberId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter memberId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SetAllianceMemberPermissions(c, memberId)
+}
+
+// ReviewAllianceMember operation middleware
+func (siw *ServerInterfaceWrapper) ReviewAllianceMember(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "memberId" -------------
+	var memberId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "memberId", c.Param("memberId"), &memberId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter memberId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ReviewAllianceMember(c, memberId)
+}
+
+// ReinstateAllianceMember operation middleware
+func (siw *ServerInterfaceWrapper) ReinstateAllianceMember(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "memberId" -------------
+	var memberId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "memberId", c.Param("memberId"), &memberId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter memberId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ReinstateAllianceMember(c, memberId)
+}
+
+// SuspendAllianceMember operation middleware
+func (siw *ServerInterfaceWrapper) SuspendAllianceMember(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "memberId" -------------
+	var memberId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "memberId", c.Param("memberId"), &memberId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter memberId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SuspendAllianceMember(c, memberId)
+}
+
+// ListAllianceNodes operation middleware
+func (siw *ServerInterfaceWrapper) ListAllianceNodes(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListAllianceNodes(c)
+}
+
+// AdmitAllianceNode operation middleware
+func (siw *ServerInterfaceWrapper) AdmitAllianceNode(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.AdmitAllianceNode(c)
+}
+
+// RetireAllianceNode operation middleware
+func (siw *ServerInterfaceWrapper) RetireAllianceNode(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "nodeId" -------------
+	var nodeId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "nodeId", c.Param("nodeId"), &nodeId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter nodeId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RetireAllianceNode(c, nodeId)
+}
+
+// GetAllianceConfiguration operation middleware
+func (siw *ServerInterfaceWrapper) GetAllianceConfiguration(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetAllianceConfiguration(c)
+}
+
+// GetAllianceVersions operation middleware
+func (siw *ServerInterfaceWrapper) GetAllianceVersions(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetAllianceVersions(c)
+}
 
 // GetApiAccess operation middleware
 func (siw *ServerInterfaceWrapper) GetApiAccess(c *gin.Context) {
@@ -7228,7 +8151,30 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/v1/monitoring/accounts", wrapper.GetAccountMonitoring)
 	router.GET(options.BaseURL+"/api/v1/monitoring/assets", wrapper.GetAssetMonitoring)
 	router.GET(options.BaseURL+"/api/v1/monitoring/alerts", wrapper.ListMonitoringAlerts)
+	router.GET(options.BaseURL+"/api/v1/alliance/members", wrapper.ListAllianceMembers)
+	router.POST(options.BaseURL+"/api/v1/alliance/members", wrapper.ApplyAllianceMember)
+	router.GET(options.BaseURL+"/api/v1/alliance/members/:memberId", wrapper.GetAllianceMember)
+	router.POST(options.BaseURL+"/api/v1/alliance/members/:memberId/review", wrapper.ReviewAllianceMember)
+	router.PUT(options.BaseURL+"/api/v1/alliance/members/:memberId/permissions", wrapper.SetAllianceMemberPermissions)
+	router.DELETE(options.BaseURL+"/api/v1/alliance/members/:memberId/suspension", wrapper.ReinstateAllianceMember)
+	router.POST(options.BaseURL+"/api/v1/alliance/members/:memberId/suspension", wrapper.SuspendAllianceMember)
+	router.GET(options.BaseURL+"/api/v1/alliance/nodes", wrapper.ListAllianceNodes)
+	router.POST(options.BaseURL+"/api/v1/alliance/nodes", wrapper.AdmitAllianceNode)
+	router.POST(options.BaseURL+"/api/v1/alliance/nodes/:nodeId/retirement", wrapper.RetireAllianceNode)
+	router.GET(options.BaseURL+"/api/v1/alliance/asset-types", wrapper.ListAllianceAssetTypes)
+	router.PUT(options.BaseURL+"/api/v1/alliance/asset-types/:code", wrapper.DefineAllianceAssetType)
+	router.POST(options.BaseURL+"/api/v1/alliance/asset-types/:code/abolition", wrapper.AbolishAllianceAssetType)
+	router.GET(options.BaseURL+"/api/v1/alliance/contracts", wrapper.ListAllianceContracts)
+	router.POST(options.BaseURL+"/api/v1/alliance/contracts", wrapper.SubmitAllianceContract)
+	router.GET(options.BaseURL+"/api/v1/alliance/contracts/:contractId", wrapper.GetAllianceContract)
+	router.POST(options.BaseURL+"/api/v1/alliance/contracts/:contractId/review", wrapper.ReviewAllianceContract)
+	router.POST(options.BaseURL+"/api/v1/alliance/contracts/:contractId/deployment", wrapper.DeployAllianceContract)
+	router.POST(options.BaseURL+"/api/v1/alliance/contracts/:contractId/abolition", wrapper.AbolishAllianceContract)
+	router.GET(options.BaseURL+"/api/v1/alliance/ops/configuration", wrapper.GetAllianceConfiguration)
+	router.GET(options.BaseURL+"/api/v1/alliance/ops/versions", wrapper.GetAllianceVersions)
 }
+
+type AllianceQueuedJSONResponse AllianceQueuedWrite
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
 
@@ -7256,6 +8202,2122 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 type UnprocessableContentApplicationProblemPlusJSONResponse Problem
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+
+type ListAllianceAssetTypesRequestObject struct {
+}
+
+type ListAllianceAssetTypesResponseObject interface {
+	VisitListAllianceAssetTypesResponse(w http.ResponseWriter) error
+}
+
+type ListAllianceAssetTypes200JSONResponse struct {
+	Items []AllianceAssetType `json:"items"`
+}
+
+func (response ListAllianceAssetTypes200JSONResponse) VisitListAllianceAssetTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceAssetTypes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllianceAssetTypes401ApplicationProblemPlusJSONResponse) VisitListAllianceAssetTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceAssetTypes403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllianceAssetTypes403ApplicationProblemPlusJSONResponse) VisitListAllianceAssetTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceAssetTypesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAllianceAssetTypesdefaultApplicationProblemPlusJSONResponse) VisitListAllianceAssetTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DefineAllianceAssetTypeRequestObject struct {
+	Code string `json:"code"`
+	Body *DefineAllianceAssetTypeJSONRequestBody
+}
+
+type DefineAllianceAssetTypeResponseObject interface {
+	VisitDefineAllianceAssetTypeResponse(w http.ResponseWriter) error
+}
+
+type DefineAllianceAssetType202JSONResponse struct{ AllianceQueuedJSONResponse }
+
+func (response DefineAllianceAssetType202JSONResponse) VisitDefineAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DefineAllianceAssetType400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DefineAllianceAssetType400ApplicationProblemPlusJSONResponse) VisitDefineAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DefineAllianceAssetType401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DefineAllianceAssetType401ApplicationProblemPlusJSONResponse) VisitDefineAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DefineAllianceAssetType403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DefineAllianceAssetType403ApplicationProblemPlusJSONResponse) VisitDefineAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DefineAllianceAssetType409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DefineAllianceAssetType409ApplicationProblemPlusJSONResponse) VisitDefineAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DefineAllianceAssetTypedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DefineAllianceAssetTypedefaultApplicationProblemPlusJSONResponse) VisitDefineAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceAssetTypeRequestObject struct {
+	Code string `json:"code"`
+	Body *AbolishAllianceAssetTypeJSONRequestBody
+}
+
+type AbolishAllianceAssetTypeResponseObject interface {
+	VisitAbolishAllianceAssetTypeResponse(w http.ResponseWriter) error
+}
+
+type AbolishAllianceAssetType202JSONResponse struct{ AllianceQueuedJSONResponse }
+
+func (response AbolishAllianceAssetType202JSONResponse) VisitAbolishAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceAssetType400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AbolishAllianceAssetType400ApplicationProblemPlusJSONResponse) VisitAbolishAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceAssetType401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AbolishAllianceAssetType401ApplicationProblemPlusJSONResponse) VisitAbolishAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceAssetType403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AbolishAllianceAssetType403ApplicationProblemPlusJSONResponse) VisitAbolishAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceAssetType404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AbolishAllianceAssetType404ApplicationProblemPlusJSONResponse) VisitAbolishAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceAssetType409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AbolishAllianceAssetType409ApplicationProblemPlusJSONResponse) VisitAbolishAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceAssetTypedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AbolishAllianceAssetTypedefaultApplicationProblemPlusJSONResponse) VisitAbolishAllianceAssetTypeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceContractsRequestObject struct {
+}
+
+type ListAllianceContractsResponseObject interface {
+	VisitListAllianceContractsResponse(w http.ResponseWriter) error
+}
+
+type ListAllianceContracts200JSONResponse struct {
+	Items []AllianceContract `json:"items"`
+}
+
+func (response ListAllianceContracts200JSONResponse) VisitListAllianceContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceContracts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllianceContracts401ApplicationProblemPlusJSONResponse) VisitListAllianceContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceContracts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllianceContracts403ApplicationProblemPlusJSONResponse) VisitListAllianceContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceContractsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAllianceContractsdefaultApplicationProblemPlusJSONResponse) VisitListAllianceContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitAllianceContractRequestObject struct {
+	Body *SubmitAllianceContractJSONRequestBody
+}
+
+type SubmitAllianceContractResponseObject interface {
+	VisitSubmitAllianceContractResponse(w http.ResponseWriter) error
+}
+
+type SubmitAllianceContract201JSONResponse AllianceContract
+
+func (response SubmitAllianceContract201JSONResponse) VisitSubmitAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitAllianceContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitAllianceContract400ApplicationProblemPlusJSONResponse) VisitSubmitAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitAllianceContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitAllianceContract401ApplicationProblemPlusJSONResponse) VisitSubmitAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitAllianceContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitAllianceContract403ApplicationProblemPlusJSONResponse) VisitSubmitAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitAllianceContract409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitAllianceContract409ApplicationProblemPlusJSONResponse) VisitSubmitAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitAllianceContractdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SubmitAllianceContractdefaultApplicationProblemPlusJSONResponse) VisitSubmitAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceContractRequestObject struct {
+	ContractId int64 `json:"contractId"`
+}
+
+type GetAllianceContractResponseObject interface {
+	VisitGetAllianceContractResponse(w http.ResponseWriter) error
+}
+
+type GetAllianceContract200JSONResponse AllianceContract
+
+func (response GetAllianceContract200JSONResponse) VisitGetAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllianceContract401ApplicationProblemPlusJSONResponse) VisitGetAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllianceContract403ApplicationProblemPlusJSONResponse) VisitGetAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceContract404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllianceContract404ApplicationProblemPlusJSONResponse) VisitGetAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceContractdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAllianceContractdefaultApplicationProblemPlusJSONResponse) VisitGetAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceContractRequestObject struct {
+	ContractId int64 `json:"contractId"`
+	Body       *AbolishAllianceContractJSONRequestBody
+}
+
+type AbolishAllianceContractResponseObject interface {
+	VisitAbolishAllianceContractResponse(w http.ResponseWriter) error
+}
+
+type AbolishAllianceContract200JSONResponse AllianceContract
+
+func (response AbolishAllianceContract200JSONResponse) VisitAbolishAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AbolishAllianceContract400ApplicationProblemPlusJSONResponse) VisitAbolishAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AbolishAllianceContract401ApplicationProblemPlusJSONResponse) VisitAbolishAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AbolishAllianceContract403ApplicationProblemPlusJSONResponse) VisitAbolishAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceContract404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AbolishAllianceContract404ApplicationProblemPlusJSONResponse) VisitAbolishAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceContract409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AbolishAllianceContract409ApplicationProblemPlusJSONResponse) VisitAbolishAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AbolishAllianceContractdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AbolishAllianceContractdefaultApplicationProblemPlusJSONResponse) VisitAbolishAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeployAllianceContractRequestObject struct {
+	ContractId int64 `json:"contractId"`
+	Body       *DeployAllianceContractJSONRequestBody
+}
+
+type DeployAllianceContractResponseObject interface {
+	VisitDeployAllianceContractResponse(w http.ResponseWriter) error
+}
+
+type DeployAllianceContract200JSONResponse AllianceContract
+
+func (response DeployAllianceContract200JSONResponse) VisitDeployAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeployAllianceContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeployAllianceContract400ApplicationProblemPlusJSONResponse) VisitDeployAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeployAllianceContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeployAllianceContract401ApplicationProblemPlusJSONResponse) VisitDeployAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeployAllianceContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeployAllianceContract403ApplicationProblemPlusJSONResponse) VisitDeployAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeployAllianceContract404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeployAllianceContract404ApplicationProblemPlusJSONResponse) VisitDeployAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeployAllianceContract409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeployAllianceContract409ApplicationProblemPlusJSONResponse) VisitDeployAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeployAllianceContractdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeployAllianceContractdefaultApplicationProblemPlusJSONResponse) VisitDeployAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceContractRequestObject struct {
+	ContractId int64 `json:"contractId"`
+	Body       *ReviewAllianceContractJSONRequestBody
+}
+
+type ReviewAllianceContractResponseObject interface {
+	VisitReviewAllianceContractResponse(w http.ResponseWriter) error
+}
+
+type ReviewAllianceContract200JSONResponse AllianceContract
+
+func (response ReviewAllianceContract200JSONResponse) VisitReviewAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewAllianceContract400ApplicationProblemPlusJSONResponse) VisitReviewAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewAllianceContract401ApplicationProblemPlusJSONResponse) VisitReviewAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewAllianceContract403ApplicationProblemPlusJSONResponse) VisitReviewAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceContract404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewAllianceContract404ApplicationProblemPlusJSONResponse) VisitReviewAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceContract409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewAllianceContract409ApplicationProblemPlusJSONResponse) VisitReviewAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceContractdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReviewAllianceContractdefaultApplicationProblemPlusJSONResponse) VisitReviewAllianceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceMembersRequestObject struct {
+}
+
+type ListAllianceMembersResponseObject interface {
+	VisitListAllianceMembersResponse(w http.ResponseWriter) error
+}
+
+type ListAllianceMembers200JSONResponse struct {
+	Items []AllianceMember `json:"items"`
+}
+
+func (response ListAllianceMembers200JSONResponse) VisitListAllianceMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceMembers401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllianceMembers401ApplicationProblemPlusJSONResponse) VisitListAllianceMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceMembers403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllianceMembers403ApplicationProblemPlusJSONResponse) VisitListAllianceMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceMembersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAllianceMembersdefaultApplicationProblemPlusJSONResponse) VisitListAllianceMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyAllianceMemberRequestObject struct {
+	Body *ApplyAllianceMemberJSONRequestBody
+}
+
+type ApplyAllianceMemberResponseObject interface {
+	VisitApplyAllianceMemberResponse(w http.ResponseWriter) error
+}
+
+type ApplyAllianceMember202JSONResponse struct{ AllianceQueuedJSONResponse }
+
+func (response ApplyAllianceMember202JSONResponse) VisitApplyAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyAllianceMember400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyAllianceMember400ApplicationProblemPlusJSONResponse) VisitApplyAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyAllianceMember401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyAllianceMember401ApplicationProblemPlusJSONResponse) VisitApplyAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyAllianceMember403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyAllianceMember403ApplicationProblemPlusJSONResponse) VisitApplyAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyAllianceMember409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ApplyAllianceMember409ApplicationProblemPlusJSONResponse) VisitApplyAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApplyAllianceMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ApplyAllianceMemberdefaultApplicationProblemPlusJSONResponse) VisitApplyAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceMemberRequestObject struct {
+	MemberId string `json:"memberId"`
+}
+
+type GetAllianceMemberResponseObject interface {
+	VisitGetAllianceMemberResponse(w http.ResponseWriter) error
+}
+
+type GetAllianceMember200JSONResponse AllianceMember
+
+func (response GetAllianceMember200JSONResponse) VisitGetAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceMember401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllianceMember401ApplicationProblemPlusJSONResponse) VisitGetAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceMember403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllianceMember403ApplicationProblemPlusJSONResponse) VisitGetAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceMember404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllianceMember404ApplicationProblemPlusJSONResponse) VisitGetAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAllianceMemberdefaultApplicationProblemPlusJSONResponse) VisitGetAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAllianceMemberPermissionsRequestObject struct {
+	MemberId string `json:"memberId"`
+	Body     *SetAllianceMemberPermissionsJSONRequestBody
+}
+
+type SetAllianceMemberPermissionsResponseObject interface {
+	VisitSetAllianceMemberPermissionsResponse(w http.ResponseWriter) error
+}
+
+type SetAllianceMemberPermissions202JSONResponse struct{ AllianceQueuedJSONResponse }
+
+func (response SetAllianceMemberPermissions202JSONResponse) VisitSetAllianceMemberPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAllianceMemberPermissions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetAllianceMemberPermissions400ApplicationProblemPlusJSONResponse) VisitSetAllianceMemberPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAllianceMemberPermissions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetAllianceMemberPermissions401ApplicationProblemPlusJSONResponse) VisitSetAllianceMemberPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAllianceMemberPermissions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetAllianceMemberPermissions403ApplicationProblemPlusJSONResponse) VisitSetAllianceMemberPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAllianceMemberPermissions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetAllianceMemberPermissions404ApplicationProblemPlusJSONResponse) VisitSetAllianceMemberPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAllianceMemberPermissions409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SetAllianceMemberPermissions409ApplicationProblemPlusJSONResponse) VisitSetAllianceMemberPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAllianceMemberPermissionsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetAllianceMemberPermissionsdefaultApplicationProblemPlusJSONResponse) VisitSetAllianceMemberPermissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceMemberRequestObject struct {
+	MemberId string `json:"memberId"`
+	Body     *ReviewAllianceMemberJSONRequestBody
+}
+
+type ReviewAllianceMemberResponseObject interface {
+	VisitReviewAllianceMemberResponse(w http.ResponseWriter) error
+}
+
+type ReviewAllianceMember202JSONResponse struct{ AllianceQueuedJSONResponse }
+
+func (response ReviewAllianceMember202JSONResponse) VisitReviewAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceMember400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewAllianceMember400ApplicationProblemPlusJSONResponse) VisitReviewAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceMember401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewAllianceMember401ApplicationProblemPlusJSONResponse) VisitReviewAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceMember403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewAllianceMember403ApplicationProblemPlusJSONResponse) VisitReviewAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceMember404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewAllianceMember404ApplicationProblemPlusJSONResponse) VisitReviewAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceMember409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReviewAllianceMember409ApplicationProblemPlusJSONResponse) VisitReviewAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReviewAllianceMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReviewAllianceMemberdefaultApplicationProblemPlusJSONResponse) VisitReviewAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstateAllianceMemberRequestObject struct {
+	MemberId string `json:"memberId"`
+	Body     *ReinstateAllianceMemberJSONRequestBody
+}
+
+type ReinstateAllianceMemberResponseObject interface {
+	VisitReinstateAllianceMemberResponse(w http.ResponseWriter) error
+}
+
+type ReinstateAllianceMember202JSONResponse struct{ AllianceQueuedJSONResponse }
+
+func (response ReinstateAllianceMember202JSONResponse) VisitReinstateAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstateAllianceMember400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReinstateAllianceMember400ApplicationProblemPlusJSONResponse) VisitReinstateAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstateAllianceMember401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReinstateAllianceMember401ApplicationProblemPlusJSONResponse) VisitReinstateAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstateAllianceMember403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReinstateAllianceMember403ApplicationProblemPlusJSONResponse) VisitReinstateAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstateAllianceMember404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReinstateAllianceMember404ApplicationProblemPlusJSONResponse) VisitReinstateAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstateAllianceMember409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReinstateAllianceMember409ApplicationProblemPlusJSONResponse) VisitReinstateAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstateAllianceMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReinstateAllianceMemberdefaultApplicationProblemPlusJSONResponse) VisitReinstateAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendAllianceMemberRequestObject struct {
+	MemberId string `json:"memberId"`
+	Body     *SuspendAllianceMemberJSONRequestBody
+}
+
+type SuspendAllianceMemberResponseObject interface {
+	VisitSuspendAllianceMemberResponse(w http.ResponseWriter) error
+}
+
+type SuspendAllianceMember202JSONResponse struct{ AllianceQueuedJSONResponse }
+
+func (response SuspendAllianceMember202JSONResponse) VisitSuspendAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendAllianceMember400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SuspendAllianceMember400ApplicationProblemPlusJSONResponse) VisitSuspendAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendAllianceMember401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SuspendAllianceMember401ApplicationProblemPlusJSONResponse) VisitSuspendAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendAllianceMember403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SuspendAllianceMember403ApplicationProblemPlusJSONResponse) VisitSuspendAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendAllianceMember404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SuspendAllianceMember404ApplicationProblemPlusJSONResponse) VisitSuspendAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendAllianceMember409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SuspendAllianceMember409ApplicationProblemPlusJSONResponse) VisitSuspendAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendAllianceMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SuspendAllianceMemberdefaultApplicationProblemPlusJSONResponse) VisitSuspendAllianceMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceNodesRequestObject struct {
+}
+
+type ListAllianceNodesResponseObject interface {
+	VisitListAllianceNodesResponse(w http.ResponseWriter) error
+}
+
+type ListAllianceNodes200JSONResponse struct {
+	Items []AllianceNode `json:"items"`
+}
+
+func (response ListAllianceNodes200JSONResponse) VisitListAllianceNodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceNodes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllianceNodes401ApplicationProblemPlusJSONResponse) VisitListAllianceNodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceNodes403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllianceNodes403ApplicationProblemPlusJSONResponse) VisitListAllianceNodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllianceNodesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAllianceNodesdefaultApplicationProblemPlusJSONResponse) VisitListAllianceNodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdmitAllianceNodeRequestObject struct {
+	Body *AdmitAllianceNodeJSONRequestBody
+}
+
+type AdmitAllianceNodeResponseObject interface {
+	VisitAdmitAllianceNodeResponse(w http.ResponseWriter) error
+}
+
+type AdmitAllianceNode202JSONResponse struct {
+	NodeId    string `json:"nodeId"`
+	OutboxKey string `json:"outboxKey"`
+}
+
+func (response AdmitAllianceNode202JSONResponse) VisitAdmitAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdmitAllianceNode400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdmitAllianceNode400ApplicationProblemPlusJSONResponse) VisitAdmitAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdmitAllianceNode401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdmitAllianceNode401ApplicationProblemPlusJSONResponse) VisitAdmitAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdmitAllianceNode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AdmitAllianceNode403ApplicationProblemPlusJSONResponse) VisitAdmitAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdmitAllianceNode404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AdmitAllianceNode404ApplicationProblemPlusJSONResponse) VisitAdmitAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdmitAllianceNode409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AdmitAllianceNode409ApplicationProblemPlusJSONResponse) VisitAdmitAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdmitAllianceNodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response AdmitAllianceNodedefaultApplicationProblemPlusJSONResponse) VisitAdmitAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireAllianceNodeRequestObject struct {
+	NodeId string `json:"nodeId"`
+	Body   *RetireAllianceNodeJSONRequestBody
+}
+
+type RetireAllianceNodeResponseObject interface {
+	VisitRetireAllianceNodeResponse(w http.ResponseWriter) error
+}
+
+type RetireAllianceNode202JSONResponse struct{ AllianceQueuedJSONResponse }
+
+func (response RetireAllianceNode202JSONResponse) VisitRetireAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireAllianceNode400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RetireAllianceNode400ApplicationProblemPlusJSONResponse) VisitRetireAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireAllianceNode401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RetireAllianceNode401ApplicationProblemPlusJSONResponse) VisitRetireAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireAllianceNode403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RetireAllianceNode403ApplicationProblemPlusJSONResponse) VisitRetireAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireAllianceNode404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RetireAllianceNode404ApplicationProblemPlusJSONResponse) VisitRetireAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireAllianceNode409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RetireAllianceNode409ApplicationProblemPlusJSONResponse) VisitRetireAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireAllianceNodedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RetireAllianceNodedefaultApplicationProblemPlusJSONResponse) VisitRetireAllianceNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceConfigurationRequestObject struct {
+}
+
+type GetAllianceConfigurationResponseObject interface {
+	VisitGetAllianceConfigurationResponse(w http.ResponseWriter) error
+}
+
+type GetAllianceConfiguration200JSONResponse map[string]interface{}
+
+func (response GetAllianceConfiguration200JSONResponse) VisitGetAllianceConfigurationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceConfiguration401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllianceConfiguration401ApplicationProblemPlusJSONResponse) VisitGetAllianceConfigurationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceConfiguration403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllianceConfiguration403ApplicationProblemPlusJSONResponse) VisitGetAllianceConfigurationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceConfigurationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAllianceConfigurationdefaultApplicationProblemPlusJSONResponse) VisitGetAllianceConfigurationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceVersionsRequestObject struct {
+}
+
+type GetAllianceVersionsResponseObject interface {
+	VisitGetAllianceVersionsResponse(w http.ResponseWriter) error
+}
+
+type GetAllianceVersions200JSONResponse struct {
+	Items []AllianceComponent `json:"items"`
+}
+
+func (response GetAllianceVersions200JSONResponse) VisitGetAllianceVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceVersions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllianceVersions401ApplicationProblemPlusJSONResponse) VisitGetAllianceVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceVersions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllianceVersions403ApplicationProblemPlusJSONResponse) VisitGetAllianceVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllianceVersionsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetAllianceVersionsdefaultApplicationProblemPlusJSONResponse) VisitGetAllianceVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type GetApiAccessRequestObject struct {
 }
@@ -19812,6 +22874,69 @@ func (response GetReadinessdefaultApplicationProblemPlusJSONResponse) VisitGetRe
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListAllianceAssetTypes The asset types — the business contracts defined on chain — as projected
+	// (GET /api/v1/alliance/asset-types)
+	ListAllianceAssetTypes(ctx context.Context, request ListAllianceAssetTypesRequestObject) (ListAllianceAssetTypesResponseObject, error)
+	// DefineAllianceAssetType Define an asset type or modify an active one (asset.DefineAssetType)
+	// (PUT /api/v1/alliance/asset-types/{code})
+	DefineAllianceAssetType(ctx context.Context, request DefineAllianceAssetTypeRequestObject) (DefineAllianceAssetTypeResponseObject, error)
+	// AbolishAllianceAssetType Abolish an asset type (7.6.5); no asset of it can be issued any more
+	// (POST /api/v1/alliance/asset-types/{code}/abolition)
+	AbolishAllianceAssetType(ctx context.Context, request AbolishAllianceAssetTypeRequestObject) (AbolishAllianceAssetTypeResponseObject, error)
+	// ListAllianceContracts The smart-contract registry — every chaincode version and its lifecycle (7.4.3 e, 7.6.5)
+	// (GET /api/v1/alliance/contracts)
+	ListAllianceContracts(ctx context.Context, request ListAllianceContractsRequestObject) (ListAllianceContractsResponseObject, error)
+	// SubmitAllianceContract Register a chaincode version's business definition for review
+	// (POST /api/v1/alliance/contracts)
+	SubmitAllianceContract(ctx context.Context, request SubmitAllianceContractRequestObject) (SubmitAllianceContractResponseObject, error)
+	// GetAllianceContract One registered chaincode version with its history
+	// (GET /api/v1/alliance/contracts/{contractId})
+	GetAllianceContract(ctx context.Context, request GetAllianceContractRequestObject) (GetAllianceContractResponseObject, error)
+	// AbolishAllianceContract Abolish a registered version (7.6.5)
+	// (POST /api/v1/alliance/contracts/{contractId}/abolition)
+	AbolishAllianceContract(ctx context.Context, request AbolishAllianceContractRequestObject) (AbolishAllianceContractResponseObject, error)
+	// DeployAllianceContract Move an approved version to the test channel, or a tested one to production
+	// (POST /api/v1/alliance/contracts/{contractId}/deployment)
+	DeployAllianceContract(ctx context.Context, request DeployAllianceContractRequestObject) (DeployAllianceContractResponseObject, error)
+	// ReviewAllianceContract Approve or reject a submitted version; the reviewer is not its submitter
+	// (POST /api/v1/alliance/contracts/{contractId}/review)
+	ReviewAllianceContract(ctx context.Context, request ReviewAllianceContractRequestObject) (ReviewAllianceContractResponseObject, error)
+	// ListAllianceMembers The alliance members as projected from the chain (7.4.2 a)
+	// (GET /api/v1/alliance/members)
+	ListAllianceMembers(ctx context.Context, request ListAllianceMembersRequestObject) (ListAllianceMembersResponseObject, error)
+	// ApplyAllianceMember File an organisation's admission application (准入申请, 7.4.2 a)
+	// (POST /api/v1/alliance/members)
+	ApplyAllianceMember(ctx context.Context, request ApplyAllianceMemberRequestObject) (ApplyAllianceMemberResponseObject, error)
+	// GetAllianceMember One alliance member as projected
+	// (GET /api/v1/alliance/members/{memberId})
+	GetAllianceMember(ctx context.Context, request GetAllianceMemberRequestObject) (GetAllianceMemberResponseObject, error)
+	// SetAllianceMemberPermissions Replace an admitted member's operation permissions (操作权限管理)
+	// (PUT /api/v1/alliance/members/{memberId}/permissions)
+	SetAllianceMemberPermissions(ctx context.Context, request SetAllianceMemberPermissionsRequestObject) (SetAllianceMemberPermissionsResponseObject, error)
+	// ReviewAllianceMember Approve (with operation permissions) or reject a pending application (准入审核)
+	// (POST /api/v1/alliance/members/{memberId}/review)
+	ReviewAllianceMember(ctx context.Context, request ReviewAllianceMemberRequestObject) (ReviewAllianceMemberResponseObject, error)
+	// ReinstateAllianceMember Reinstate a suspended member
+	// (DELETE /api/v1/alliance/members/{memberId}/suspension)
+	ReinstateAllianceMember(ctx context.Context, request ReinstateAllianceMemberRequestObject) (ReinstateAllianceMemberResponseObject, error)
+	// SuspendAllianceMember Suspend an active member; it can no longer act on the chain
+	// (POST /api/v1/alliance/members/{memberId}/suspension)
+	SuspendAllianceMember(ctx context.Context, request SuspendAllianceMemberRequestObject) (SuspendAllianceMemberResponseObject, error)
+	// ListAllianceNodes The admitted and retired nodes as projected (7.4.2 c)
+	// (GET /api/v1/alliance/nodes)
+	ListAllianceNodes(ctx context.Context, request ListAllianceNodesRequestObject) (ListAllianceNodesResponseObject, error)
+	// AdmitAllianceNode Admit a consensus, transaction, storage or chain-end node of an active member (节点准入)
+	// (POST /api/v1/alliance/nodes)
+	AdmitAllianceNode(ctx context.Context, request AdmitAllianceNodeRequestObject) (AdmitAllianceNodeResponseObject, error)
+	// RetireAllianceNode Retire an active node (准出)
+	// (POST /api/v1/alliance/nodes/{nodeId}/retirement)
+	RetireAllianceNode(ctx context.Context, request RetireAllianceNodeRequestObject) (RetireAllianceNodeResponseObject, error)
+	// GetAllianceConfiguration The effective configuration, secrets masked, as kaiban logs it at start (7.4.2 g)
+	// (GET /api/v1/alliance/ops/configuration)
+	GetAllianceConfiguration(ctx context.Context, request GetAllianceConfigurationRequestObject) (GetAllianceConfigurationResponseObject, error)
+	// GetAllianceVersions The versions of every component (kaiban, chaincodes, chain engine, PostgreSQL, object store)
+	// (GET /api/v1/alliance/ops/versions)
+	GetAllianceVersions(ctx context.Context, request GetAllianceVersionsRequestObject) (GetAllianceVersionsResponseObject, error)
 	// GetApiAccess Where integrators connect (A.3 接入说明)
 	// (GET /api/v1/api-access)
 	GetApiAccess(ctx context.Context, request GetApiAccessRequestObject) (GetApiAccessResponseObject, error)
@@ -20235,6 +23360,768 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictGinServerOptions
+}
+
+// ListAllianceAssetTypes operation middleware
+func (sh *strictHandler) ListAllianceAssetTypes(ctx *gin.Context) {
+	var request ListAllianceAssetTypesRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAllianceAssetTypes(ctx, request.(ListAllianceAssetTypesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAllianceAssetTypes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListAllianceAssetTypesResponseObject); ok {
+		if err := validResponse.VisitListAllianceAssetTypesResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DefineAllianceAssetType operation middleware
+func (sh *strictHandler) DefineAllianceAssetType(ctx *gin.Context, code string) {
+	var request DefineAllianceAssetTypeRequestObject
+
+	request.Code = code
+
+	var body DefineAllianceAssetTypeJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DefineAllianceAssetType(ctx, request.(DefineAllianceAssetTypeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DefineAllianceAssetType")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DefineAllianceAssetTypeResponseObject); ok {
+		if err := validResponse.VisitDefineAllianceAssetTypeResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AbolishAllianceAssetType operation middleware
+func (sh *strictHandler) AbolishAllianceAssetType(ctx *gin.Context, code string) {
+	var request AbolishAllianceAssetTypeRequestObject
+
+	request.Code = code
+
+	var body AbolishAllianceAssetTypeJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AbolishAllianceAssetType(ctx, request.(AbolishAllianceAssetTypeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AbolishAllianceAssetType")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(AbolishAllianceAssetTypeResponseObject); ok {
+		if err := validResponse.VisitAbolishAllianceAssetTypeResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListAllianceContracts operation middleware
+func (sh *strictHandler) ListAllianceContracts(ctx *gin.Context) {
+	var request ListAllianceContractsRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAllianceContracts(ctx, request.(ListAllianceContractsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAllianceContracts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListAllianceContractsResponseObject); ok {
+		if err := validResponse.VisitListAllianceContractsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SubmitAllianceContract operation middleware
+func (sh *strictHandler) SubmitAllianceContract(ctx *gin.Context) {
+	var request SubmitAllianceContractRequestObject
+
+	var body SubmitAllianceContractJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SubmitAllianceContract(ctx, request.(SubmitAllianceContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SubmitAllianceContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SubmitAllianceContractResponseObject); ok {
+		if err := validResponse.VisitSubmitAllianceContractResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAllianceContract operation middleware
+func (sh *strictHandler) GetAllianceContract(ctx *gin.Context, contractId int64) {
+	var request GetAllianceContractRequestObject
+
+	request.ContractId = contractId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAllianceContract(ctx, request.(GetAllianceContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAllianceContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetAllianceContractResponseObject); ok {
+		if err := validResponse.VisitGetAllianceContractResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AbolishAllianceContract operation middleware
+func (sh *strictHandler) AbolishAllianceContract(ctx *gin.Context, contractId int64) {
+	var request AbolishAllianceContractRequestObject
+
+	request.ContractId = contractId
+
+	var body AbolishAllianceContractJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AbolishAllianceContract(ctx, request.(AbolishAllianceContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AbolishAllianceContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(AbolishAllianceContractResponseObject); ok {
+		if err := validResponse.VisitAbolishAllianceContractResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeployAllianceContract operation middleware
+func (sh *strictHandler) DeployAllianceContract(ctx *gin.Context, contractId int64) {
+	var request DeployAllianceContractRequestObject
+
+	request.ContractId = contractId
+
+	var body DeployAllianceContractJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeployAllianceContract(ctx, request.(DeployAllianceContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeployAllianceContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DeployAllianceContractResponseObject); ok {
+		if err := validResponse.VisitDeployAllianceContractResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReviewAllianceContract operation middleware
+func (sh *strictHandler) ReviewAllianceContract(ctx *gin.Context, contractId int64) {
+	var request ReviewAllianceContractRequestObject
+
+	request.ContractId = contractId
+
+	var body ReviewAllianceContractJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReviewAllianceContract(ctx, request.(ReviewAllianceContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReviewAllianceContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ReviewAllianceContractResponseObject); ok {
+		if err := validResponse.VisitReviewAllianceContractResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListAllianceMembers operation middleware
+func (sh *strictHandler) ListAllianceMembers(ctx *gin.Context) {
+	var request ListAllianceMembersRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAllianceMembers(ctx, request.(ListAllianceMembersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAllianceMembers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListAllianceMembersResponseObject); ok {
+		if err := validResponse.VisitListAllianceMembersResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ApplyAllianceMember operation middleware
+func (sh *strictHandler) ApplyAllianceMember(ctx *gin.Context) {
+	var request ApplyAllianceMemberRequestObject
+
+	var body ApplyAllianceMemberJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ApplyAllianceMember(ctx, request.(ApplyAllianceMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApplyAllianceMember")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ApplyAllianceMemberResponseObject); ok {
+		if err := validResponse.VisitApplyAllianceMemberResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAllianceMember operation middleware
+func (sh *strictHandler) GetAllianceMember(ctx *gin.Context, memberId string) {
+	var request GetAllianceMemberRequestObject
+
+	request.MemberId = memberId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAllianceMember(ctx, request.(GetAllianceMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAllianceMember")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetAllianceMemberResponseObject); ok {
+		if err := validResponse.VisitGetAllianceMemberResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetAllianceMemberPermissions operation middleware
+func (sh *strictHandler) SetAllianceMemberPermissions(ctx *gin.Context, memberId string) {
+	var request SetAllianceMemberPermissionsRequestObject
+
+	request.MemberId = memberId
+
+	var body SetAllianceMemberPermissionsJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetAllianceMemberPermissions(ctx, request.(SetAllianceMemberPermissionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetAllianceMemberPermissions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SetAllianceMemberPermissionsResponseObject); ok {
+		if err := validResponse.VisitSetAllianceMemberPermissionsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReviewAllianceMember operation middleware
+func (sh *strictHandler) ReviewAllianceMember(ctx *gin.Context, memberId string) {
+	var request ReviewAllianceMemberRequestObject
+
+	request.MemberId = memberId
+
+	var body ReviewAllianceMemberJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReviewAllianceMember(ctx, request.(ReviewAllianceMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReviewAllianceMember")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ReviewAllianceMemberResponseObject); ok {
+		if err := validResponse.VisitReviewAllianceMemberResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReinstateAllianceMember operation middleware
+func (sh *strictHandler) ReinstateAllianceMember(ctx *gin.Context, memberId string) {
+	var request ReinstateAllianceMemberRequestObject
+
+	request.MemberId = memberId
+
+	var body ReinstateAllianceMemberJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReinstateAllianceMember(ctx, request.(ReinstateAllianceMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReinstateAllianceMember")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ReinstateAllianceMemberResponseObject); ok {
+		if err := validResponse.VisitReinstateAllianceMemberResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SuspendAllianceMember operation middleware
+func (sh *strictHandler) SuspendAllianceMember(ctx *gin.Context, memberId string) {
+	var request SuspendAllianceMemberRequestObject
+
+	request.MemberId = memberId
+
+	var body SuspendAllianceMemberJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SuspendAllianceMember(ctx, request.(SuspendAllianceMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SuspendAllianceMember")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SuspendAllianceMemberResponseObject); ok {
+		if err := validResponse.VisitSuspendAllianceMemberResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListAllianceNodes operation middleware
+func (sh *strictHandler) ListAllianceNodes(ctx *gin.Context) {
+	var request ListAllianceNodesRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAllianceNodes(ctx, request.(ListAllianceNodesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAllianceNodes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListAllianceNodesResponseObject); ok {
+		if err := validResponse.VisitListAllianceNodesResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdmitAllianceNode operation middleware
+func (sh *strictHandler) AdmitAllianceNode(ctx *gin.Context) {
+	var request AdmitAllianceNodeRequestObject
+
+	var body AdmitAllianceNodeJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AdmitAllianceNode(ctx, request.(AdmitAllianceNodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdmitAllianceNode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(AdmitAllianceNodeResponseObject); ok {
+		if err := validResponse.VisitAdmitAllianceNodeResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RetireAllianceNode operation middleware
+func (sh *strictHandler) RetireAllianceNode(ctx *gin.Context, nodeId string) {
+	var request RetireAllianceNodeRequestObject
+
+	request.NodeId = nodeId
+
+	var body RetireAllianceNodeJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RetireAllianceNode(ctx, request.(RetireAllianceNodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RetireAllianceNode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(RetireAllianceNodeResponseObject); ok {
+		if err := validResponse.VisitRetireAllianceNodeResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAllianceConfiguration operation middleware
+func (sh *strictHandler) GetAllianceConfiguration(ctx *gin.Context) {
+	var request GetAllianceConfigurationRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAllianceConfiguration(ctx, request.(GetAllianceConfigurationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAllianceConfiguration")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetAllianceConfigurationResponseObject); ok {
+		if err := validResponse.VisitGetAllianceConfigurationResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAllianceVersions operation middleware
+func (sh *strictHandler) GetAllianceVersions(ctx *gin.Context) {
+	var request GetAllianceVersionsRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAllianceVersions(ctx, request.(GetAllianceVersionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAllianceVersions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetAllianceVersionsResponseObject); ok {
+		if err := validResponse.VisitGetAllianceVersionsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // GetApiAccess operation middleware

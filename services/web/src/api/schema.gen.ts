@@ -2323,6 +2323,337 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alliance/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alliance members as projected from the chain (7.4.2 a) */
+        get: operations["listAllianceMembers"];
+        put?: never;
+        /**
+         * File an organisation's admission application (准入申请, 7.4.2 a)
+         * @description The member's SM2 key is created in the key service (or unlocked when it
+         *     has one) with keyPassword, the application is signed with it and
+         *     queued as subject.ApplyMember by the organisation's own admin
+         *     identity, which the network must hold already (kaiban-net creates the
+         *     organisation's MSP on Fabric). 202: the application reaches the chain
+         *     exactly once; the member then shows as pending.
+         */
+        post: operations["applyAllianceMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/members/{memberId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        /** One alliance member as projected */
+        get: operations["getAllianceMember"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/members/{memberId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve (with operation permissions) or reject a pending application (准入审核)
+         * @description A rejection gives its reason in note. Queued as subject.ReviewMember by the governing identity.
+         */
+        post: operations["reviewAllianceMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/members/{memberId}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace an admitted member's operation permissions (操作权限管理) */
+        put: operations["setAllianceMemberPermissions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/members/{memberId}/suspension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend an active member; it can no longer act on the chain */
+        post: operations["suspendAllianceMember"];
+        /** Reinstate a suspended member */
+        delete: operations["reinstateAllianceMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The admitted and retired nodes as projected (7.4.2 c) */
+        get: operations["listAllianceNodes"];
+        put?: never;
+        /** Admit a consensus, transaction, storage or chain-end node of an active member (节点准入) */
+        post: operations["admitAllianceNode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/nodes/{nodeId}/retirement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire an active node (准出) */
+        post: operations["retireAllianceNode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/asset-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The asset types — the business contracts defined on chain — as projected */
+        get: operations["listAllianceAssetTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/asset-types/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Define an asset type or modify an active one (asset.DefineAssetType) */
+        put: operations["defineAllianceAssetType"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/asset-types/{code}/abolition": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Abolish an asset type (7.6.5); no asset of it can be issued any more */
+        post: operations["abolishAllianceAssetType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The smart-contract registry — every chaincode version and its lifecycle (7.4.3 e, 7.6.5) */
+        get: operations["listAllianceContracts"];
+        put?: never;
+        /** Register a chaincode version's business definition for review */
+        post: operations["submitAllianceContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/contracts/{contractId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contractId: number;
+            };
+            cookie?: never;
+        };
+        /** One registered chaincode version with its history */
+        get: operations["getAllianceContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/contracts/{contractId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contractId: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or reject a submitted version; the reviewer is not its submitter */
+        post: operations["reviewAllianceContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/contracts/{contractId}/deployment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contractId: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move an approved version to the test channel, or a tested one to production
+         * @description Records the lifecycle step. On a real Fabric network the operator runs
+         *     `kaiban-net cc deploy` (test) and `kaiban-net cc promote` (production);
+         *     on devnet the chaincodes are built in, so this records the state only.
+         */
+        post: operations["deployAllianceContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/contracts/{contractId}/abolition": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contractId: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Abolish a registered version (7.6.5) */
+        post: operations["abolishAllianceContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/ops/configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The effective configuration, secrets masked, as kaiban logs it at start (7.4.2 g) */
+        get: operations["getAllianceConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alliance/ops/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The versions of every component (kaiban, chaincodes, chain engine, PostgreSQL, object store) */
+        get: operations["getAllianceVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3907,8 +4238,130 @@ export interface components {
             items: components["schemas"]["MonitoringAlert"][];
             next?: string;
         };
+        /** @enum {string} */
+        AlliancePermission: "member" | "contract" | "node" | "subject";
+        AllianceNote: {
+            /** @description Why. */
+            note: string;
+        };
+        AllianceQueuedWrite: {
+            /** @description The chain write's outbox key. */
+            outboxKey: string;
+        };
+        AllianceMember: {
+            /** @description MSP ID */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "operator" | "department" | "institution" | "regulator";
+            department?: string;
+            /** @description The member's SM2 public key (PEM). */
+            publicKey: string;
+            permissions?: components["schemas"]["AlliancePermission"][];
+            /** @description pending, active, rejected or suspended */
+            status: string;
+            reviewedBy?: string;
+            note?: string;
+            createdAt: string;
+            updatedAt: string;
+        };
+        AllianceMemberApplication: {
+            /** @description The organisation's MSP ID. */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "operator" | "department" | "institution" | "regulator";
+            /** @enum {string} */
+            department?: "market" | "seal" | "social" | "medical" | "housing-fund" | "bank" | "tax";
+            /**
+             * Format: password
+             * @description Protects the member's SM2 key in the key service.
+             */
+            keyPassword: string;
+        };
+        AllianceNode: {
+            id: string;
+            member: string;
+            name: string;
+            /** @enum {string} */
+            kind: "consensus" | "transaction" | "storage" | "chain-end";
+            endpoint: string;
+            tlsCertDigest: string;
+            status: string;
+            note?: string;
+            admittedBy?: string;
+            createdAt?: string;
+            updatedAt?: string;
+        };
+        AllianceAssetType: {
+            code: string;
+            name: string;
+            schema: string;
+            issuers: string[];
+            reviewers?: string[];
+            selfUpload?: boolean;
+            status: string;
+            note?: string;
+            definedBy?: string;
+            createdAt?: string;
+            updatedAt?: string;
+        };
+        AllianceContractDefinition: {
+            /** @description The chaincode's name on the channel. */
+            chaincode: string;
+            version: string;
+            /** @description Business name. */
+            name: string;
+            /** @description What the contract is for, in business terms. */
+            purpose: string;
+            /** @description The asset types it governs. */
+            assetTypes: string[];
+            /** @description SM3 or SHA-256 of the chaincode package. */
+            packageDigest: string;
+        };
+        AllianceContractEvent: {
+            /** Format: date-time */
+            at: string;
+            by: string;
+            action: string;
+            note?: string;
+        };
+        AllianceContract: {
+            /** Format: int64 */
+            id: number;
+            chaincode: string;
+            version: string;
+            name: string;
+            purpose: string;
+            assetTypes: string[];
+            packageDigest: string;
+            /** @enum {string} */
+            status: "submitted" | "approved" | "rejected" | "testing" | "production" | "superseded" | "abolished";
+            submittedBy: string;
+            reviewedBy?: string;
+            reviewNote?: string;
+            history: components["schemas"]["AllianceContractEvent"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        AllianceComponent: {
+            name: string;
+            version: string;
+            detail?: string;
+        };
     };
     responses: {
+        /** @description The change, queued in the chain outbox; it reaches the chain exactly once. */
+        AllianceQueued: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AllianceQueuedWrite"];
+            };
+        };
         /** @description A problem (RFC 9457); `status` repeats the HTTP status. */
         Error: {
             headers: {
@@ -7595,6 +8048,582 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listAllianceMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every member, in ID order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AllianceMember"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    applyAllianceMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllianceMemberApplication"];
+            };
+        };
+        responses: {
+            202: components["responses"]["AllianceQueued"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getAllianceMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllianceMember"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    reviewAllianceMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    approve: boolean;
+                    permissions?: components["schemas"]["AlliancePermission"][];
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            202: components["responses"]["AllianceQueued"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    setAllianceMemberPermissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    permissions: components["schemas"]["AlliancePermission"][];
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            202: components["responses"]["AllianceQueued"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    suspendAllianceMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllianceNote"];
+            };
+        };
+        responses: {
+            202: components["responses"]["AllianceQueued"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    reinstateAllianceMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllianceNote"];
+            };
+        };
+        responses: {
+            202: components["responses"]["AllianceQueued"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listAllianceNodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every node, by member. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AllianceNode"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    admitAllianceNode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    member: string;
+                    name: string;
+                    /** @enum {string} */
+                    kind: "consensus" | "transaction" | "storage" | "chain-end";
+                    endpoint: string;
+                    tlsCertDigest: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The admission, queued for the chain; nodeId is the node's ID once admitted. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        outboxKey: string;
+                        nodeId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    retireAllianceNode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                nodeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllianceNote"];
+            };
+        };
+        responses: {
+            202: components["responses"]["AllianceQueued"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listAllianceAssetTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every asset type, abolished ones included. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AllianceAssetType"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    defineAllianceAssetType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description A JSON Schema object, as text. */
+                    schema: string;
+                    issuers: string[];
+                    reviewers?: string[];
+                    selfUpload?: boolean;
+                };
+            };
+        };
+        responses: {
+            202: components["responses"]["AllianceQueued"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    abolishAllianceAssetType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllianceNote"];
+            };
+        };
+        responses: {
+            202: components["responses"]["AllianceQueued"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listAllianceContracts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every registered version, by chaincode, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AllianceContract"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    submitAllianceContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllianceContractDefinition"];
+            };
+        };
+        responses: {
+            /** @description The registered version, submitted. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllianceContract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getAllianceContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contractId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllianceContract"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    reviewAllianceContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contractId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    approve: boolean;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The reviewed version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllianceContract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deployAllianceContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contractId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    stage: "test" | "production";
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The deployed version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllianceContract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    abolishAllianceContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contractId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllianceNote"];
+            };
+        };
+        responses: {
+            /** @description The abolished version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllianceContract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getAllianceConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configuration, fields in declaration order; every secret is "***". */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getAllianceVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per component. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AllianceComponent"][];
+                    };
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             default: components["responses"]["Error"];
