@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi"
+	"github.com/kaiban-platform/kaiban/services/internal/keys"
 	"github.com/kaiban-platform/kaiban/services/internal/messages"
 	"github.com/kaiban-platform/kaiban/services/internal/monitoring"
 	"github.com/kaiban-platform/kaiban/services/internal/supervision"
@@ -36,11 +37,19 @@ func (p *platform) roleIdentity(role, fallback string) string {
 	return fallback
 }
 
-func (p *platform) supervision() *supervision.Service {
-	return supervision.New(p.pool, p.outbox, supervision.Config{
+// supervision is the supervision and regulator service; with ks, a
+// regulator's inspection opens the asset's content with the regulator
+// member's key (the worker's jobs need no key service).
+func (p *platform) supervision(ks *keys.Service) *supervision.Service {
+	cfg := supervision.Config{
 		Supervisor: p.roleIdentity("supervisor", "OperatorMSP/supervisor"),
 		Regulator:  p.roleIdentity("regulator", "OperatorMSP/regulator"),
-	})
+		Store:      p.store,
+	}
+	if ks != nil {
+		cfg.Keys = ks
+	}
+	return supervision.New(p.pool, p.outbox, cfg)
 }
 
 // monitoring probes the nodes whose operations endpoints the process
@@ -89,7 +98,7 @@ func parseMonitoredNodes(s string) ([]monitoring.Node, error) {
 // openOversight makes messages (with the live-delivery hub, listening until
 // the process closes), supervision with the regulator service, and
 // monitoring, for the api service.
-func (p *platform) openOversight(ctx context.Context) (httpapi.Oversight, error) {
+func (p *platform) openOversight(ctx context.Context, ks *keys.Service) (httpapi.Oversight, error) {
 	mon, err := p.monitoring()
 	if err != nil {
 		return httpapi.Oversight{}, err
@@ -98,7 +107,7 @@ func (p *platform) openOversight(ctx context.Context) (httpapi.Oversight, error)
 	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	go hub.Run(hctx)
 	p.onClose(cancel)
-	return httpapi.Oversight{Messages: messages.NewStore(p.pool), Hub: hub, Supervision: p.supervision(), Monitoring: mon}, nil
+	return httpapi.Oversight{Messages: messages.NewStore(p.pool), Hub: hub, Supervision: p.supervision(ks), Monitoring: mon}, nil
 }
 
 // registerOversightJobs adds the overdue check and the monitoring rules to a
@@ -108,7 +117,7 @@ func (p *platform) registerOversightJobs(workers *river.Workers, queues map[stri
 	if err != nil {
 		return nil, err
 	}
-	p.supervision().Register(workers)
+	p.supervision(nil).Register(workers)
 	mon.Register(workers)
 	queues[supervision.Queue] = 1
 	queues[monitoring.Queue] = 1

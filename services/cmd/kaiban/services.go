@@ -135,7 +135,7 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
-	oversight, err := p.openOversight(ctx)
+	oversight, err := p.openOversight(ctx, keySvc)
 	if err != nil {
 		return nil, err
 	}

@@ -517,7 +517,8 @@ func (s *Server) InspectRegulatedAsset(ctx context.Context, r api.InspectRegulat
 	if err != nil {
 		return nil, err
 	}
-	ins, err := svc.Inspect(ctx, s.regulatorAudit(), r.RegulatorId, r.AssetId, r.Body.Reason)
+	ins, err := svc.Inspect(ctx, s.regulatorAudit(), supervision.InspectInput{
+		Regulator: r.RegulatorId, Asset: r.AssetId, Reason: r.Body.Reason, Password: orZero(r.Body.Password)})
 	if err != nil {
 		return nil, err
 	}

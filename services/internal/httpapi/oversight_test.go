@@ -365,7 +365,7 @@ func TestOversightHTTP_BadInputChangesNothing(t *testing.T) {
 		{"regulated transactions with a bad cursor", alice, "GET", "/api/v1/regulators/RegMSP/transactions?cursor=x", nil, 400},
 		{"inspect without reason", alice, "POST", "/api/v1/regulators/RegMSP/assets/" + strings.Repeat("a", 32) + "/inspection", map[string]any{}, 400},
 		{"inspect a bad asset ID", alice, "POST", "/api/v1/regulators/RegMSP/assets/xyz/inspection", map[string]any{"reason": "r"}, 400},
-		{"inspect outside the remit", alice, "POST", "/api/v1/regulators/RegMSP/assets/" + strings.Repeat("a", 32) + "/inspection", map[string]any{"reason": "r"}, 404},
+		{"inspect outside the remit", alice, "POST", "/api/v1/regulators/RegMSP/assets/" + strings.Repeat("a", 32) + "/inspection", map[string]any{"reason": "r"}, 403},
 		{"transactions with reversed range", alice, "GET", "/api/v1/monitoring/transactions?from=2026-03-02T10:00:00Z&to=2026-03-01T10:00:00Z", nil, 400},
 		{"transactions with tiny buckets", alice, "GET", "/api/v1/monitoring/transactions?bucket=1", nil, 400},
 		{"accounts with too many buckets", alice, "GET", "/api/v1/monitoring/accounts?bucket=60&from=2020-01-01T00:00:00Z", nil, 400},

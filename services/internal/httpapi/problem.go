@@ -188,6 +188,8 @@ var sentinels = []struct {
 	{errMessagesOff, kindUnavailable},
 	{supervision.ErrInvalid, kindInvalid},
 	{supervision.ErrNotFound, kindNotFound},
+	{supervision.ErrDenied, kindDenied},
+	{supervision.ErrState, kindState},
 	{errSupervisionOff, kindUnavailable},
 	{monitoring.ErrInvalid, kindInvalid},
 	{errMonitoringOff, kindUnavailable},

@@ -124,10 +124,14 @@ func (s *Service) Issue(ctx context.Context, tx pgx.Tx, in IssueInput) (*Issued,
 	if err != nil {
 		return nil, fmt.Errorf("issue asset %s: wrap data key for %s: %w", id, in.Owner, keyErr(err))
 	}
+	regulators, err := s.regulatorKeys(ctx, tx, in.Type, in.Issuer, sealed.Key)
+	if err != nil {
+		return nil, fmt.Errorf("issue asset %s: %w", id, err)
+	}
 	issue := model.AssetIssue{
 		Type: in.Type, Owner: in.Owner, Issuer: in.Issuer, Channel: in.Channel, BusinessKey: in.BusinessKey,
 		ContentDigest: digest, CipherDigest: sealed.Name, StorageRef: sealed.Name, Size: sealed.Size,
-		Encryption: in.Encryption, Keys: []model.WrappedKey{wrapped},
+		Encryption: in.Encryption, Keys: append([]model.WrappedKey{wrapped}, regulators...),
 	}
 	if err := issue.Validate(); err != nil {
 		return nil, fmt.Errorf("issue asset %s: %w: %v", id, ErrInvalid, err)
@@ -160,6 +164,43 @@ func (s *Service) Issue(ctx context.Context, tx pgx.Tx, in IssueInput) (*Issued,
 		id, in.Type, in.Owner, in.Issuer, string(in.Channel), digest, sealed.Name, record, out.Signature,
 		out.OutboxID, out.OutboxKey); err != nil {
 		return nil, fmt.Errorf("issue asset %s: record: %w", id, err)
+	}
+	return out, nil
+}
+
+// maxRegulatorKeys leaves room for the owner's key within the chain's 16
+// wrapped keys per asset.
+const maxRegulatorKeys = 15
+
+// regulatorKeys wraps the data key for every regulator member whose remit
+// (supervision's regulator_remits: asset types and issuing departments)
+// covers an asset of assetType issued by issuer, so that the regulator can
+// read the content it regulates (7.4.3 g) with its own key, and the chain
+// shows who can. A regulator without a key in the key service gets nothing:
+// its inspections show the record without content, and the issue goes on.
+func (s *Service) regulatorKeys(ctx context.Context, tx pgx.Tx, assetType, issuer string, dataKey []byte) ([]model.WrappedKey, error) {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT regulator FROM regulator_remits
+		WHERE (asset_type <> '' AND asset_type = $1) OR (department <> '' AND department = $2) ORDER BY 1`, assetType, issuer)
+	if err != nil {
+		return nil, fmt.Errorf("regulators of %s by %s: %w", assetType, issuer, err)
+	}
+	regulators, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("regulators of %s by %s: %w", assetType, issuer, err)
+	}
+	if len(regulators) > maxRegulatorKeys {
+		return nil, fmt.Errorf("%d regulators' remits cover %s by %s, at most %d can hold a key: %w", len(regulators), assetType, issuer, maxRegulatorKeys, ErrState)
+	}
+	out := make([]model.WrappedKey, 0, len(regulators))
+	for _, r := range regulators {
+		w, err := s.keys.WrapFor(ctx, keys.Owner{Kind: keys.KindDepartment, ID: r}, dataKey)
+		if errors.Is(err, keys.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("wrap data key for regulator %s: %w", r, keyErr(err))
+		}
+		out = append(out, w)
 	}
 	return out, nil
 }

@@ -199,7 +199,7 @@ func TestRegulator_InspectRecordedOnChain_Devnet(t *testing.T) {
 		_ = pool.QueryRow(ctx, `SELECT count(*) FROM ledger_assets WHERE id = $1`, issued.ID).Scan(&n)
 		return n == 1
 	})
-	ins, err := s.Inspect(ctx, nil, chaintest.Operator, issued.ID, "annual licence audit")
+	ins, err := s.Inspect(ctx, nil, supervision.InspectInput{Regulator: chaintest.Operator, Asset: issued.ID, Reason: "annual licence audit"})
 	if err != nil {
 		t.Fatal(err)
 	}

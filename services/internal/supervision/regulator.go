@@ -13,6 +13,8 @@ import (
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/audit"
+	"github.com/kaiban-platform/kaiban/services/internal/keys"
+	"github.com/kaiban-platform/kaiban/services/internal/objectstore"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
 )
 
@@ -162,7 +164,8 @@ func (s *Service) audit(ctx context.Context, aud Auditor, regulator, action, res
 	}
 	result := audit.ResultOK
 	switch {
-	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound), errors.Is(err, ErrDenied), errors.Is(err, ErrState),
+		errors.Is(err, keys.ErrBadPassword), errors.Is(err, keys.ErrLocked), errors.Is(err, keys.ErrInvalid):
 		result = audit.ResultRejected
 	case err != nil:
 		result = audit.ResultError
@@ -251,28 +254,50 @@ func (s *Service) RegulatedTransactions(ctx context.Context, aud Auditor, regula
 	})
 }
 
-// Inspection is a regulator's read of one asset: its record, and the outbox
-// key of the regulate access that records the read on the chain.
+// Inspection is a regulator's read of one asset: its record, its content
+// when the regulator's key password was given, and the outbox key of the
+// regulate access that records the read on the chain.
 type Inspection struct {
 	Asset     RegulatedAsset `json:"asset"`
+	Content   []byte         `json:"content,omitempty"`
 	OutboxKey string         `json:"outboxKey"`
 }
 
-// Inspect reads one asset in regulator's remit for reason: the access is
-// recorded on the chain (authorization.RecordAccess, action regulate, as the
-// regulator identity, through the outbox in the same transaction as the
-// read) and in the audit log. An asset outside the remit is ErrNotFound.
-func (s *Service) Inspect(ctx context.Context, aud Auditor, regulator, assetID, reason string) (out *Inspection, err error) {
+// InspectInput asks to inspect one asset in a regulator's remit.
+type InspectInput struct {
+	// Regulator is the regulator member (its MSP ID).
+	Regulator string
+	Asset     string
+	// Reason is why the regulator reads the asset; it goes on chain.
+	Reason string
+	// Password opens the regulator member's key (as a department's people
+	// open their department's key); with it the content is returned,
+	// without it the record only.
+	Password string
+}
+
+// Inspect reads one asset in the regulator's remit for a reason. With a
+// password, the data key wrapped for the regulator when the asset was issued
+// is opened with the regulator member's key and the content decrypted before
+// anything is recorded, so a wrong password or a missing key records
+// nothing. Then, in one transaction, the access is enqueued for the chain
+// (authorization.RecordAccess, action regulate, as the regulator identity);
+// the content is returned only once that transaction has committed. Every
+// call is in the audit log. An asset outside the remit (or unknown) is
+// ErrDenied; content asked for an asset without a key for the regulator is
+// ErrState.
+func (s *Service) Inspect(ctx context.Context, aud Auditor, in InspectInput) (out *Inspection, err error) {
 	defer func() {
-		s.audit(ctx, aud, regulator, "regulator.inspect", "asset/"+assetID, fmt.Sprintf(`{"reason":%q}`, reason), err)
+		s.audit(ctx, aud, in.Regulator, "regulator.inspect", "asset/"+in.Asset,
+			fmt.Sprintf(`{"reason":%q,"content":%t}`, in.Reason, out != nil && out.Content != nil), err)
 	}()
 	if s.cfg.Regulator == "" {
 		return nil, fmt.Errorf("inspect: no regulator identity configured")
 	}
-	if err := checkID("regulator", regulator); err != nil {
+	if err := checkID("regulator", in.Regulator); err != nil {
 		return nil, err
 	}
-	rec := model.AccessRecording{Asset: assetID, Accessor: regulator, Action: model.AccessRegulate, Reason: reason}
+	rec := model.AccessRecording{Asset: in.Asset, Accessor: in.Regulator, Action: model.AccessRegulate, Reason: in.Reason}
 	if err := rec.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
@@ -281,15 +306,19 @@ func (s *Service) Inspect(ctx context.Context, aud Auditor, regulator, assetID, 
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	out = &Inspection{}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		a := &out.Asset
-		err := tx.QueryRow(ctx, `SELECT a.id, a.type, a.owner, a.issuer, a.status, a.created_at, a.tx_id, a.record
-			FROM ledger_assets a WHERE a.id = $2 AND `+remitSQL, regulator, assetID).
-			Scan(&a.ID, &a.Type, &a.Owner, &a.Issuer, &a.Status, &a.CreatedAt, &a.TxID, &a.Record)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("asset %s in the remit of %s: %w", assetID, regulator, ErrNotFound)
+	if err := s.regulatedAsset(ctx, s.pool, in.Regulator, in.Asset, &out.Asset); err != nil {
+		return nil, fmt.Errorf("inspect %s: %w", in.Asset, err)
+	}
+	if in.Password != "" {
+		if out.Content, err = s.content(ctx, in.Regulator, in.Password, &out.Asset); err != nil {
+			out = nil
+			return nil, fmt.Errorf("inspect %s: %w", in.Asset, err)
 		}
-		if err != nil {
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The remit may have changed while the key was opened.
+		var again RegulatedAsset
+		if err := s.regulatedAsset(ctx, tx, in.Regulator, in.Asset, &again); err != nil {
 			return err
 		}
 		// Each read is its own access record: a fresh key, never a retry's.
@@ -297,15 +326,63 @@ func (s *Service) Inspect(ctx context.Context, aud Auditor, regulator, assetID, 
 		if _, err := rand.Read(nonce); err != nil {
 			return err
 		}
-		out.OutboxKey = "regulator/access/" + assetID + "/" + hex.EncodeToString(nonce)
+		out.OutboxKey = "regulator/access/" + in.Asset + "/" + hex.EncodeToString(nonce)
 		_, err = s.ob.Enqueue(ctx, tx, outbox.Write{
 			Key: out.OutboxKey, Identity: s.cfg.Regulator, Chaincode: model.ChaincodeAuthorization,
-			Function: "RecordAccess", Args: []string{string(arg), ""}, Lane: "asset/" + assetID,
+			Function: "RecordAccess", Args: []string{string(arg), ""}, Lane: "asset/" + in.Asset,
 		})
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("inspect %s: %w", assetID, err)
+		clear(out.Content)
+		out = nil
+		return nil, fmt.Errorf("inspect %s: %w", in.Asset, err)
 	}
 	return out, nil
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// regulatedAsset reads asset id into a when it is in regulator's remit.
+func (s *Service) regulatedAsset(ctx context.Context, q querier, regulator, id string, a *RegulatedAsset) error {
+	err := q.QueryRow(ctx, `SELECT a.id, a.type, a.owner, a.issuer, a.status, a.created_at, a.tx_id, a.record
+		FROM ledger_assets a WHERE a.id = $2 AND `+remitSQL, regulator, id).
+		Scan(&a.ID, &a.Type, &a.Owner, &a.Issuer, &a.Status, &a.CreatedAt, &a.TxID, &a.Record)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("asset %s is not in the remit of %s: %w", id, regulator, ErrDenied)
+	}
+	return err
+}
+
+// content opens the asset's data key wrapped for regulator with the
+// password of the regulator member's key and decrypts the content.
+func (s *Service) content(ctx context.Context, regulator, password string, a *RegulatedAsset) ([]byte, error) {
+	if s.cfg.Keys == nil || s.cfg.Store == nil {
+		return nil, fmt.Errorf("content: no key service or object store configured")
+	}
+	var rec model.Asset
+	if err := json.Unmarshal(a.Record, &rec); err != nil {
+		return nil, fmt.Errorf("asset record: %w", err)
+	}
+	var wrapped *model.WrappedKey
+	for i := range rec.Keys {
+		if rec.Keys[i].Recipient == regulator {
+			wrapped = &rec.Keys[i]
+		}
+	}
+	if wrapped == nil {
+		return nil, fmt.Errorf("no data key is wrapped for %s (the asset was issued before the remit covered it): %w", regulator, ErrState)
+	}
+	dk, err := s.cfg.Keys.Unwrap(ctx, keys.Owner{Kind: keys.KindDepartment, ID: regulator}, password, rec.ID, *wrapped)
+	if err != nil {
+		return nil, fmt.Errorf("open the data key as %s: %w", regulator, err)
+	}
+	defer clear(dk)
+	plain, err := objectstore.GetSealed(ctx, s.cfg.Store, rec.StorageRef, dk, []byte(rec.ID))
+	if err != nil {
+		return nil, fmt.Errorf("content: %w", err)
+	}
+	return plain, nil
 }

@@ -66,15 +66,17 @@ func TestRegulator_RemitAssetsTransactionsAudited_Postgres(t *testing.T) {
 	if none, _ := s.RegulatedAssets(ctx, log, "OtherMSP", supervision.AssetFilter{}); len(none) != 0 {
 		t.Fatalf("no remit, assets %+v", none)
 	}
-	if _, err := s.Inspect(ctx, log, "MarketRegMSP", "aa030000000000000000000000000000", "routine check"); !errors.Is(err, supervision.ErrNotFound) {
-		t.Fatalf("asset outside the remit: %v", err)
+	for _, id := range []string{"aa030000000000000000000000000000", "aa0f0000000000000000000000000000"} {
+		if _, err := s.Inspect(ctx, log, supervision.InspectInput{Regulator: "MarketRegMSP", Asset: id, Reason: "routine check"}); !errors.Is(err, supervision.ErrDenied) {
+			t.Fatalf("asset %s outside the remit (or unknown): %v", id, err)
+		}
 	}
 	var writes int
 	_ = pool.QueryRow(ctx, `SELECT count(*) FROM chain_outbox`).Scan(&writes)
 	if writes != 0 {
 		t.Fatalf("a refused inspection enqueued %d writes", writes)
 	}
-	ins, err := s.Inspect(ctx, log, "MarketRegMSP", "aa010000000000000000000000000000", "routine check")
+	ins, err := s.Inspect(ctx, log, supervision.InspectInput{Regulator: "MarketRegMSP", Asset: "aa010000000000000000000000000000", Reason: "routine check"})
 	if err != nil || ins.Asset.Type != "licence" || ins.OutboxKey == "" {
 		t.Fatalf("inspect %+v %v", ins, err)
 	}
@@ -85,7 +87,7 @@ func TestRegulator_RemitAssetsTransactionsAudited_Postgres(t *testing.T) {
 	if err := log.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for action, want := range map[string]int{"regulator.assets": 2, "regulator.transactions": 1, "regulator.inspect": 2} {
+	for action, want := range map[string]int{"regulator.assets": 2, "regulator.transactions": 1, "regulator.inspect": 3} {
 		recs, err := log.Query(ctx, audit.Filter{Action: action})
 		if err != nil || len(recs) != want {
 			t.Errorf("audit %s: %d records (%v), want %d", action, len(recs), err, want)
@@ -133,7 +135,7 @@ func TestRegulator_BadInput_Postgres(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := s.Inspect(ctx, nil, "RegMSP", "aa010000000000000000000000000000", ""); !errors.Is(err, supervision.ErrInvalid) {
+	if _, err := s.Inspect(ctx, nil, supervision.InspectInput{Regulator: "RegMSP", Asset: "aa010000000000000000000000000000"}); !errors.Is(err, supervision.ErrInvalid) {
 		t.Errorf("no reason: %v", err)
 	}
 	if _, err := s.RegulatedAssets(ctx, nil, "RegMSP", supervision.AssetFilter{Limit: 500}); !errors.Is(err, supervision.ErrInvalid) {

@@ -18,6 +18,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/keys"
+	"github.com/kaiban-platform/kaiban/services/internal/objectstore"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
 )
 
@@ -25,10 +28,21 @@ import (
 var (
 	// ErrInvalid wraps every validation failure.
 	ErrInvalid = errors.New("supervision: invalid")
-	// ErrNotFound is a process, step or asset the projection does not hold
-	// (or, for a regulator, one outside its remit).
+	// ErrNotFound is a process, step or asset the projection does not hold.
 	ErrNotFound = errors.New("supervision: not found")
+	// ErrDenied is an asset a regulator may not inspect: outside its remit
+	// (or unknown, which a regulator cannot tell apart).
+	ErrDenied = errors.New("supervision: denied")
+	// ErrState is an inspection asking for content the regulator holds no
+	// key for: the asset was issued before the remit covered it.
+	ErrState = errors.New("supervision: wrong state")
 )
+
+// Unwrapper opens a data key wrapped for a regulator member with the
+// password of its key; *keys.Service implements it.
+type Unwrapper interface {
+	Unwrap(ctx context.Context, owner keys.Owner, password, assetID string, w model.WrappedKey) ([]byte, error)
+}
 
 // Enqueuer is the outbox as supervision uses it.
 type Enqueuer interface {
@@ -44,6 +58,12 @@ type Config struct {
 	// Regulator is the chain identity that records regulator reads
 	// ("RegulatorMSP/regulator"); its MSP ID is the accessor on chain.
 	Regulator string
+	// Keys and Store let an inspection return an asset's content: the data
+	// key wrapped for the regulator member at issue (locker.Issue) is opened
+	// with the password of the member's key, the content read from Store.
+	// Without them an inspection returns the record only.
+	Keys  Unwrapper
+	Store objectstore.Store
 }
 
 // Service is supervision over one database.

@@ -2943,6 +2943,9 @@ type RegulatedTransactionList struct {
 type RegulatorInspection struct {
 	Asset RegulatedAsset `json:"asset"`
 
+	// Content The asset's content (base64), present when the password was given.
+	Content *[]byte `json:"content,omitempty"`
+
 	// OutboxKey The chain write that records the regulate access.
 	OutboxKey string `json:"outboxKey"`
 }
@@ -3614,7 +3617,9 @@ type ListRegulatedAssetsParams struct {
 
 // InspectRegulatedAssetJSONBody defines parameters for InspectRegulatedAsset.
 type InspectRegulatedAssetJSONBody struct {
-	Reason string `json:"reason"`
+	// Password The password of the regulator member's key. With it the content is returned, opened with the data key wrapped for the regulator when the asset was issued; without it the record only.
+	Password *string `json:"password,omitempty"`
+	Reason   string  `json:"reason"`
 }
 
 // ListRegulatedTransactionsParams defines parameters for ListRegulatedTransactions.
@@ -19828,18 +19833,37 @@ func (response InspectRegulatedAsset403ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
-type InspectRegulatedAsset404ApplicationProblemPlusJSONResponse struct {
-	NotFoundApplicationProblemPlusJSONResponse
+type InspectRegulatedAsset409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
 }
 
-func (response InspectRegulatedAsset404ApplicationProblemPlusJSONResponse) VisitInspectRegulatedAssetResponse(w http.ResponseWriter) error {
+func (response InspectRegulatedAsset409ApplicationProblemPlusJSONResponse) VisitInspectRegulatedAssetResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InspectRegulatedAsset429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response InspectRegulatedAsset429ApplicationProblemPlusJSONResponse) VisitInspectRegulatedAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }

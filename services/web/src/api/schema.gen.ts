@@ -4157,6 +4157,11 @@ export interface components {
         };
         RegulatorInspection: {
             asset: components["schemas"]["RegulatedAsset"];
+            /**
+             * Format: byte
+             * @description The asset's content (base64), present when the password was given.
+             */
+            content?: string;
             /** @description The chain write that records the regulate access. */
             outboxKey: string;
         };
@@ -7887,11 +7892,13 @@ export interface operations {
             content: {
                 "application/json": {
                     reason: string;
+                    /** @description The password of the regulator member's key. With it the content is returned, opened with the data key wrapped for the regulator when the asset was issued; without it the record only. */
+                    password?: string;
                 };
             };
         };
         responses: {
-            /** @description The asset's record and the chain write recording the read. */
+            /** @description The asset's record (and content, with the password) and the chain write recording the read. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7903,7 +7910,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };
