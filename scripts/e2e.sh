@@ -68,7 +68,12 @@ if [ "$server" = kaiban ]; then
 	step "kaiban dev on $base (data in $data)"
 	(cd services && go build -o "$data/kaiban" ./cmd/kaiban)
 	pgport=$(free_port)
-	(cd "$data" && exec ./kaiban dev --http-listen "127.0.0.1:$port" \
+	# The simulated departments run (kaiban dev starts them by itself only
+	# with the devnet's ops endpoint, which is off here); the market
+	# department's tasks wait for a person (20-workbench.mjs decides the
+	# licence in the browser) while the other six decide soon.
+	(cd "$data" && KAIBAN_DEPARTMENTS=${KAIBAN_DEPARTMENTS:-auto} KAIBAN_DEPARTMENTS_MANUAL=${KAIBAN_DEPARTMENTS_MANUAL-market} \
+		KAIBAN_DEPARTMENTS_DELAY=${KAIBAN_DEPARTMENTS_DELAY:-300ms} exec ./kaiban dev --http-listen "127.0.0.1:$port" \
 		--database-local-port "$pgport" --chain-devnet-listen "127.0.0.1:$(free_port)" \
 		--chain-devnet-ops - --http-ops-listen "127.0.0.1:$(free_port)") >"$log" 2>&1 &
 	pid=$!
