@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kaiban-platform/kaiban/services/internal/establish"
+	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
 )
 
@@ -154,9 +155,41 @@ func (p *platform) driveDemo(ctx context.Context, base string) {
 			return err
 		}
 		log.Info("demo establishment issued: its bundle is in the demo company's locker", "locker", locker, "process", a.Id)
-		return nil
+		return p.demoBankReads(ctx, base, hc, locker, a.Id)
 	}()
 	if err != nil && ctx.Err() == nil {
 		log.Warn("demo establishment not completed", "error", err.Error())
 	}
+}
+
+// demoBankReads lets the bank see the demo company's licence as a bank would
+// before opening its account: the applicant grants the bank a view, and the
+// bank's officer reads it with a reason, so the licence has usage records
+// and the bank's officer a granted asset to open.
+func (p *platform) demoBankReads(ctx context.Context, base string, hc *http.Client, firm, process string) error {
+	applicant, err := establish.Login(ctx, base, hc, "demo-applicant", DemoPassword)
+	if err != nil {
+		return err
+	}
+	bank, err := establish.Login(ctx, base, hc, "demo-bank", DemoPassword)
+	if err != nil {
+		return err
+	}
+	var assets api.LockerAssetList
+	if err := applicant.Call(ctx, http.MethodGet, "/api/v1/lockers/"+firm+"/assets?type=business-licence", nil, http.StatusOK, &assets); err != nil {
+		return err
+	}
+	for _, d := range assets.Items {
+		var g api.LockerGrant
+		if err := applicant.Call(ctx, http.MethodPost, "/api/v1/locker-assets/"+d.Id+"/grants", map[string]any{
+			"grantor": firm, "password": DemoPassword, "grantee": "BankMSP", "granteeMember": true,
+			"kind": "authorization", "scope": "view", "purpose": "银行开户核验营业执照", "expiresAt": time.Now().AddDate(0, 0, 30)},
+			http.StatusCreated, &g); err != nil {
+			return err
+		}
+		return bank.Call(ctx, http.MethodPost, "/api/v1/locker-assets/"+d.Id+"/view", map[string]any{
+			"member": "BankMSP", "password": p.departmentKeyPassword("bank"), "grant": g.Id, "reason": "基本存款账户开户审核：核验营业执照"},
+			http.StatusOK, nil)
+	}
+	return fmt.Errorf("no licence of process %s in locker %s", process, firm)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,19 @@ func TestDev_DemoDataIntegration(t *testing.T) {
 		return len(assets.Items) == 7, err
 	}); err != nil {
 		t.Fatal(err)
+	}
+	// The bank read the licence, granted, with its reason.
+	if err := establish.Poll(ctx, 500*time.Millisecond, "the bank's read of the demo licence", func() (bool, error) {
+		var recs api.LockerAccessRecordList
+		for _, a := range assets.Items {
+			if a.Type == "business-licence" {
+				err := applicant.Call(ctx, "GET", "/api/v1/locker-assets/"+a.Id+"/access-records", nil, 200, &recs)
+				return slices.ContainsFunc(recs.Items, func(r api.LockerAccessEntry) bool { return r.Accessor == "BankMSP" && r.Grant != nil }), err
+			}
+		}
+		return false, nil
+	}); err != nil {
+		t.Fatalf("%v\n%s", err, tail(out.String(), 4000))
 	}
 	// Someone changes the clerk's password; the restart keeps it.
 	clerk, err := establish.Login(ctx, base, nil, "demo-clerk", DemoPassword)
