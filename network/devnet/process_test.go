@@ -21,6 +21,16 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the kaiban-net binary that kaibanNet built, so that test and
+// benchmark runs do not leave one in the temporary directory each.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // kaibanNet builds the kaiban-net binary once per test run.
 func kaibanNet(t testing.TB) string {
 	t.Helper()
