@@ -160,7 +160,10 @@ describe('RegulatorView', () => {
       'GET /api/v1/regulators/OperatorMSP/transactions': () =>
         jsonResponse(200, { items: [{ txId: 'tx1', chaincode: 'asset', event: 'AssetIssued', blockNumber: 9, projectedAt: '2026-11-24T09:00:01Z' }] }),
       'POST /api/v1/regulators/OperatorMSP/assets/asset-licence-0001/inspection': () =>
-        jsonResponse(200, { asset: { ...asset, record: { id: asset.id, contentDigest: 'abc' } }, outboxKey: 'regulator/access/x' }),
+        jsonResponse(200, {
+          asset: { ...asset, record: { id: asset.id, contentDigest: 'abc' } }, outboxKey: 'regulator/access/x',
+          content: btoa(String.fromCharCode(...new TextEncoder().encode('{"title":"营业执照"}'))),
+        }),
     })
     // The first regulator with a remit is chosen (none was chosen before in this browser).
     await vi.waitFor(() => expect(wrapper.find('[data-test="remit"]').text()).toContain('business-licence'))
@@ -171,8 +174,12 @@ describe('RegulatorView', () => {
     const reason = document.querySelector<HTMLInputElement>('.el-dialog input[name="reason"]')!
     reason.value = '年度抽查'
     reason.dispatchEvent(new Event('input'))
+    const key = document.querySelector<HTMLInputElement>('.el-dialog input[name="regulator-key"]')!
+    key.value = 'reg-secret'
+    key.dispatchEvent(new Event('input'))
     document.querySelector<HTMLFormElement>('.el-dialog form')!.dispatchEvent(new Event('submit'))
     await vi.waitFor(() => expect(document.body.textContent).toContain('contentDigest'))
-    expect(api.calls.find((c) => c.key.startsWith('POST'))!.body).toEqual({ reason: '年度抽查' })
+    expect(api.calls.find((c) => c.key.startsWith('POST'))!.body).toEqual({ reason: '年度抽查', password: 'reg-secret' })
+    expect(document.querySelector('[data-test="content"]')!.textContent).toContain('营业执照')
   })
 })
