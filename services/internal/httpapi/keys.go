@@ -8,6 +8,7 @@ import (
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
+	"github.com/kaiban-platform/kaiban/services/internal/identity"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 )
 
@@ -241,7 +242,7 @@ func (s *Server) StartKeyRecovery(ctx context.Context, r api.StartKeyRecoveryReq
 	if err != nil {
 		return nil, err
 	}
-	rec, err := svc.StartRecovery(ctx, keyOwner(r.OwnerKind, r.OwnerId), deref(r.Body.NewPassword), Client(ctx))
+	rec, err := svc.StartRecovery(ctx, keyOwner(r.OwnerKind, r.OwnerId), deref(r.Body.NewPassword), s.keyRequester(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -379,4 +380,17 @@ func optionalTime(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// keyRequester is the caller as the key service judges a recovery request:
+// a security administrator (keys:admin), and the department key owner its
+// department is on chain (the registry's member), if any.
+func (s *Server) keyRequester(ctx context.Context) keys.Requester {
+	req := keys.Requester{Name: Client(ctx), SecurityAdmin: s.Require(ctx, identity.Perm("keys", "admin")) == nil}
+	if p := Caller(ctx); p != nil && p.Department != "" && s.workflow.Registry != nil {
+		if m, err := s.workflow.Registry.Member(ctx, p.Department); err == nil && m != "" {
+			req.Self = keys.Owner{Kind: keys.KindDepartment, ID: m}
+		}
+	}
+	return req
 }

@@ -16,18 +16,22 @@ import (
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
+	"github.com/kaiban-platform/kaiban/services/internal/identity"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
+	"github.com/kaiban-platform/kaiban/services/internal/pii"
 )
 
 // The key service's handlers over a real key service on PostgreSQL
 // (pgtest), with a cheap KDF so that the tests derive quickly.
 
 type keysFixture struct {
-	t    *testing.T
-	h    *Server
-	pool *pgxpool.Pool
-	logs *bytes.Buffer
+	t *testing.T
+	h *Server
+	// other is the same key service called by a department's officer.
+	other *Server
+	pool  *pgxpool.Pool
+	logs  *bytes.Buffer
 }
 
 func newKeysFixture(t *testing.T) *keysFixture {
@@ -37,8 +41,28 @@ func newKeysFixture(t *testing.T) *keysFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, logs := newServer(t, Options{Keys: svc, Authenticate: func(c *gin.Context) { SetClient(c, "window-clerk-7") }})
-	return &keysFixture{t: t, h: s, pool: pool, logs: logs}
+	names, err := pii.New(1, key32(1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := identity.New(pool, names, identity.Config{SecretKey: key32(3), PasswordIterations: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(id.Close)
+	// The window's security administrator, who may open a recovery for any
+	// owner, and an officer of a department, who may not.
+	as := func(client string, p *identity.Principal) func(c *gin.Context) {
+		return func(c *gin.Context) {
+			c.Request = c.Request.WithContext(identity.WithPrincipal(c.Request.Context(), p))
+			SetClient(c, client)
+		}
+	}
+	s, logs := newServer(t, Options{Keys: svc, Security: SecurityOptions{Identity: id},
+		Authenticate: as("window-clerk-7", &identity.Principal{Kind: "user", ID: "u-sec", Roles: []string{"secadmin"}})})
+	other, _ := newServer(t, Options{Keys: svc, Security: SecurityOptions{Identity: id},
+		Authenticate: as("officer-1", &identity.Principal{Kind: "user", ID: "u-off", Department: "dept1", Roles: []string{"officer"}})})
+	return &keysFixture{t: t, h: s, other: other, pool: pool, logs: logs}
 }
 
 // call sends body (a JSON value, or raw bytes for the digest) and returns
@@ -352,6 +376,10 @@ func TestKeys_BadInputChangesNothing(t *testing.T) {
 			t.Errorf("%s: the answer repeats a password: %s", c.name, rec.Body)
 		}
 	}
+	// Neither the owner nor a security administrator: refused, nothing
+	// opened (the recovery above is still the only one).
+	rec := do(t, f.other.Handler(), "POST", keyPath+"/recoveries", strings.NewReader(`{"newPassword":"taken over password"}`), "Content-Type", "application/json")
+	problemOf(t, rec, 403, "denied")
 	if after := f.snapshot(); after != before {
 		t.Fatalf("bad input changed the key tables:\nbefore %s\nafter  %s", before, after)
 	}

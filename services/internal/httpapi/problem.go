@@ -133,6 +133,7 @@ var sentinels = []struct {
 	{keys.ErrNotFound, kindNotFound},
 	{keys.ErrExists, kindConflict},
 	{keys.ErrBadPassword, kindDenied},
+	{keys.ErrForbidden, kindDenied},
 	{keys.ErrLocked, kindRateLimited},
 	{keys.ErrConflict, kindConflict},
 	{keys.ErrBadShare, kindInvalid},

@@ -208,21 +208,53 @@ func (r *recoveryRecord) view(now time.Time) Recovery {
 	return v
 }
 
+// Requester is who asks to recover an owner's keys, as the caller was
+// authenticated.
+type Requester struct {
+	// Name is recorded as the recovery's RequestedBy (the authenticated
+	// client), for the holding departments to check before they release
+	// their shares.
+	Name string
+	// Self is the key owner the requester itself is, when it is one: a
+	// department's staff or system acting for their own member's key. Zero
+	// when the requester is no key owner.
+	Self Owner
+	// SecurityAdmin is a requester who holds keys:admin, the security
+	// administrator, who opens a recovery on an owner's behalf once the owner
+	// has proved who they are (at the window, for a person or enterprise,
+	// whose lost password is exactly why they cannot act themselves).
+	SecurityAdmin bool
+}
+
+// mayRecover reports whether r may open a recovery of owner's keys: the
+// owner itself or a security administrator, nobody else. Whoever opens a
+// recovery chooses the password the recovered keys get, so anyone else could
+// take the keys over once the holders release their shares.
+func (r Requester) mayRecover(owner Owner) bool {
+	return r.SecurityAdmin || (r.Self.Kind == owner.Kind && r.Self.ID == owner.ID && owner.ID != "")
+}
+
 // StartRecovery opens a recovery of owner's keys from its current backup.
 // newPassword is the password the keys will have; it also seals the
 // recovery's session key, to which submitted shares are encrypted, so that
-// only whoever started the recovery can complete it. requestedBy names who
-// asks (the authenticated client), for the departments to check before they
-// release their shares. One recovery per owner is open at a time.
-func (s *Service) StartRecovery(ctx context.Context, owner Owner, newPassword, requestedBy string) (Recovery, error) {
+// only whoever started the recovery can complete it. Only the owner itself
+// or a security administrator on its behalf may start one (ErrForbidden,
+// nothing stored); the requester's name is recorded for the departments to
+// check before they release their shares. One recovery per owner is open at
+// a time.
+func (s *Service) StartRecovery(ctx context.Context, owner Owner, newPassword string, requester Requester) (Recovery, error) {
 	if err := owner.Validate(); err != nil {
 		return Recovery{}, err
 	}
 	if err := CheckNewPassword(newPassword); err != nil {
 		return Recovery{}, err
 	}
+	requestedBy := requester.Name
 	if len(requestedBy) > 256 {
 		return Recovery{}, fmt.Errorf("%w: requester name longer than 256 bytes", ErrInvalid)
+	}
+	if !requester.mayRecover(owner) {
+		return Recovery{}, fmt.Errorf("recover keys of %s: %q is neither the owner nor a security administrator: %w", owner, requestedBy, ErrForbidden)
 	}
 	b, err := s.db.currentBackup(ctx, owner)
 	if err != nil {

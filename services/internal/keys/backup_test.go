@@ -15,6 +15,53 @@ import (
 
 const deptPassword = "department password"
 
+// windowAdmin is the security administrator who opens a recovery for an
+// owner that proved who it is at the window.
+var windowAdmin = Requester{Name: "window clerk 7", SecurityAdmin: true}
+
+// TestService_StartRecovery_OnlyOwnerOrSecurityAdmin checks who may open a
+// recovery (whoever does chooses the recovered keys' password): a security
+// administrator for any owner, a department for its own keys; another
+// department, a requester who is no owner and a subject's look-alike are
+// ErrForbidden, and nothing is stored.
+func TestService_StartRecovery_OnlyOwnerOrSecurityAdmin(t *testing.T) {
+	f := newFixture(t, Config{})
+	owner := subject(1)
+	depts := f.departments(t, 4)
+	self := department(4)
+	f.generate(t, owner, "forgotten password")
+	if _, err := f.svc.Split(f.ctx, owner, "forgotten password", 2, depts[:3]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Split(f.ctx, self, deptPassword, 2, depts[:3]); err != nil {
+		t.Fatal(err)
+	}
+	before := f.count(t, "key_recoveries")
+	for name, c := range map[string]struct {
+		owner Owner
+		req   Requester
+	}{
+		"another department for a subject":    {owner, Requester{Name: "dept 1 system", Self: department(1)}},
+		"another department for a department": {self, Requester{Name: "dept 1 system", Self: department(1)}},
+		"no owner, no administrator":          {owner, Requester{Name: "clerk"}},
+		"same ID, other kind":                 {self, Requester{Name: "x", Self: Owner{Kind: KindSubject, ID: self.ID}}},
+	} {
+		if _, err := f.svc.StartRecovery(f.ctx, c.owner, "brand new password", c.req); !errors.Is(err, ErrForbidden) {
+			t.Errorf("%s: %v, want ErrForbidden", name, err)
+		}
+	}
+	if n := f.count(t, "key_recoveries"); n != before {
+		t.Fatalf("refused requests stored %d recoveries", n-before)
+	}
+	if _, err := f.svc.StartRecovery(f.ctx, self, "brand new password", Requester{Name: "dept 4 system", Self: self}); err != nil {
+		t.Fatalf("a department for its own keys: %v", err)
+	}
+	rec, err := f.svc.StartRecovery(f.ctx, owner, "brand new password", windowAdmin)
+	if err != nil || rec.RequestedBy != windowAdmin.Name {
+		t.Fatalf("a security administrator for a subject: %+v, %v", rec, err)
+	}
+}
+
 // departments gives n departments keys and returns their IDs.
 func (f *fixture) departments(t *testing.T, n int) []string {
 	t.Helper()
@@ -85,7 +132,7 @@ func TestService_SplitAndRecover_AnyThreeOfFive(t *testing.T) {
 			for c := b + 1; c < 5; c++ {
 				n++
 				next := fmt.Sprintf("new password %d", n)
-				rec, err := f.svc.StartRecovery(f.ctx, owner, next, "window clerk 7")
+				rec, err := f.svc.StartRecovery(f.ctx, owner, next, windowAdmin)
 				if err != nil || rec.RequestedBy != "window clerk 7" {
 					t.Fatalf("start: %+v, %v", rec, err)
 				}
@@ -150,11 +197,11 @@ func TestService_Recovery_ClearsLockoutAndGuardsItsPassword(t *testing.T) {
 	if _, err := f.svc.Unlock(f.ctx, owner, "forgotten password"); !errors.Is(err, ErrLocked) {
 		t.Fatalf("owner not locked: %v", err)
 	}
-	rec, err := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
+	rec, err := f.svc.StartRecovery(f.ctx, owner, "brand new password", windowAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.StartRecovery(f.ctx, owner, "another new password", "window clerk 7"); !errors.Is(err, ErrRecoveryState) {
+	if _, err := f.svc.StartRecovery(f.ctx, owner, "another new password", windowAdmin); !errors.Is(err, ErrRecoveryState) {
 		t.Fatalf("second open recovery: %v", err)
 	}
 	for _, d := range depts[:2] {
@@ -195,8 +242,8 @@ func TestService_SubmitShare_Refusals(t *testing.T) {
 	f.generate(t, other, "other password")
 	f.svc.Split(f.ctx, owner, "owner password", 2, depts)
 	f.svc.Split(f.ctx, other, "other password", 2, depts)
-	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
-	otherRec, _ := f.svc.StartRecovery(f.ctx, other, "brand new password", "window clerk 7")
+	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", windowAdmin)
+	otherRec, _ := f.svc.StartRecovery(f.ctx, other, "brand new password", windowAdmin)
 
 	good := f.decryptShare(t, rec.ID, depts[0])
 	foreign := f.decryptShare(t, otherRec.ID, depts[0]) // same department, other owner's backup
@@ -239,7 +286,7 @@ func TestService_SubmitShare_Refusals(t *testing.T) {
 	if _, err := f.svc.ReleaseShare(f.ctx, rec.ID, depts[1], deptPassword); !errors.Is(err, ErrRecoveryState) {
 		t.Fatalf("share after expiry: %v", err)
 	}
-	again, err := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
+	again, err := f.svc.StartRecovery(f.ctx, owner, "brand new password", windowAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +332,7 @@ func TestService_Split_BadInput(t *testing.T) {
 	if n := f.count(t, "key_backups"); n != 0 {
 		t.Fatalf("%d backups stored", n)
 	}
-	if _, err := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7"); !errors.Is(err, ErrNotFound) {
+	if _, err := f.svc.StartRecovery(f.ctx, owner, "brand new password", windowAdmin); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("recovery without backup: %v", err)
 	}
 }
@@ -303,7 +350,7 @@ func TestService_Split_ReplacesOldShares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
+	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", windowAdmin)
 	oldShare := f.decryptShare(t, rec.ID, depts[0])
 
 	rot, err := f.svc.Rotate(f.ctx, owner, "owner password", "rotation")
@@ -326,7 +373,7 @@ func TestService_Split_ReplacesOldShares(t *testing.T) {
 	if cur.ID != rot.Backup.ID {
 		t.Fatalf("current backup %s", cur.ID)
 	}
-	rec2, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
+	rec2, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", windowAdmin)
 	if _, err := f.svc.SubmitShare(f.ctx, rec2.ID, depts[0], oldShare); !errors.Is(err, ErrBadShare) {
 		t.Fatalf("old share into the new backup: %v", err)
 	}
@@ -350,7 +397,7 @@ func TestService_Recovery_HolderRotated(t *testing.T) {
 	if _, err := f.svc.Rotate(f.ctx, Owner{KindDepartment, depts[0]}, deptPassword, "rotation"); err != nil {
 		t.Fatal(err)
 	}
-	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", "window clerk 7")
+	rec, _ := f.svc.StartRecovery(f.ctx, owner, "brand new password", windowAdmin)
 	for _, d := range depts {
 		if _, err := f.svc.ReleaseShare(f.ctx, rec.ID, d, deptPassword); err != nil {
 			t.Fatalf("%s: %v", d, err)

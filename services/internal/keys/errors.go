@@ -44,6 +44,11 @@ var (
 	// not enough shares yet, already completed, expired or cancelled.
 	ErrRecoveryState = errors.New("recovery is not in a state for this step")
 
+	// ErrForbidden reports a requester who may not act on the owner's keys
+	// that way: a recovery started by someone who is neither the owner nor a
+	// security administrator acting for it.
+	ErrForbidden = errors.New("not allowed for this owner")
+
 	// ErrDecrypt reports a wrapped key or share that none of the owner's
 	// keys opens. The causes are not distinguished, so the error is no
 	// oracle.
