@@ -9,6 +9,7 @@ const (
 	EventMemberApplied     = "MemberApplied"
 	EventMemberReviewed    = "MemberReviewed"
 	EventMemberChanged     = "MemberChanged"
+	EventMemberKeyChanged  = "MemberKeyChanged"
 	EventNodeAdmitted      = "NodeAdmitted"
 	EventNodeRetired       = "NodeRetired"
 	EventSubjectApplied    = "SubjectApplied"

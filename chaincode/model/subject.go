@@ -340,6 +340,24 @@ func (r *SubjectKeyChange) Validate() error {
 	return c.err
 }
 
+// MemberKeyChange replaces a member's SM2 public key (密钥更换, 7.4.3 b 1):
+// a department's key rotation in the key service. It is signed with the
+// member's current key, so only the holder of the old key installs a new one.
+type MemberKeyChange struct {
+	Member    string `json:"member"`
+	PublicKey string `json:"publicKey"`
+	Note      string `json:"note"`
+}
+
+// Validate checks the change's fields.
+func (r *MemberKeyChange) Validate() error {
+	var c checks
+	c.id("member", r.Member)
+	c.pem("publicKey", r.PublicKey)
+	c.text("note", r.Note, true)
+	return c.err
+}
+
 // MemberPage, NodePage and SubjectPage are pages of a query; Bookmark, when
 // not empty, fetches the next page.
 type (

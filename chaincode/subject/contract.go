@@ -19,6 +19,7 @@ const (
 	ActionApplyMember      = model.ChaincodeSubject + ".ApplyMember"
 	ActionApplySubject     = model.ChaincodeSubject + ".ApplySubject"
 	ActionChangeSubjectKey = model.ChaincodeSubject + ".ChangeSubjectKey"
+	ActionChangeMemberKey  = model.ChaincodeSubject + ".ChangeMemberKey"
 )
 
 // Object types of the records and indexes in this chaincode's namespace.

@@ -199,6 +199,52 @@ func (c *Contract) ReinstateMember(ctx contractapi.TransactionContextInterface, 
 	return moveMember(ctx, &ch, model.StatusSuspended, model.StatusActive)
 }
 
+// ChangeMemberKey replaces a member's SM2 public key (密钥更换, 7.4.3 b 1),
+// as a department's key rotation in the key service asks. change is a
+// canonical model.MemberKeyChange; signature is the member's signature with
+// its CURRENT key for ActionChangeMemberKey, so the key that signed the
+// member's earlier documents hands over to the new one. The caller is an
+// identity of the member itself, which is active or suspended. Asking for
+// the key the member already has writes nothing, so a retried change
+// returns the member. Emits MemberKeyChanged; the previous key stays in the
+// member's history (GetHistoryForKey, and the platform's projection), which
+// verifies what it signed before the change.
+func (c *Contract) ChangeMemberKey(ctx contractapi.TransactionContextInterface, change, signature string) (*model.Member, error) {
+	var ch model.MemberKeyChange
+	if err := model.DecodeCanonical(change, &ch); err != nil {
+		return nil, err
+	}
+	caller, err := access.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if caller.MSPID != ch.Member {
+		return nil, model.Errorf(model.CodeDenied, "an identity of %s cannot change the key of member %s", caller.MSPID, ch.Member)
+	}
+	if err := publicKey("publicKey", ch.PublicKey); err != nil {
+		return nil, err
+	}
+	m, err := directory{}.Member(ctx, ch.Member)
+	if err != nil {
+		return nil, err
+	}
+	if m.PublicKey == ch.PublicKey {
+		return m, nil
+	}
+	if m.Status != model.StatusActive && m.Status != model.StatusSuspended {
+		return nil, model.Errorf(model.CodeState, "member %s is %s; only an admitted member changes its key", m.ID, m.Status)
+	}
+	if err := verify(m.PublicKey, ActionChangeMemberKey, change, signature, "member "+m.ID); err != nil {
+		return nil, err
+	}
+	m.PublicKey, m.Note = ch.PublicKey, ch.Note
+	stub := ctx.GetStub()
+	if err := touchMember(stub, m); err != nil {
+		return nil, err
+	}
+	return done(m, ledger.Emit(stub, model.EventMemberKeyChanged, m))
+}
+
 // GetMember returns the member whose MSP ID is id, or a NOT_FOUND error.
 // The other chaincodes call it through access.Remote.
 func (c *Contract) GetMember(ctx contractapi.TransactionContextInterface, id string) (*model.Member, error) {

@@ -373,3 +373,65 @@ func TestReinstateMember(t *testing.T) {
 		t.Fatalf("reinstated member cannot act: %v", res.Err())
 	}
 }
+
+func TestChangeMemberKey_SignedByTheOldKey(t *testing.T) {
+	l, c := founded(t)
+	market := c.AddDepartment(model.DeptMarket)
+	other := c.AddDepartment(model.DeptTax)
+	newKey2, newPub := newKey(t)
+	change := model.MemberKeyChange{Member: market.Record.ID, PublicKey: newPub, Note: "department key rotated"}
+	req, sig := sign(t, market.Key, subject.ActionChangeMemberKey, &change)
+
+	// Signatures: only the current key, over this very change, for this action.
+	_, byNewKey := sign(t, newKey2, subject.ActionChangeMemberKey, &change)
+	_, otherAction := sign(t, market.Key, subject.ActionChangeSubjectKey, &change)
+	altered := change
+	altered.Note = "stolen"
+	alteredReq, _ := sign(t, market.Key, subject.ActionChangeMemberKey, &altered)
+	fail(t, l, market.Client, model.CodeSignature, "ChangeMemberKey", req, byNewKey)
+	fail(t, l, market.Client, model.CodeSignature, "ChangeMemberKey", req, otherAction)
+	fail(t, l, market.Client, model.CodeSignature, "ChangeMemberKey", alteredReq, sig)
+	fail(t, l, market.Client, model.CodeSignature, "ChangeMemberKey", req, strings.Repeat("A", 300))
+
+	// Only the member's own identities; malformed changes.
+	fail(t, l, other.Client, model.CodeDenied, "ChangeMemberKey", req, sig)
+	fail(t, l, market.Client, model.CodeInvalid, "ChangeMemberKey", req+"\n", sig)
+	noNote := change
+	noNote.Note = ""
+	nnReq, nnSig := sign(t, market.Key, subject.ActionChangeMemberKey, &noNote)
+	fail(t, l, market.Client, model.CodeInvalid, "ChangeMemberKey", nnReq, nnSig)
+	notKey := change
+	notKey.PublicKey = "-----BEGIN PUBLIC KEY-----\nnot a key at all, not at all\n-----END PUBLIC KEY-----\n"
+	nkReq, nkSig := sign(t, market.Key, subject.ActionChangeMemberKey, &notKey)
+	fail(t, l, market.Client, model.CodeInvalid, "ChangeMemberKey", nkReq, nkSig)
+	ghost := cctest.NewOrg("GhostMSP").Identity("x")
+	gChange := change
+	gChange.Member = "GhostMSP"
+	gReq, gSig := sign(t, market.Key, subject.ActionChangeMemberKey, &gChange)
+	fail(t, l, ghost, model.CodeNotFound, "ChangeMemberKey", gReq, gSig)
+
+	var got model.Member
+	succeed(t, l, market.Client, model.EventMemberKeyChanged, &got, "ChangeMemberKey", req, sig)
+	if got.PublicKey != newPub || got.Note != "department key rotated" || got.Status != model.StatusActive {
+		t.Fatalf("changed %+v", got)
+	}
+	// The retry finds the key in place and writes nothing.
+	unchanged(t, l, market.Client, nil, "ChangeMemberKey", req, sig)
+
+	// The old key no longer speaks for the member; the new one does, also
+	// while the member is suspended.
+	c.SuspendMember(market)
+	_, thirdPub := newKey(t)
+	next := model.MemberKeyChange{Member: market.Record.ID, PublicKey: thirdPub, Note: "again"}
+	nReq, byOld := sign(t, market.Key, subject.ActionChangeMemberKey, &next)
+	fail(t, l, market.Client, model.CodeSignature, "ChangeMemberKey", nReq, byOld)
+	_, byCurrent := sign(t, newKey2, subject.ActionChangeMemberKey, &next)
+	succeed(t, l, market.Client, model.EventMemberKeyChanged, nil, "ChangeMemberKey", nReq, byCurrent)
+
+	// A pending applicant has no key to change.
+	pending := c.ApplyMember("PendingMSP", model.MemberDepartment, model.DeptSocial)
+	_, pPub := newKey(t)
+	pChange := model.MemberKeyChange{Member: "PendingMSP", PublicKey: pPub, Note: "early"}
+	pReq, pSig := sign(t, pending.Key, subject.ActionChangeMemberKey, &pChange)
+	fail(t, l, pending.Client, model.CodeState, "ChangeMemberKey", pReq, pSig)
+}

@@ -54,9 +54,17 @@ type onChain struct {
 func (s *Service) chainAsset(ctx context.Context, q querier, id string) (onChain, error) {
 	var out onChain
 	var record, member []byte
+	var inForce *string
+	// The issuer's key in force when the asset was created signed it: a
+	// department that rotated its key since still has its earlier documents
+	// verified, and a document made with a retired key after the change is
+	// not. Without a key history the member's current key is all there is.
 	err := q.QueryRow(ctx, `
-		SELECT a.record, m.record FROM ledger_assets a LEFT JOIN ledger_members m ON m.id = a.issuer
-		WHERE a.id = $1`, id).Scan(&record, &member)
+		SELECT a.record, m.record,
+			(SELECT k.public_key FROM ledger_member_keys k WHERE k.member = a.issuer AND k.valid_from <= a.created_at
+			 ORDER BY k.valid_from DESC LIMIT 1)
+		FROM ledger_assets a LEFT JOIN ledger_members m ON m.id = a.issuer
+		WHERE a.id = $1`, id).Scan(&record, &member, &inForce)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return out, nil
 	}
@@ -72,6 +80,9 @@ func (s *Service) chainAsset(ctx context.Context, q querier, id string) (onChain
 			return out, fmt.Errorf("member %s: %w", out.asset.Issuer, err)
 		}
 		out.publicKey = m.PublicKey
+	}
+	if inForce != nil {
+		out.publicKey = *inForce
 	}
 	out.found = true
 	return out, nil

@@ -83,13 +83,16 @@ func (p *Projector) project(ctx context.Context, tx pgx.Tx, ev chain.Event) (fre
 func (p *Projector) record(ctx context.Context, tx pgx.Tx, ev chain.Event) error {
 	w := writer{ctx: ctx, tx: tx, ev: ev}
 	switch ev.Name {
-	case model.EventMemberApplied, model.EventMemberReviewed, model.EventMemberChanged:
+	case model.EventMemberApplied, model.EventMemberReviewed, model.EventMemberChanged, model.EventMemberKeyChanged:
 		var m model.Member
 		if err := decode(ev, &m); err != nil {
 			return err
 		}
-		return w.upsert("ledger_members", "id", ev.Payload,
-			cols{"id": m.ID, "kind": string(m.Kind), "department": nullable(m.Department), "status": m.Status, "permissions": perms(m.Permissions)})
+		if err := w.upsert("ledger_members", "id", ev.Payload,
+			cols{"id": m.ID, "kind": string(m.Kind), "department": nullable(m.Department), "status": m.Status, "permissions": perms(m.Permissions)}); err != nil {
+			return err
+		}
+		return memberKey(ctx, tx, &m)
 	case model.EventNodeAdmitted, model.EventNodeRetired:
 		var n model.Node
 		if err := decode(ev, &n); err != nil {
@@ -294,4 +297,25 @@ func perms(ps []model.Permission) []string {
 		out = append(out, string(p))
 	}
 	return out
+}
+
+// memberKey adds m's public key to the member's key history when it is new:
+// in force from the member's creation for its first key, from the change
+// (the record's update) for a later one. A replayed event finds its key and
+// adds nothing.
+func memberKey(ctx context.Context, tx pgx.Tx, m *model.Member) error {
+	if m.PublicKey == "" {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO ledger_member_keys (member, public_key, valid_from, tx_id)
+		SELECT $1, $2,
+			CASE WHEN EXISTS (SELECT 1 FROM ledger_member_keys WHERE member = $1) THEN $5::timestamptz ELSE $3::timestamptz END,
+			CASE WHEN EXISTS (SELECT 1 FROM ledger_member_keys WHERE member = $1) THEN $6 ELSE $4 END
+		WHERE NOT EXISTS (SELECT 1 FROM ledger_member_keys WHERE member = $1 AND public_key = $2)
+		ON CONFLICT DO NOTHING`, m.ID, m.PublicKey, m.CreatedAt, m.CreatedTx, m.UpdatedAt, m.UpdatedTx)
+	if err != nil {
+		return fmt.Errorf("member %s key history: %w", m.ID, err)
+	}
+	return nil
 }
