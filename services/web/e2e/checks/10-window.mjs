@@ -15,7 +15,8 @@ function fieldError(page, name) {
   return page
     .locator(`[name="${name}"]`)
     .locator('xpath=ancestor::div[contains(concat(" ", @class, " "), " el-form-item ")][1]')
-    .locator('> .el-form-item__content > .el-form-item__error')
+    // Not an old message still leaving (its transition) while the new one shows.
+    .locator('> .el-form-item__content > .el-form-item__error:not([class*="-leave"])')
 }
 
 check(
@@ -90,7 +91,7 @@ check(
     await fieldError(page, 'repId').waitFor()
     expect((await text(fieldError(page, 'repId'))).includes('校验位错误'), 'legal representative: check character')
     expect((await text(fieldError(page, 'holderId0'))).includes('18 位'), 'shareholder: length')
-    const holders = page.locator('.holders > .el-form-item__content > .el-form-item__error')
+    const holders = page.locator('.holders > .el-form-item__content > .el-form-item__error:not([class*="-leave"])')
     expect((await text(holders)).includes('与注册资本不一致'), 'contributions do not add up')
     expect(posted === 0, 'no application sent with errors')
     await shot(page, 'window-establish-field-errors')
