@@ -71,8 +71,10 @@ if [ "$server" = kaiban ]; then
 	# The simulated departments run (kaiban dev starts them by itself only
 	# with the devnet's ops endpoint, which is off here); the market
 	# department's tasks wait for a person (20-workbench.mjs decides the
-	# licence in the browser) while the other six decide soon.
-	(cd "$data" && KAIBAN_DEPARTMENTS=${KAIBAN_DEPARTMENTS:-auto} KAIBAN_DEPARTMENTS_MANUAL=${KAIBAN_DEPARTMENTS_MANUAL-market} \
+	# licence in the browser) while the other six decide soon. No demo data:
+	# the checks make their own accounts, and the demo establishment would
+	# wait at the manual market step, a stray task in the workbench.
+	(cd "$data" && KAIBAN_DEMO=${KAIBAN_DEMO:-off} KAIBAN_DEPARTMENTS=${KAIBAN_DEPARTMENTS:-auto} KAIBAN_DEPARTMENTS_MANUAL=${KAIBAN_DEPARTMENTS_MANUAL-market} \
 		KAIBAN_DEPARTMENTS_DELAY=${KAIBAN_DEPARTMENTS_DELAY:-300ms} exec ./kaiban dev --http-listen "127.0.0.1:$port" \
 		--database-local-port "$pgport" --chain-devnet-listen "127.0.0.1:$(free_port)" \
 		--chain-devnet-ops - --http-ops-listen "127.0.0.1:$(free_port)") >"$log" 2>&1 &
