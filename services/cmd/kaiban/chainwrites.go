@@ -29,3 +29,20 @@ func (p *platform) recordKeyChange(ctx context.Context, tx pgx.Tx, c keys.KeyCha
 	})
 	return err
 }
+
+// recordMemberKeyChange records a department's rotated key on chain: the
+// subject chaincode's ChangeMemberKey with the request the old key signed,
+// sent as the department's member itself (the chaincode accepts only the
+// member's own identities). The old key's ID makes the idempotency key; the
+// member's lane keeps its changes in order.
+func (p *platform) recordMemberKeyChange(ctx context.Context, tx pgx.Tx, c keys.MemberKeyChange) error {
+	_, err := p.outbox.Enqueue(ctx, tx, outbox.Write{
+		Key:       "keys/member-key-change/" + c.OldKeyID,
+		Identity:  c.Request.Member,
+		Chaincode: model.ChaincodeSubject,
+		Function:  "ChangeMemberKey",
+		Args:      []string{c.Canonical, c.Signature},
+		Lane:      "member/" + c.Request.Member,
+	})
+	return err
+}

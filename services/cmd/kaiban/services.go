@@ -119,7 +119,7 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	if err := p.openOutbox(); err != nil {
 		return nil, err
 	}
-	keySvc, err := keys.New(p.pool, keys.Config{Logger: p.log, OnSubjectKeyChange: p.recordKeyChange})
+	keySvc, err := keys.New(p.pool, keys.Config{Logger: p.log, OnSubjectKeyChange: p.recordKeyChange, OnMemberKeyChange: p.recordMemberKeyChange})
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,25 @@ import (
 // chain: the subject chaincode's ChangeSubjectKey transaction.
 const ActionChangeSubjectKey = model.ChaincodeSubject + ".ChangeSubjectKey"
 
+// ActionChangeMemberKey is the action a department signs to change its
+// member's key on chain: the subject chaincode's ChangeMemberKey transaction.
+const ActionChangeMemberKey = model.ChaincodeSubject + ".ChangeMemberKey"
+
+// MemberKeyChange is what the ledger client submits, as an identity of the
+// member, to record a department's new key on chain:
+// ChangeMemberKey(Canonical, Signature).
+type MemberKeyChange struct {
+	Request model.MemberKeyChange `json:"request"`
+	// Canonical is model.Canonical(Request), the exact first argument.
+	Canonical string `json:"canonical"`
+	// Signature is the standard base64 DER SM2 signature by the
+	// department's OLD key over model.SigningMessage(ActionChangeMemberKey,
+	// Canonical), the second argument.
+	Signature string `json:"signature"`
+	// OldKeyID is the key that signed.
+	OldKeyID string `json:"oldKeyId"`
+}
+
 // KeyChange is what the ledger client submits to record a subject's new key
 // on chain: ChangeSubjectKey(Canonical, Signature).
 type KeyChange struct {
@@ -31,9 +50,10 @@ type KeyChange struct {
 type Rotation struct {
 	Old Key `json:"old"`
 	New Key `json:"new"`
-	// Change is the chain write for a subject; nil for a department, whose
-	// member key the chain does not hold here.
-	Change *KeyChange `json:"change,omitempty"`
+	// Change is the chain write for a subject, MemberChange the one for a
+	// department (its member's key); one of them is set.
+	Change       *KeyChange       `json:"change,omitempty"`
+	MemberChange *MemberKeyChange `json:"memberChange,omitempty"`
 	// Backup is the owner's new k-of-n backup, made with the same threshold
 	// and departments as before, now covering the new key too; nil when the
 	// owner had none.
@@ -43,10 +63,11 @@ type Rotation struct {
 // Rotate gives owner a new key pair and symmetric account key (密钥更换,
 // 7.4.3 b 1). The old key is retired, not deleted: it still decrypts and
 // verifies what was made for it. The new key is sealed under the same
-// password. For a subject the old key signs the chain request that installs
-// the new public key (returned, and passed to Config.OnSubjectKeyChange in
-// the same transaction); the service never calls the chain itself. note says
-// why, as the chain records it.
+// password. The old key signs the chain request that installs the new
+// public key — ChangeSubjectKey for a subject, ChangeMemberKey for a
+// department's member — returned, and passed to Config.OnSubjectKeyChange or
+// OnMemberKeyChange in the same transaction; the service never calls the
+// chain itself. note says why, as the chain records it (required).
 func (s *Service) Rotate(ctx context.Context, owner Owner, password, note string) (*Rotation, error) {
 	if err := owner.Validate(); err != nil {
 		return nil, err
@@ -54,16 +75,17 @@ func (s *Service) Rotate(ctx context.Context, owner Owner, password, note string
 	if err := checkPassword(password); err != nil {
 		return nil, err
 	}
-	if owner.Kind == KindSubject {
-		// Refuse a note the chain would refuse before any key is unlocked.
-		cur, err := s.db.activeKey(ctx, owner)
-		if err != nil {
-			return nil, err
-		}
-		probe := model.SubjectKeyChange{Subject: owner.ID, PublicKey: cur.PublicKeyPEM, Note: note}
-		if err := probe.Validate(); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
-		}
+	// Refuse a note the chain would refuse before any key is unlocked.
+	cur, err := s.db.activeKey(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	var probe interface{ Validate() error } = &model.SubjectKeyChange{Subject: owner.ID, PublicKey: cur.PublicKeyPEM, Note: note}
+	if owner.Kind == KindDepartment {
+		probe = &model.MemberKeyChange{Member: owner.ID, PublicKey: cur.PublicKeyPEM, Note: note}
+	}
+	if err := probe.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	opened, err := s.unlockAll(ctx, owner, password)
 	if err != nil {
@@ -90,6 +112,8 @@ func (s *Service) Rotate(ctx context.Context, owner Owner, password, note string
 		if rot.Change, err = keyChange(old.sk, old.r.ID, owner, next.PublicKeyPEM, note); err != nil {
 			return nil, err
 		}
+	} else if rot.MemberChange, err = memberKeyChange(old.sk, old.r.ID, owner, next.PublicKeyPEM, note); err != nil {
+		return nil, err
 	}
 
 	var backup *backupRecord
@@ -110,8 +134,11 @@ func (s *Service) Rotate(ctx context.Context, owner Owner, password, note string
 	}
 
 	var hook func(pgx.Tx) error
-	if rot.Change != nil && s.onChange != nil {
+	switch {
+	case rot.Change != nil && s.onChange != nil:
 		hook = func(tx pgx.Tx) error { return s.onChange(ctx, tx, *rot.Change) }
+	case rot.MemberChange != nil && s.onMember != nil:
+		hook = func(tx pgx.Tx) error { return s.onMember(ctx, tx, *rot.MemberChange) }
 	}
 	if err := s.db.rotate(ctx, old.r, next, backup, next.CreatedAt, hook); err != nil {
 		return nil, err
@@ -135,4 +162,22 @@ func keyChange(oldKey Signer, oldKeyID string, owner Owner, newPublicKeyPEM, not
 		return nil, err
 	}
 	return &KeyChange{Request: req, Canonical: string(canon), Signature: EncodeSignature(sig.Value), OldKeyID: oldKeyID}, nil
+}
+
+// memberKeyChange builds a department's chain request for its member and
+// signs it with the old key through the Signer interface.
+func memberKeyChange(oldKey Signer, oldKeyID string, owner Owner, newPublicKeyPEM, note string) (*MemberKeyChange, error) {
+	req := model.MemberKeyChange{Member: owner.ID, PublicKey: newPublicKeyPEM, Note: note}
+	if err := req.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	canon, err := model.Canonical(&req)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := signWith(oldKey, oldKeyID, model.SigningMessage(ActionChangeMemberKey, canon))
+	if err != nil {
+		return nil, err
+	}
+	return &MemberKeyChange{Request: req, Canonical: string(canon), Signature: EncodeSignature(sig.Value), OldKeyID: oldKeyID}, nil
 }

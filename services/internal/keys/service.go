@@ -28,6 +28,10 @@ type Config struct {
 	// a subject's key, so that the chain write (an outbox row for the ledger
 	// client) commits with the rotation or not at all.
 	OnSubjectKeyChange func(ctx context.Context, tx pgx.Tx, change KeyChange) error
+	// OnMemberKeyChange is the same for a department's key: the member's
+	// ChangeMemberKey write, so that documents the department signs with its
+	// new key verify on chain.
+	OnMemberKeyChange func(ctx context.Context, tx pgx.Tx, change MemberKeyChange) error
 	// DepartmentSession is how long a department's key stays open in this
 	// process after its password was checked (see sessions):
 	// DefaultDepartmentSession when zero; negative disables it, so that
@@ -55,6 +59,7 @@ type Service struct {
 	lockout  Lockout
 	ttl      time.Duration
 	onChange func(ctx context.Context, tx pgx.Tx, change KeyChange) error
+	onMember func(ctx context.Context, tx pgx.Tx, change MemberKeyChange) error
 	clock    func() time.Time
 	log      *slog.Logger
 	sessions *sessions
@@ -64,7 +69,7 @@ type Service struct {
 // (postgres.Migrate).
 func New(pool *pgxpool.Pool, cfg Config) (*Service, error) {
 	s := &Service{db: &store{pool: pool}, kdf: cfg.KDF, lockout: cfg.Lockout, ttl: cfg.RecoveryTTL,
-		onChange: cfg.OnSubjectKeyChange, clock: cfg.Now, log: cfg.Logger}
+		onChange: cfg.OnSubjectKeyChange, onMember: cfg.OnMemberKeyChange, clock: cfg.Now, log: cfg.Logger}
 	if s.kdf == (KDF{}) {
 		s.kdf = DefaultKDF
 	}

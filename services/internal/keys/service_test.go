@@ -527,15 +527,43 @@ func TestService_Rotate_HookFailureRollsBack(t *testing.T) {
 	}
 }
 
-func TestService_Rotate_DepartmentHasNoChainRequest(t *testing.T) {
-	f := newFixture(t, Config{})
+func TestService_Rotate_DepartmentSignsItsMemberKeyChange(t *testing.T) {
+	var hooked []MemberKeyChange
+	f := newFixture(t, Config{OnMemberKeyChange: func(_ context.Context, _ pgx.Tx, c MemberKeyChange) error {
+		hooked = append(hooked, c)
+		return nil
+	}})
 	d := department(1)
-	f.generate(t, d, "department password")
-	rot, err := f.svc.Rotate(f.ctx, d, "department password", "")
+	old := f.generate(t, d, "department password")
+	// The chain refuses a change without a note, so the service does first.
+	if _, err := f.svc.Rotate(f.ctx, d, "department password", ""); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("no note: %v", err)
+	}
+	rot, err := f.svc.Rotate(f.ctx, d, "department password", "yearly rotation")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rot.Change != nil || rot.New.Version != 2 {
-		t.Fatalf("rotation %+v", rot)
+	c := rot.MemberChange
+	if rot.Change != nil || c == nil || rot.New.Version != 2 || len(hooked) != 1 || hooked[0] != *c {
+		t.Fatalf("rotation %+v, hooked %+v", rot, hooked)
+	}
+	if c.Request.Member != d.ID || c.Request.PublicKey != rot.New.PublicKeyPEM || c.OldKeyID != old.ID {
+		t.Fatalf("change %+v", c)
+	}
+	canon, _ := model.Canonical(&c.Request)
+	if string(canon) != c.Canonical {
+		t.Fatalf("canonical %s, want %s", c.Canonical, canon)
+	}
+	sig, err := base64.StdEncoding.DecodeString(c.Signature)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := gm.ParsePublicKeyPEM([]byte(old.PublicKeyPEM))
+	if !gm.Verify(pub, model.SigningMessage(ActionChangeMemberKey, canon), sig) {
+		t.Fatal("the change is not signed by the old key")
+	}
+	newPub, _ := gm.ParsePublicKeyPEM([]byte(rot.New.PublicKeyPEM))
+	if gm.Verify(newPub, model.SigningMessage(ActionChangeMemberKey, canon), sig) {
+		t.Fatal("the change verifies under the new key")
 	}
 }
