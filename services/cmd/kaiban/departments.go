@@ -182,8 +182,11 @@ func runDepartment(_ context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) != 1 || !slices.Contains(departments.Codes, rest[0]) {
-		return usagef("want CODE, one of %s, after any configuration flags", strings.Join(departments.Codes, ", "))
+	// operator is the operating member's key (the founder's, in custody since
+	// the dev founding), which is also the regulator member's in kaiban dev:
+	// a regulator opens the content of assets in its remit with it.
+	if len(rest) != 1 || !slices.Contains(departments.Codes, rest[0]) && rest[0] != "operator" {
+		return usagef("want CODE, one of %s or operator, after any configuration flags", strings.Join(departments.Codes, ", "))
 	}
 	p := newPlatform(cfg, log)
 	defer p.Close()

@@ -77,7 +77,7 @@ func TestDepartment_KeyPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &platform{master: bytes.Repeat([]byte{0xab}, config.MasterKeySize)}
-	for _, code := range []string{"bank", "market"} {
+	for _, code := range []string{"bank", "market", "operator"} {
 		e, out, errs := testEnv(nil)
 		if st := run(context.Background(), []string{"department", "key-password", "--secrets-master-key-file", keyFile, code}, e); st != 0 {
 			t.Fatalf("%s: status %d: %s", code, st, errs)

@@ -50,7 +50,7 @@ func init() {
 		{"migrate", "[up|status] [flags]", "apply the database migrations, or list them", runMigrate},
 		{"admin", "create ROLE LOGIN NAME", "create an administrator (sysadmin, secadmin, auditadmin) with a one-time password", runAdmin},
 		{"audit", "verify [flags]", "verify the audit log: any altered, inserted or deleted record", runAudit},
-		{"department", "key-password CODE", "print the key password kaiban dev gave a simulated department (market, seal, …, bank, tax)", runDepartment},
+		{"department", "key-password CODE", "print the key password kaiban dev gave a simulated department (market, seal, …, bank, tax) or the operator, which is also the regulator member", runDepartment},
 		{"version", "", "print the version", runVersion},
 		{"help", "[config]", "this help, or every configuration setting", runHelp},
 	}
