@@ -64,9 +64,9 @@ func (p *platform) openAlliance(ks *keys.Service) (*alliance.Service, error) {
 	engine := alliance.Component{Name: "Hyperledger Fabric", Version: "gateway " + p.cfg.Chain.Endpoint,
 		Detail: "a real Fabric network; its peers and orderers report their own versions (peer version)"}
 	chaincodeVersion, chaincodeDetail := "as deployed", "on Fabric the chaincode definitions are set by kaiban-net cc deploy/upgrade"
-	if p.devnetOps != "" {
+	if p.devnet != "" {
 		engine = alliance.Component{Name: "devnet", Version: version,
-			Detail: "the embedded single-process ledger speaking Fabric's Gateway and Deliver protocols"}
+			Detail: "the embedded single-process ledger speaking Fabric's Gateway and Deliver protocols: " + p.devnet}
 		chaincodeVersion, chaincodeDetail = version+" (definition 1.0)", "built into devnet from this kaiban build; devnet's chaincode definitions are version 1.0"
 	}
 	store := alliance.Component{Name: "object store", Version: "fs", Detail: "a local folder: " + p.cfg.Objects.Dir}

@@ -107,6 +107,7 @@ func (p *platform) startDevnet() (*devnet.Network, error) {
 		detail += ", ops http://" + ops
 		p.devnetOps = ops
 	}
+	p.devnet = detail
 	p.started("devnet", detail)
 	return n, nil
 }

@@ -53,6 +53,9 @@ type platform struct {
 	// devnetOps is the address of the embedded devnet's /healthz and
 	// /metrics, which monitoring probes.
 	devnetOps string
+	// devnet describes the embedded devnet when this process runs one
+	// (kaiban dev), for the versions operators see; empty otherwise.
+	devnet string
 	// getenv reads the settings that live in the environment only (the
 	// simulators', the demo data's); nil reads the process's.
 	getenv func(string) string
