@@ -74,7 +74,9 @@ type Queued struct {
 	OutboxKey string `json:"outboxKey"`
 }
 
-func invalid(format string, args ...any) error { return model.Errorf(model.CodeInvalid, format, args...) }
+func invalid(format string, args ...any) error {
+	return model.Errorf(model.CodeInvalid, format, args...)
+}
 
 // enqueue queues fn of chaincode as identity. The idempotency key is the
 // write's content, so repeating a request is a no-op.
@@ -168,9 +170,7 @@ func (s *Service) Review(ctx context.Context, r model.MemberReview) (Queued, err
 	if err := r.Validate(); err != nil {
 		return Queued{}, err
 	}
-	if r.Approve || r.Note != "" {
-		// A rejection must say why; an approval may.
-	} else {
+	if !r.Approve && strings.TrimSpace(r.Note) == "" {
 		return Queued{}, invalid("note: a rejection must give its reason")
 	}
 	if err := s.memberIn(ctx, r.Member, model.StatusPending); err != nil {
@@ -212,7 +212,7 @@ func (s *Service) move(ctx context.Context, fn, member, note, from string) (Queu
 	if err := s.memberIn(ctx, member, from); err != nil {
 		return Queued{}, err
 	}
-	if fn == "SuspendMember" && s.cfg.Governor == member+"/Admin" || strings.HasPrefix(s.cfg.Governor, member+"/") && fn == "SuspendMember" {
+	if fn == "SuspendMember" && strings.HasPrefix(s.cfg.Governor, member+"/") {
 		return Queued{}, model.Errorf(model.CodeState, "member %s governs the alliance for this platform and cannot suspend itself", member)
 	}
 	return s.governed(ctx, fn, "alliance/member/"+member, &ch)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/alliance"
@@ -315,17 +316,31 @@ func (s *Server) AbolishAllianceContract(ctx context.Context, r api.AbolishAllia
 	return api.AbolishAllianceContract200JSONResponse(out), nil
 }
 
-// GetAllianceConfiguration returns the effective configuration, masked.
+// GetAllianceConfiguration returns the effective configuration, masked, as
+// the JSON the process logs at start: written as it is, so its fields keep
+// their declaration order (a Go map would sort them).
 func (s *Server) GetAllianceConfiguration(_ context.Context, _ api.GetAllianceConfigurationRequestObject) (api.GetAllianceConfigurationResponseObject, error) {
 	svc, err := s.allianceService()
 	if err != nil {
 		return nil, err
 	}
-	var out map[string]any
-	if err := json.Unmarshal(svc.Configuration(), &out); err != nil {
+	raw := svc.Configuration()
+	var probe map[string]any
+	if err := json.Unmarshal(raw, &probe); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	return api.GetAllianceConfiguration200JSONResponse(out), nil
+	return rawConfiguration(raw), nil
+}
+
+// rawConfiguration answers getAllianceConfiguration with JSON as it is.
+type rawConfiguration json.RawMessage
+
+// VisitGetAllianceConfigurationResponse writes the 200 response.
+func (r rawConfiguration) VisitGetAllianceConfigurationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(r)
+	return err
 }
 
 // GetAllianceVersions returns every component's version.
