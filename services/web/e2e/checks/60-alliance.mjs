@@ -106,7 +106,7 @@ check(
     await drawer.getByRole('button', { name: '上线到生产' }).click()
     await status.getByText('生产').waitFor()
     const history = await text(drawer.locator('.el-timeline'))
-    expect(history.includes('deployed to test') && history.includes('deployed to production'), `history ${history}`)
+    expect(history.includes('部署到测试通道') && history.includes('上线到生产'), `history ${history}`)
     await shot(page, 'alliance-contract-production')
   },
   { needsApi: true },

@@ -114,6 +114,7 @@ describe('ContractsView', { timeout: 20_000 }, () => {
     click('部署到测试通道')
     await vi.waitFor(() => expect(document.body.querySelector('[data-testid="contract-status"]')?.textContent).toBe('测试通道'))
     expect(api.calls.map((c) => c.key)).toContain('POST /api/v1/alliance/contracts/1/deployment')
+    expect(document.body.querySelector('.el-drawer .el-timeline')?.textContent).toContain('登记')
   })
 
   it('does not offer the submitter a review of their own version', async () => {
