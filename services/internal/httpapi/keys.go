@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -59,7 +60,16 @@ func (s *Server) GenerateKey(ctx context.Context, r api.GenerateKeyRequestObject
 	if err != nil {
 		return nil, err
 	}
-	k, err := svc.Generate(ctx, keyOwner(r.OwnerKind, r.OwnerId), deref(r.Body.Password))
+	owner := keyOwner(r.OwnerKind, r.OwnerId)
+	if err := owner.Validate(); err != nil {
+		return nil, err
+	}
+	// Whoever creates the first key chooses its password: only the owner
+	// or a security administrator may.
+	if !s.keyRequester(ctx).ActsFor(owner) {
+		return nil, fmt.Errorf("generate a key for %s: neither the owner nor a security administrator: %w", owner, keys.ErrForbidden)
+	}
+	k, err := svc.Generate(ctx, owner, deref(r.Body.Password))
 	if err != nil {
 		return nil, err
 	}

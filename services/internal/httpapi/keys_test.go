@@ -380,6 +380,9 @@ func TestKeys_BadInputChangesNothing(t *testing.T) {
 	// opened (the recovery above is still the only one).
 	rec := do(t, f.other.Handler(), "POST", keyPath+"/recoveries", strings.NewReader(`{"newPassword":"taken over password"}`), "Content-Type", "application/json")
 	problemOf(t, rec, 403, "denied")
+	// Nor may it create another owner's first key, choosing its password.
+	rec = do(t, f.other.Handler(), "POST", "/api/v1/keys/department/TaxMSP", strings.NewReader(`{"password":"a password of mine"}`), "Content-Type", "application/json")
+	problemOf(t, rec, 403, "denied")
 	if after := f.snapshot(); after != before {
 		t.Fatalf("bad input changed the key tables:\nbefore %s\nafter  %s", before, after)
 	}

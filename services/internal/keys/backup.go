@@ -226,11 +226,12 @@ type Requester struct {
 	SecurityAdmin bool
 }
 
-// mayRecover reports whether r may open a recovery of owner's keys: the
-// owner itself or a security administrator, nobody else. Whoever opens a
-// recovery chooses the password the recovered keys get, so anyone else could
-// take the keys over once the holders release their shares.
-func (r Requester) mayRecover(owner Owner) bool {
+// ActsFor reports whether r may act for owner where no password of the
+// owner's proves it — open a recovery of its keys, or create its first key:
+// the owner itself or a security administrator, nobody else. Whoever opens a
+// recovery chooses the password the recovered keys get, and whoever creates
+// the first key its password, so anyone else could take the keys over.
+func (r Requester) ActsFor(owner Owner) bool {
 	return r.SecurityAdmin || (r.Self.Kind == owner.Kind && r.Self.ID == owner.ID && owner.ID != "")
 }
 
@@ -253,7 +254,7 @@ func (s *Service) StartRecovery(ctx context.Context, owner Owner, newPassword st
 	if len(requestedBy) > 256 {
 		return Recovery{}, fmt.Errorf("%w: requester name longer than 256 bytes", ErrInvalid)
 	}
-	if !requester.mayRecover(owner) {
+	if !requester.ActsFor(owner) {
 		return Recovery{}, fmt.Errorf("recover keys of %s: %q is neither the owner nor a security administrator: %w", owner, requestedBy, ErrForbidden)
 	}
 	b, err := s.db.currentBackup(ctx, owner)
