@@ -31,12 +31,21 @@ async function menu(page) {
   return (await nav.innerText()).split('\n').map((s) => s.trim()).filter(Boolean)
 }
 
-/** tag types a new name into the multiple select with id and adds it with Enter (allow-create). */
+// The dropdown of the select whose input is selector (Element Plus names it
+// in aria-controls). Looking only there, an option of the select chosen just
+// before, whose dropdown is still fading out, is never the one clicked.
+async function listOf(page, selector) {
+  const id = await page.locator(selector).getAttribute('aria-controls')
+  return page.locator(`[id="${id}"]`)
+}
+
+/** tag adds name to the tag select with id, as a person types and confirms it. */
 async function tag(page, selector, name) {
   // The placeholder lies over the input: the click goes to the select around it.
   await page.locator(selector).click({ force: true })
+  await page.waitForFunction((sel) => document.activeElement === document.querySelector(sel), selector)
   await page.keyboard.type(name)
-  await page.locator('.el-select-dropdown__item:visible', { hasText: name }).first().waitFor()
+  await (await listOf(page, selector)).locator('.el-select-dropdown__item', { hasText: name }).first().waitFor()
   await page.keyboard.press('Enter')
   await page.locator(selector).locator(`xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' el-select ')][1]`).getByText(name, { exact: true }).first().waitFor()
   await page.keyboard.press('Escape')
@@ -45,7 +54,8 @@ async function tag(page, selector, name) {
 /** choose picks the option whose label contains label in the select with id. */
 async function choose(page, selector, label) {
   await page.locator(selector).click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: label }).first().click()
+  await (await listOf(page, selector)).locator('.el-select-dropdown__item', { hasText: label }).first().click()
+  await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-expanded') === 'false', selector)
 }
 
 check(
