@@ -141,6 +141,9 @@ func (s *Server) GetLocker(ctx context.Context, r api.GetLockerRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
+	if err := s.mayReadLocker(ctx, svc, r.LockerId); err != nil {
+		return nil, err
+	}
 	l, err := svc.Get(ctx, r.LockerId)
 	if err != nil {
 		return nil, err
@@ -176,6 +179,9 @@ func callerID(ctx context.Context) string {
 func (s *Server) ListLockerAssets(ctx context.Context, r api.ListLockerAssetsRequestObject) (api.ListLockerAssetsResponseObject, error) {
 	svc, err := s.lockerService()
 	if err != nil {
+		return nil, err
+	}
+	if err := s.mayReadLocker(ctx, svc, r.LockerId); err != nil {
 		return nil, err
 	}
 	es, err := svc.Assets(ctx, r.LockerId, str(r.Params.Type))
@@ -284,6 +290,9 @@ func (s *Server) ListLockerGrants(ctx context.Context, r api.ListLockerGrantsReq
 	if err != nil {
 		return nil, err
 	}
+	if err := s.mayReadAsset(ctx, svc, r.AssetId, false); err != nil {
+		return nil, err
+	}
 	gs, err := svc.Grants(ctx, r.AssetId, "")
 	if err != nil {
 		return nil, err
@@ -313,6 +322,17 @@ func (s *Server) ListLockerGrantsReceived(ctx context.Context, r api.ListLockerG
 	case grantee == "":
 		if grantee, err = s.departmentMember(ctx); err != nil {
 			return nil, err
+		}
+	}
+	// A holder-scoped caller naming a grantee other than its department's
+	// member names a locker, which it must hold.
+	if p, err := s.holderScoped(ctx); err != nil {
+		return nil, err
+	} else if p != nil && r.Params.Grantee != nil {
+		if own, _ := s.departmentMember(ctx); grantee != own {
+			if err := s.mayReadLocker(ctx, svc, grantee); err != nil {
+				return nil, err
+			}
 		}
 	}
 	rs, err := svc.Received(ctx, grantee)
@@ -377,6 +397,9 @@ func (s *Server) ListLockerRequests(ctx context.Context, r api.ListLockerRequest
 	if err != nil {
 		return nil, err
 	}
+	if err := s.mayReadLocker(ctx, svc, r.LockerId); err != nil {
+		return nil, err
+	}
 	if err := svc.Known(ctx, r.LockerId); err != nil {
 		return nil, err
 	}
@@ -424,6 +447,9 @@ func (s *Server) ListLockerAuthCodes(ctx context.Context, r api.ListLockerAuthCo
 	if err != nil {
 		return nil, err
 	}
+	if err := s.mayReadAsset(ctx, svc, r.AssetId, false); err != nil {
+		return nil, err
+	}
 	cs, err := svc.AuthCodes(ctx, r.AssetId)
 	if err != nil {
 		return nil, err
@@ -452,6 +478,9 @@ func (s *Server) GetLockerAssetStatus(ctx context.Context, r api.GetLockerAssetS
 	if err != nil {
 		return nil, err
 	}
+	if err := s.mayReadAsset(ctx, svc, r.AssetId, true); err != nil {
+		return nil, err
+	}
 	st, err := svc.AssetStatus(ctx, r.AssetId)
 	if err != nil {
 		return nil, err
@@ -463,6 +492,9 @@ func (s *Server) GetLockerAssetStatus(ctx context.Context, r api.GetLockerAssetS
 func (s *Server) GetLockerAssetLatestTx(ctx context.Context, r api.GetLockerAssetLatestTxRequestObject) (api.GetLockerAssetLatestTxResponseObject, error) {
 	svc, err := s.lockerService()
 	if err != nil {
+		return nil, err
+	}
+	if err := s.mayReadAsset(ctx, svc, r.AssetId, true); err != nil {
 		return nil, err
 	}
 	tx, err := svc.LatestTxID(ctx, r.AssetId)
@@ -511,6 +543,9 @@ func (s *Server) GetLockerAssetEncryption(ctx context.Context, r api.GetLockerAs
 	if err != nil {
 		return nil, err
 	}
+	if err := s.mayReadAsset(ctx, svc, r.AssetId, true); err != nil {
+		return nil, err
+	}
 	m, err := svc.EncryptionMode(ctx, r.AssetId)
 	if err != nil {
 		return nil, err
@@ -539,10 +574,115 @@ func (s *Server) ListLockerAccessRecords(ctx context.Context, r api.ListLockerAc
 	if err != nil {
 		return nil, err
 	}
+	if err := s.mayReadAsset(ctx, svc, r.AssetId, true); err != nil {
+		return nil, err
+	}
 	rs, err := svc.AccessRecords(ctx, r.AssetId)
 	if err != nil {
 		return nil, err
 	}
 	items, err := recast[[]api.LockerAccessEntry](rs)
 	return api.ListLockerAccessRecords200JSONResponse{Items: items}, err
+}
+
+// permReadAnyLocker is what the roles that act for the platform or the
+// departments hold (clerk, officer, department system, regulator): they read
+// any locker. A caller with locker:read and without it reads only the lockers
+// it holds (the applicant; migration 01110).
+var permReadAnyLocker = identity.Perm("locker", "read-any")
+
+// errNotHolder is the refusal of a holder-scoped caller: the same for a
+// locker or asset that does not exist, so it tells nothing about either.
+var errNotHolder = fmt.Errorf("only a holder of the locker reads it; a person becomes one by proving its unlock password (POST /api/v1/lockers/{lockerId}/holders): %w", locker.ErrDenied)
+
+// holderScoped reports the person a caller's locker reads are limited to:
+// nil for a caller that reads any locker, or in a process without
+// authorization (only tests of other handlers build one). A caller that is
+// not a person and cannot read any locker is refused outright.
+func (s *Server) holderScoped(ctx context.Context) (*identity.Principal, error) {
+	if s.sec.Identity == nil {
+		return nil, nil
+	}
+	p := Caller(ctx)
+	err := s.sec.Identity.Authorize(ctx, p, permReadAnyLocker)
+	switch {
+	case err == nil:
+		return nil, nil
+	case !errors.Is(err, identity.ErrForbidden):
+		return nil, err
+	case p.Kind != identity.KindUser:
+		return nil, errNotHolder
+	}
+	return p, nil
+}
+
+// mayReadLocker refuses a holder-scoped caller that does not hold locker id.
+func (s *Server) mayReadLocker(ctx context.Context, svc *locker.Service, id string) error {
+	p, err := s.holderScoped(ctx)
+	if err != nil || p == nil {
+		return err
+	}
+	ok, err := svc.Holds(ctx, p.ID, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNotHolder
+	}
+	return nil
+}
+
+// mayReadAsset refuses a holder-scoped caller that holds neither the asset's
+// owner nor, with grantee, a locker the asset is granted to.
+func (s *Server) mayReadAsset(ctx context.Context, svc *locker.Service, asset string, grantee bool) error {
+	p, err := s.holderScoped(ctx)
+	if err != nil || p == nil {
+		return err
+	}
+	ok, err := svc.HoldsAsset(ctx, p.ID, asset, grantee)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNotHolder
+	}
+	return nil
+}
+
+// BindLockerHolder makes the calling person a holder of the locker once it
+// proves the unlock password.
+func (s *Server) BindLockerHolder(ctx context.Context, r api.BindLockerHolderRequestObject) (api.BindLockerHolderResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	p := Caller(ctx)
+	if p == nil || p.Kind != identity.KindUser {
+		return nil, fmt.Errorf("only a person holds a locker: %w", locker.ErrDenied)
+	}
+	h, err := svc.Bind(ctx, r.LockerId, p.ID, str(r.Body.Password))
+	if err != nil {
+		return nil, err
+	}
+	out, err := recast[api.LockerHolding](h)
+	return api.BindLockerHolder201JSONResponse(out), err
+}
+
+// ListLockerHoldings lists the lockers the calling person holds.
+func (s *Server) ListLockerHoldings(ctx context.Context, _ api.ListLockerHoldingsRequestObject) (api.ListLockerHoldingsResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	items := []api.LockerHolding{}
+	if p := Caller(ctx); p != nil && p.Kind == identity.KindUser {
+		hs, err := svc.Holdings(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		if items, err = recast[[]api.LockerHolding](hs); err != nil {
+			return nil, err
+		}
+	}
+	return api.ListLockerHoldings200JSONResponse{Items: items}, nil
 }

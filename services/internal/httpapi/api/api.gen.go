@@ -2446,6 +2446,25 @@ type LockerGrantRequestKind string
 // LockerGrantRequestScope defines model for LockerGrantRequest.Scope.
 type LockerGrantRequestScope string
 
+// LockerHolderRequest defines model for LockerHolderRequest.
+type LockerHolderRequest struct {
+	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
+	Password *LockerPassword `json:"password,omitempty"`
+}
+
+// LockerHolding defines model for LockerHolding.
+type LockerHolding struct {
+	Locker Locker `json:"locker"`
+
+	// Since When the caller first proved the unlock password.
+	Since time.Time `json:"since"`
+}
+
+// LockerHoldingList defines model for LockerHoldingList.
+type LockerHoldingList struct {
+	Items []LockerHolding `json:"items"`
+}
+
 // LockerID An on-chain ID (subject, asset, grant, request, code).
 type LockerID = string
 
@@ -3814,6 +3833,9 @@ type DenyLockerRequestJSONRequestBody = LockerOwnerNoteRequest
 // OpenLockerJSONRequestBody defines body for OpenLocker for application/json ContentType.
 type OpenLockerJSONRequestBody = LockerOpenRequest
 
+// BindLockerHolderJSONRequestBody defines body for BindLockerHolder for application/json ContentType.
+type BindLockerHolderJSONRequestBody = LockerHolderRequest
+
 // IssueToLockerJSONRequestBody defines body for IssueToLocker for application/json ContentType.
 type IssueToLockerJSONRequestBody = LockerMemberIssueRequest
 
@@ -4125,6 +4147,9 @@ type ServerInterface interface {
 	// RevokeLockerGrant Revoke a grant
 	// (POST /api/v1/locker-grants/{grantId}/revoke)
 	RevokeLockerGrant(c *gin.Context, grantId LockerID)
+	// ListLockerHoldings The lockers the caller holds
+	// (GET /api/v1/locker-holdings)
+	ListLockerHoldings(c *gin.Context)
 	// DenyLockerRequest Deny an access request
 	// (POST /api/v1/locker-requests/{requestId}/deny)
 	DenyLockerRequest(c *gin.Context, requestId LockerID)
@@ -4137,6 +4162,9 @@ type ServerInterface interface {
 	// ListLockerAssets The assets in a locker, by type
 	// (GET /api/v1/lockers/{lockerId}/assets)
 	ListLockerAssets(c *gin.Context, lockerId LockerID, params ListLockerAssetsParams)
+	// BindLockerHolder Become a holder of a locker
+	// (POST /api/v1/lockers/{lockerId}/holders)
+	BindLockerHolder(c *gin.Context, lockerId LockerID)
 	// IssueToLocker Issue into a locker as a member
 	// (POST /api/v1/lockers/{lockerId}/issues)
 	IssueToLocker(c *gin.Context, lockerId LockerID)
@@ -6360,6 +6388,19 @@ func (siw *ServerInterfaceWrapper) RevokeLockerGrant(c *gin.Context) {
 	siw.Handler.RevokeLockerGrant(c, grantId)
 }
 
+// ListLockerHoldings operation middleware
+func (siw *ServerInterfaceWrapper) ListLockerHoldings(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListLockerHoldings(c)
+}
+
 // DenyLockerRequest operation middleware
 func (siw *ServerInterfaceWrapper) DenyLockerRequest(c *gin.Context) {
 
@@ -6457,6 +6498,31 @@ func (siw *ServerInterfaceWrapper) ListLockerAssets(c *gin.Context) {
 	}
 
 	siw.Handler.ListLockerAssets(c, lockerId, params)
+}
+
+// BindLockerHolder operation middleware
+func (siw *ServerInterfaceWrapper) BindLockerHolder(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "lockerId" -------------
+	var lockerId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "lockerId", c.Param("lockerId"), &lockerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lockerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.BindLockerHolder(c, lockerId)
 }
 
 // IssueToLocker operation middleware
@@ -8119,6 +8185,8 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/api/v1/lockers/:lockerId/uploads", wrapper.UploadToLocker)
 	router.POST(options.BaseURL+"/api/v1/lockers/:lockerId/issues", wrapper.IssueToLocker)
 	router.GET(options.BaseURL+"/api/v1/lockers/:lockerId/requests", wrapper.ListLockerRequests)
+	router.POST(options.BaseURL+"/api/v1/lockers/:lockerId/holders", wrapper.BindLockerHolder)
+	router.GET(options.BaseURL+"/api/v1/locker-holdings", wrapper.ListLockerHoldings)
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/review", wrapper.ReviewLockerUpload)
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/view", wrapper.ViewLockerAsset)
 	router.GET(options.BaseURL+"/api/v1/locker-assets/:assetId/grants", wrapper.ListLockerGrants)
@@ -17040,6 +17108,95 @@ func (response RevokeLockerGrantdefaultApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type ListLockerHoldingsRequestObject struct {
+}
+
+type ListLockerHoldingsResponseObject interface {
+	VisitListLockerHoldingsResponse(w http.ResponseWriter) error
+}
+
+type ListLockerHoldings200JSONResponse LockerHoldingList
+
+func (response ListLockerHoldings200JSONResponse) VisitListLockerHoldingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerHoldings401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerHoldings401ApplicationProblemPlusJSONResponse) VisitListLockerHoldingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerHoldings403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerHoldings403ApplicationProblemPlusJSONResponse) VisitListLockerHoldingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerHoldings429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerHoldings429ApplicationProblemPlusJSONResponse) VisitListLockerHoldingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerHoldingsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListLockerHoldingsdefaultApplicationProblemPlusJSONResponse) VisitListLockerHoldingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DenyLockerRequestRequestObject struct {
 	RequestId LockerID `json:"requestId"`
 	Body      *DenyLockerRequestJSONRequestBody
@@ -17583,6 +17740,145 @@ type ListLockerAssetsdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListLockerAssetsdefaultApplicationProblemPlusJSONResponse) VisitListLockerAssetsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindLockerHolderRequestObject struct {
+	LockerId LockerID `json:"lockerId"`
+	Body     *BindLockerHolderJSONRequestBody
+}
+
+type BindLockerHolderResponseObject interface {
+	VisitBindLockerHolderResponse(w http.ResponseWriter) error
+}
+
+type BindLockerHolder201JSONResponse LockerHolding
+
+func (response BindLockerHolder201JSONResponse) VisitBindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindLockerHolder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response BindLockerHolder400ApplicationProblemPlusJSONResponse) VisitBindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindLockerHolder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response BindLockerHolder401ApplicationProblemPlusJSONResponse) VisitBindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindLockerHolder403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response BindLockerHolder403ApplicationProblemPlusJSONResponse) VisitBindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindLockerHolder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response BindLockerHolder404ApplicationProblemPlusJSONResponse) VisitBindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindLockerHolder409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response BindLockerHolder409ApplicationProblemPlusJSONResponse) VisitBindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindLockerHolder429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response BindLockerHolder429ApplicationProblemPlusJSONResponse) VisitBindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindLockerHolderdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BindLockerHolderdefaultApplicationProblemPlusJSONResponse) VisitBindLockerHolderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -23147,6 +23443,9 @@ type StrictServerInterface interface {
 	// RevokeLockerGrant Revoke a grant
 	// (POST /api/v1/locker-grants/{grantId}/revoke)
 	RevokeLockerGrant(ctx context.Context, request RevokeLockerGrantRequestObject) (RevokeLockerGrantResponseObject, error)
+	// ListLockerHoldings The lockers the caller holds
+	// (GET /api/v1/locker-holdings)
+	ListLockerHoldings(ctx context.Context, request ListLockerHoldingsRequestObject) (ListLockerHoldingsResponseObject, error)
 	// DenyLockerRequest Deny an access request
 	// (POST /api/v1/locker-requests/{requestId}/deny)
 	DenyLockerRequest(ctx context.Context, request DenyLockerRequestRequestObject) (DenyLockerRequestResponseObject, error)
@@ -23159,6 +23458,9 @@ type StrictServerInterface interface {
 	// ListLockerAssets The assets in a locker, by type
 	// (GET /api/v1/lockers/{lockerId}/assets)
 	ListLockerAssets(ctx context.Context, request ListLockerAssetsRequestObject) (ListLockerAssetsResponseObject, error)
+	// BindLockerHolder Become a holder of a locker
+	// (POST /api/v1/lockers/{lockerId}/holders)
+	BindLockerHolder(ctx context.Context, request BindLockerHolderRequestObject) (BindLockerHolderResponseObject, error)
 	// IssueToLocker Issue into a locker as a member
 	// (POST /api/v1/lockers/{lockerId}/issues)
 	IssueToLocker(ctx context.Context, request IssueToLockerRequestObject) (IssueToLockerResponseObject, error)
@@ -26333,6 +26635,30 @@ func (sh *strictHandler) RevokeLockerGrant(ctx *gin.Context, grantId LockerID) {
 	}
 }
 
+// ListLockerHoldings operation middleware
+func (sh *strictHandler) ListLockerHoldings(ctx *gin.Context) {
+	var request ListLockerHoldingsRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLockerHoldings(ctx, request.(ListLockerHoldingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLockerHoldings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListLockerHoldingsResponseObject); ok {
+		if err := validResponse.VisitListLockerHoldingsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DenyLockerRequest operation middleware
 func (sh *strictHandler) DenyLockerRequest(ctx *gin.Context, requestId LockerID) {
 	var request DenyLockerRequestRequestObject
@@ -26465,6 +26791,50 @@ func (sh *strictHandler) ListLockerAssets(ctx *gin.Context, lockerId LockerID, p
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(ListLockerAssetsResponseObject); ok {
 		if err := validResponse.VisitListLockerAssetsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BindLockerHolder operation middleware
+func (sh *strictHandler) BindLockerHolder(ctx *gin.Context, lockerId LockerID) {
+	var request BindLockerHolderRequestObject
+
+	request.LockerId = lockerId
+
+	var body BindLockerHolderJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.BindLockerHolder(ctx, request.(BindLockerHolderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BindLockerHolder")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(BindLockerHolderResponseObject); ok {
+		if err := validResponse.VisitBindLockerHolderResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

@@ -35,6 +35,7 @@ async function withMaterial(key) {
   const { api: officer } = await apiSignIn(o.login, o.password)
   const a = await account({ roles: ['applicant'] })
   const { api: applicant } = await apiSignIn(a.login, a.password)
+  await applicant.post(`/api/v1/lockers/${locker.id}/holders`, { password: locker.password })
   const up = await applicant.post(`/api/v1/lockers/${locker.id}/uploads`, {
     password: locker.password, type: 'articles-of-association', businessKey: `aoa-${Date.now()}`,
     content: b64({ title: '公司章程', legalRepresentative: { name: '张三' }, registeredCapital: '1000000.00', adoptedOn: '2026-11-01' }),

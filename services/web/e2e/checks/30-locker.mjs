@@ -71,6 +71,11 @@ function ready() {
     if (!state.locker || !state.processId) Object.assign(state, await establish({ services: ['seal', 'social', 'medical', 'housing-fund', 'bank', 'tax'] }))
     const holder = await account({ roles: ['applicant'], name: 'E2E 保险箱持有人' })
     const { api } = await apiSignIn(holder.login, holder.password)
+    // An applicant reads only the lockers it holds: refused until it proves
+    // the unlock password once (the portal's door does the same).
+    const refused = await api.get(`/api/v1/lockers/${state.locker.id}/assets`).then(() => 200, (e) => e.status)
+    expect(refused === 403, `an applicant not holding the locker is refused its asset list: ${refused}`)
+    await api.post(`/api/v1/lockers/${state.locker.id}/holders`, { password: state.locker.password })
     // Whatever no department (simulated or a person in an earlier check)
     // decides within 20 s is decided here: the licence first, then the notices.
     let waitFrom = Date.now()
@@ -117,7 +122,9 @@ async function openLocker(page) {
   await page.waitForURL((u) => !u.pathname.startsWith('/login'))
   await menu(page, '我的保险箱')
   await page.getByRole('heading', { name: '打开数字保险箱' }).waitFor()
-  await page.locator('input[name="lockerId"]').fill(locker.id)
+  // 我的保险箱: the locker bound in ready() is listed; picking it fills in its ID.
+  await page.locator('.holdings li', { hasText: locker.id }).getByRole('button').click()
+  expect((await page.locator('input[name="lockerId"]').inputValue()) === locker.id, 'picking my locker fills in its ID')
   await page.locator('input[name="unlockPassword"]').fill(locker.password)
   await page.getByRole('button', { name: '打开', exact: true }).click()
   await page.locator('.locker-status').waitFor()

@@ -1605,6 +1605,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/lockers/{lockerId}/holders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Become a holder of a locker
+         * @description 7.6.2: the calling person proves the locker's unlock password once and is from then on one of its holders.
+         *     A caller whose roles read lockers only as their holders (the applicant) reads a locker, its assets, their
+         *     metadata, access records and requests only once bound (403 otherwise). A wrong password is refused (403) and
+         *     counts toward the locker's lockout like every other unlock password check (429 when locked). Binding again
+         *     answers the first binding. People only: an API client holds no locker.
+         */
+        post: operations["bindLockerHolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locker-holdings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The lockers the caller holds
+         * @description The lockers the calling person is bound to (bindLockerHolder), most recent binding first, personal data masked:
+         *     the portal's 我的保险箱 list.
+         */
+        get: operations["listLockerHoldings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/locker-assets/{assetId}/review": {
         parameters: {
             query?: never;
@@ -3660,6 +3707,20 @@ export interface components {
             /** @description The window clerk who accepted the opening. */
             clerkId: string;
             password: components["schemas"]["LockerPassword"];
+        };
+        LockerHolderRequest: {
+            password: components["schemas"]["LockerPassword"];
+        };
+        LockerHolding: {
+            locker: components["schemas"]["Locker"];
+            /**
+             * Format: date-time
+             * @description When the caller first proved the unlock password.
+             */
+            since: string;
+        };
+        LockerHoldingList: {
+            items: components["schemas"]["LockerHolding"][];
         };
         Locker: {
             id: string;
@@ -6929,6 +6990,63 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    bindLockerHolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LockerHolderRequest"];
+            };
+        };
+        responses: {
+            /** @description The caller holds the locker. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerHolding"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listLockerHoldings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lockers the caller holds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerHoldingList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };

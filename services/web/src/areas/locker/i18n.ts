@@ -22,6 +22,9 @@ export default defineMessages(
         notFound: '没有该编号的保险箱',
         opened: '已打开保险箱',
         wrongPassword: '开箱密码不正确，或无权进行该操作；请关闭后重新打开保险箱',
+        badPassword: '开箱密码不正确（连续输错将暂时锁定）',
+        locked: '开箱密码输错次数过多，保险箱已暂时锁定，请稍后再试',
+        mine: '我的保险箱（已验证开箱密码的保险箱，点选后输入密码打开）',
       },
       locker: {
         name: '名称',
@@ -259,6 +262,9 @@ export default defineMessages(
         notFound: 'No locker has this ID',
         opened: 'Locker opened',
         wrongPassword: 'Wrong unlock password, or the operation is not allowed; close and open the locker again',
+        badPassword: 'Wrong unlock password (repeated errors lock it for a while)',
+        locked: 'Too many wrong unlock passwords: the locker is locked for a while, try again later',
+        mine: 'My lockers (whose unlock password you proved; pick one, then enter the password)',
       },
       locker: {
         name: 'Name',

@@ -12,6 +12,7 @@ export type Locker = components['schemas']['Locker']
 export type LockerAsset = components['schemas']['LockerAsset']
 export type LockerGrant = components['schemas']['LockerGrant']
 export type LockerContent = components['schemas']['LockerContent']
+export type LockerHolding = components['schemas']['LockerHolding']
 
 export const useLockerSession = defineStore('locker-session', () => {
   const locker = shallowRef<Locker | null>(null)
@@ -19,9 +20,15 @@ export const useLockerSession = defineStore('locker-session', () => {
   const opened = computed(() => locker.value !== null && password.value !== '')
   const id = computed(() => locker.value?.id ?? '')
 
-  /** open loads the locker (404 when unknown) and keeps its password for this session. */
+  /**
+   * open proves the unlock password to the server, which binds the signed-in
+   * person to the locker as one of its holders (bindLockerHolder: 404 when
+   * unknown, 403 for a wrong password, 429 when locked), and keeps the
+   * password for this session.
+   */
   async function open(api: Api, lockerId: string, unlock: string): Promise<Locker> {
-    const l = await call(api.GET('/api/v1/lockers/{lockerId}', { params: { path: { lockerId } } }))
+    const h = await call(api.POST('/api/v1/lockers/{lockerId}/holders', { params: { path: { lockerId } }, body: { password: unlock } }))
+    const l = h.locker
     locker.value = l
     password.value = unlock
     return l

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import LockerAssetView from '@/areas/locker/LockerAssetView.vue'
 import { useSession } from '@/auth/session'
 import { fakeApi, fakeAuth, jsonResponse, mountPage, problemResponse } from '../helpers'
-import { applicant, assets, licenceId, locker, lockerId, openGate } from './fixtures'
+import { applicant, assets, licenceId, lockerId, gateRoutes, openGate } from './fixtures'
 
 const pdf = btoa('%PDF-1.7\n营业执照'.replace(/[^\x00-\x7f]/g, 'x'))
 const access = { id: 'acc-1', asset: licenceId, accessor: lockerId, action: 'view', reason: '办理银行开户', time: '2026-11-24T10:00:01.5Z', txId: 'tx-view-0001' }
@@ -20,7 +20,7 @@ function page(extra: Parameters<typeof fakeApi>[0] = {}) {
   let codes: Record<string, unknown>[] = []
   const a = `/api/v1/locker-assets/${licenceId}`
   const api = fakeApi({
-    [`GET /api/v1/lockers/${lockerId}`]: () => jsonResponse(200, locker),
+    ...gateRoutes,
     [`GET /api/v1/lockers/${lockerId}/assets`]: () => jsonResponse(200, assets),
     [`GET ${a}/status`]: () => jsonResponse(200, { asset: licenceId, status: 'available' }),
     [`GET ${a}/latest-tx`]: () => jsonResponse(200, { asset: licenceId, txId: 'tx-chain-latest' }),

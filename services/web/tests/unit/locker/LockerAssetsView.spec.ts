@@ -5,11 +5,11 @@ import LockerAssetsView from '@/areas/locker/LockerAssetsView.vue'
 import { useLockerSession } from '@/areas/locker/store'
 import { useSession } from '@/auth/session'
 import { fakeApi, fakeAuth, jsonResponse, mountPage, problemResponse } from '../helpers'
-import { applicant, assets, locker, lockerId, openGate } from './fixtures'
+import { applicant, assets, gateRoutes, holding, lockerId, openGate } from './fixtures'
 
 async function mountAssets(extra: Parameters<typeof fakeApi>[0] = {}) {
   const api = fakeApi({
-    [`GET /api/v1/lockers/${lockerId}`]: () => jsonResponse(200, locker),
+    ...gateRoutes,
     [`GET /api/v1/lockers/${lockerId}/assets`]: () => jsonResponse(200, assets),
     ...extra,
   })
@@ -24,13 +24,13 @@ async function mountAssets(extra: Parameters<typeof fakeApi>[0] = {}) {
 describe('LockerAssetsView', () => {
   it('asks for the locker ID and unlock password first, and names an unknown locker next to its field', async () => {
     const { wrapper, api } = await mountAssets({
-      [`GET /api/v1/lockers/${lockerId}`]: () => problemResponse(404, { type: 'urn:kaiban:problem:not-found' }),
+      [`POST /api/v1/lockers/${lockerId}/holders`]: () => problemResponse(404, { type: 'urn:kaiban:problem:not-found' }),
     })
     expect(wrapper.text()).toContain('打开数字保险箱')
     await wrapper.find('form').trigger('submit')
     await flushPromises()
     await vi.waitFor(() => expect(wrapper.findAll('.el-form-item__error').map((e) => e.text())).toEqual(['请填写保险箱编号', '请填写开箱密码']))
-    expect(api.calls).toHaveLength(0)
+    expect(api.calls.map((c) => c.key)).toEqual(['GET /api/v1/locker-holdings'])
     await openGate(wrapper)
     await vi.waitFor(() => expect(wrapper.find('.el-form-item__error').text()).toBe('没有该编号的保险箱'))
     expect(useLockerSession().opened).toBe(false)
@@ -69,5 +69,45 @@ describe('LockerAssetsView', () => {
     await flushPromises()
     expect(useLockerSession().password).toBe('')
     expect(wrapper.text()).toContain('打开数字保险箱')
+  }, 20_000)
+
+  it('binds the person to the locker by proving the unlock password, which the server checks', async () => {
+    const { wrapper, api } = await mountAssets()
+    await openGate(wrapper, 'secret unlock 9')
+    await vi.waitFor(() => expect(wrapper.findAll('.el-table__row').length).toBeGreaterThan(0))
+    const bind = api.calls.find((c) => c.key === `POST /api/v1/lockers/${lockerId}/holders`)
+    expect(bind?.body).toEqual({ password: 'secret unlock 9' })
+    // The locker comes from the binding; no separate read of it.
+    expect(api.calls.map((c) => c.key)).not.toContain(`GET /api/v1/lockers/${lockerId}`)
+  }, 20_000)
+
+  it('names a wrong unlock password, and a locked locker, next to the password field and keeps nothing', async () => {
+    let answer = 403
+    const { wrapper } = await mountAssets({
+      [`POST /api/v1/lockers/${lockerId}/holders`]: () =>
+        problemResponse(answer, { type: answer === 403 ? 'urn:kaiban:problem:denied' : 'urn:kaiban:problem:rate-limited' }),
+    })
+    await openGate(wrapper, 'wrong password')
+    await vi.waitFor(() => expect(wrapper.findAll('.el-form-item__error').map((e) => e.text())).toEqual(['开箱密码不正确（连续输错将暂时锁定）']))
+    expect(useLockerSession().opened).toBe(false)
+    expect(useLockerSession().password).toBe('')
+    answer = 429
+    await openGate(wrapper, 'wrong again')
+    await vi.waitFor(() => expect(wrapper.find('.el-form-item__error').text()).toBe('开箱密码输错次数过多，保险箱已暂时锁定，请稍后再试'))
+    expect(useLockerSession().opened).toBe(false)
+  }, 20_000)
+
+  it('lists my lockers from the bindings; picking one fills in its ID', async () => {
+    const { wrapper } = await mountAssets({
+      'GET /api/v1/locker-holdings': () => jsonResponse(200, { items: [holding] }),
+    })
+    await vi.waitFor(() => expect(wrapper.find('.holdings').exists()).toBe(true))
+    expect(wrapper.text()).toContain('我的保险箱')
+    const item = wrapper.find('.holdings li')
+    expect(item.text()).toContain('济南市明湖信息技术有限公司')
+    expect(item.text()).toContain(lockerId)
+    expect(item.text()).toContain('已生效')
+    await item.find('button.holding').trigger('click')
+    expect((wrapper.find('input[name="lockerId"]').element as HTMLInputElement).value).toBe(lockerId)
   }, 20_000)
 })

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest'
 import LockerRequestsView from '@/areas/locker/LockerRequestsView.vue'
 import { useSession } from '@/auth/session'
 import { fakeApi, fakeAuth, jsonResponse, mountPage } from '../helpers'
-import { applicant, licenceId, locker, lockerId, openGate } from './fixtures'
+import { applicant, licenceId, lockerId, gateRoutes, openGate } from './fixtures'
 
 const hour = 3_600_000
 const requests = {
@@ -19,7 +19,7 @@ const requests = {
 async function mountRequests() {
   let items: Record<string, unknown>[] = requests.items
   const api = fakeApi({
-    [`GET /api/v1/lockers/${lockerId}`]: () => jsonResponse(200, locker),
+    ...gateRoutes,
     [`GET /api/v1/lockers/${lockerId}/requests`]: () => jsonResponse(200, { items }),
     'POST /api/v1/locker-requests/r-late/deny': () => {
       items = items.map((r) => (r.id === 'r-late' ? { ...r, status: 'denied' } : r))

@@ -5,14 +5,14 @@ import LockerUploadView from '@/areas/locker/LockerUploadView.vue'
 import type { Uploader } from '@/api/upload'
 import { useSession } from '@/auth/session'
 import { fakeApi, fakeAuth, jsonResponse, mountPage } from '../helpers'
-import { applicant, assets, locker, lockerId, openGate, uploadId } from './fixtures'
+import { applicant, assets, lockerId, openGate, uploadId, gateRoutes } from './fixtures'
 
 // Each test mounts Element Plus and waits for the page; on the shared machine
 // under load these views take seconds, hence the 20 s timeouts.
 describe('LockerUploadView', () => {
   it('sends the file in the API’s JSON body with the unlock password, shows the progress, and lists the upload with its state', async () => {
     const api = fakeApi({
-      [`GET /api/v1/lockers/${lockerId}`]: () => jsonResponse(200, locker),
+      ...gateRoutes,
       [`GET /api/v1/lockers/${lockerId}/assets`]: () => jsonResponse(200, assets),
     })
     const sent: { url: string; body: Record<string, string>; type: string }[] = []

@@ -1,7 +1,7 @@
 // What the locker area's tests share: an applicant signed in, a locker, its
 // assets as the API answers them, and opening the locker through the gate.
 import { flushPromises, type VueWrapper } from '@vue/test-utils'
-import { alice } from '../helpers'
+import { alice, jsonResponse } from '../helpers'
 
 const perm = (...ps: string[]) => ps.map((p) => ({ resource: p.split(':')[0]!, action: p.split(':')[1]! }))
 
@@ -45,6 +45,18 @@ export const assets = {
       status: 'pending-review', createdAt: '2026-11-24T09:02:00Z', createdTx: 'tx-up',
     },
   ],
+}
+
+/** The binding the server answers when the gate proves the unlock password. */
+export const holding = { locker, since: '2026-11-24T10:00:00Z' }
+
+/**
+ * gateRoutes answer what the gate calls: the holdings (none yet) and the
+ * binding that opening makes.
+ */
+export const gateRoutes = {
+  'GET /api/v1/locker-holdings': () => jsonResponse(200, { items: [] }),
+  [`POST /api/v1/lockers/${lockerId}/holders`]: () => jsonResponse(201, holding),
 }
 
 /** openGate fills the locker door (ID and unlock password) and opens it. */
