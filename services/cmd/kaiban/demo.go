@@ -175,6 +175,11 @@ func (p *platform) demoBankReads(ctx context.Context, base string, hc *http.Clie
 	if err != nil {
 		return err
 	}
+	// The applicant becomes a holder of the demo company's locker (it reads
+	// only the lockers it holds) by proving the unlock password.
+	if err := applicant.Call(ctx, http.MethodPost, "/api/v1/lockers/"+firm+"/holders", map[string]any{"password": DemoPassword}, http.StatusCreated, nil); err != nil {
+		return err
+	}
 	var assets api.LockerAssetList
 	if err := applicant.Call(ctx, http.MethodGet, "/api/v1/lockers/"+firm+"/assets?type=business-licence", nil, http.StatusOK, &assets); err != nil {
 		return err

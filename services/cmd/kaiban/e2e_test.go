@@ -172,6 +172,10 @@ func TestDev_EstablishmentEndToEnd_LockerToBundleToBank(t *testing.T) {
 	applicant, bank := d.login("demo-applicant"), d.login("demo-bank")
 
 	firm := d.openLocker("济南市明湖信息技术有限公司")
+	// The applicant reads only the lockers it holds: refused, then bound by
+	// proving the unlock password.
+	d.must(applicant.Call(ctx, "GET", "/api/v1/lockers/"+firm+"/assets", nil, 403, nil))
+	d.must(applicant.Call(ctx, "POST", "/api/v1/lockers/"+firm+"/holders", map[string]any{"password": firmPassword}, 201, nil))
 	start := time.Now()
 	app, err := w.Apply(ctx, establish.Form(firm, establish.AllServices...))
 	d.must(err)
@@ -359,7 +363,8 @@ func badInputE2E(t *testing.T, d *devE2E, firm, process, licence, grant string) 
 		{"documents: bad process ID", w.Clerk, "GET", "/api/v1/issuance/processes/bad%20id/documents", nil, 400, "invalid"},
 		{"verify payload: empty", d.anon, "POST", "/api/v1/issuance/verification/payload", map[string]any{"payload": ""}, 400, "invalid"},
 		{"verify PDF: not JSON but not a PDF either", d.anon, "POST", "/api/v1/issuance/verification/pdf", "{}", 415, "unsupported-media-type"},
-		{"locker assets: unknown locker", applicant, "GET", lk + unknown + "/assets", nil, 404, "not-found"},
+		{"locker assets: unknown locker", w.Clerk, "GET", lk + unknown + "/assets", nil, 404, "not-found"},
+		{"locker assets: a locker the applicant does not hold", applicant, "GET", lk + unknown + "/assets", nil, 403, "denied"},
 		{"view: no reason", applicant, "POST", as + "/view", map[string]any{"subject": firm, "password": firmPassword}, 400, "invalid"},
 		{"view: wrong password", applicant, "POST", as + "/view", map[string]any{"subject": firm, "password": "Wrong-password-123", "reason": "r"}, 403, "denied"},
 		{"view: the bank without its grant", bank, "POST", as + "/view", map[string]any{"member": "BankMSP", "password": d.p.departmentKeyPassword("bank"), "reason": "r"}, 403, "denied"},
