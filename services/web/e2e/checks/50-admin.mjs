@@ -54,7 +54,11 @@ async function tag(page, selector, name) {
 /** choose picks the option whose label contains label in the select with id. */
 async function choose(page, selector, label) {
   await page.locator(selector).click()
-  await (await listOf(page, selector)).locator('.el-select-dropdown__item', { hasText: label }).first().click()
+  const option = (await listOf(page, selector)).locator('.el-select-dropdown__item', { hasText: label }).first()
+  await option.waitFor()
+  // A click event on the option itself: a click at its coordinates landed on
+  // another option while the dropdown was still placing itself (CI, twice).
+  await option.dispatchEvent('click')
   await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-expanded') === 'false', selector)
 }
 
