@@ -201,7 +201,7 @@ func openWorker(_ context.Context, p *platform) (*running, error) {
 		return nil, err
 	}
 	p.outbox.Register(workers)
-	queues := map[string]int{outbox.Queue: p.cfg.Jobs.Workers}
+	queues := map[string]int{outbox.Queue: p.cfg.Jobs.ChainWorkers}
 	periodic, err := p.registerOversightJobs(workers, queues)
 	if err != nil {
 		return nil, err
@@ -226,7 +226,7 @@ func openWorker(_ context.Context, p *platform) (*running, error) {
 		names = append(names, q)
 	}
 	sort.Strings(names)
-	p.started("worker", fmt.Sprintf("River queues %v, %d workers each", names, p.cfg.Jobs.Workers))
+	p.started("worker", fmt.Sprintf("River queues %v, %d chain writes at once, %d workers on each other queue", names, p.cfg.Jobs.ChainWorkers, p.cfg.Jobs.Workers))
 	return &running{run: func(ctx context.Context) error {
 		p.runDispatch(ctx)
 		// Jobs must not see the process's cancellation as their own: a

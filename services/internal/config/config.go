@@ -122,7 +122,12 @@ type Secrets struct {
 // Jobs configures the background workers (River) of 'serve worker' and
 // 'kaiban dev'.
 type Jobs struct {
-	Workers int `json:"workers" doc:"concurrent jobs per queue (chain outbox, reminders, dispatch)"`
+	Workers int `json:"workers" doc:"concurrent jobs per queue (reminders, dispatch, oversight); the chain outbox has chainWorkers"`
+	// ChainWorkers is separate because a chain write's job spends its time
+	// waiting for its block (endorse, order, commit), not working: with as
+	// many writes in flight as workers, the workers bound the writes per
+	// block, and so the platform's throughput.
+	ChainWorkers int `json:"chainWorkers" doc:"concurrent chain outbox writes; each mostly waits for its block, so the writes committed per block are at most this many (writes of one lane still go in order)"`
 }
 
 // Audit configures the audit log of the api service.
@@ -171,7 +176,7 @@ func Default() Config {
 			Bucket: "kaiban",
 		},
 		Secrets: Secrets{MasterKeyFile: ".kaiban/master.key"},
-		Jobs:    Jobs{Workers: 8},
+		Jobs:    Jobs{Workers: 8, ChainWorkers: 64},
 		Audit:   Audit{AnchorEvery: time.Minute},
 		Log:     Log{Level: "info", Format: "json"},
 	}

@@ -117,6 +117,9 @@ func (c Config) Validate() error {
 	if c.Jobs.Workers < 1 {
 		bad("jobs.workers", "must be at least 1, not %d", c.Jobs.Workers)
 	}
+	if c.Jobs.ChainWorkers < 1 {
+		bad("jobs.chainWorkers", "must be at least 1, not %d", c.Jobs.ChainWorkers)
+	}
 
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":
