@@ -2,6 +2,7 @@
 // fields (forms read ApiError.fields); everything else is a message naming
 // the kind of problem, the server's detail and the request ID to quote.
 import { ElMessage } from 'element-plus'
+import type { Ref } from 'vue'
 import type { Composer } from 'vue-i18n'
 import { ApiError } from './problem'
 
@@ -23,4 +24,13 @@ export function notifyError(err: unknown, t: Composer['t']): void {
   const p = problemText(err, t)
   const parts = [p.title, p.detail, p.requestId && t('common.requestId', { id: p.requestId })]
   ElMessage({ type: 'error', message: parts.filter(Boolean).join(' · '), duration: 6000, showClose: true })
+}
+
+/**
+ * showFormError puts a refusal that names fields next to those fields (into
+ * errors, which the form's items read) and says anything else in a message.
+ */
+export function showFormError(err: unknown, t: Composer['t'], errors: Ref<Record<string, string>>): void {
+  if (err instanceof ApiError && Object.keys(err.fields).length > 0) errors.value = err.fields
+  else notifyError(err, t)
 }
