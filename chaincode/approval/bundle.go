@@ -11,10 +11,13 @@ import (
 
 // IssueBundle records the unified issuance (统一出件, 7.6.7) that closes a
 // process: for every step, the assets issued to the applicant's locker or why
-// there are none, and marks the process completed. The caller is a clerk of an
-// active member. Every step must be decided — except that a rejected process
-// may be closed with the steps it left pending listed as skipped, which also
-// takes them off their departments' task queues. Per step:
+// there are none. The process keeps its outcome: a running process, all of
+// whose steps are decided, becomes completed; a rejected one stays rejected,
+// so that a refused application is never counted as a completed one — its
+// bundle is what tells that it is closed. The caller is a clerk of an active
+// member. Every step must be decided — except that a rejected process may be
+// closed with the steps it left pending listed as skipped, which also takes
+// them off their departments' task queues. Per step:
 //   - issued: the step was approved; the asset exists in the asset chaincode,
 //     belongs to the applicant and is available (a step may issue several);
 //   - rejected: the step was rejected;
@@ -89,7 +92,10 @@ func (c *Contract) IssueBundle(ctx contractapi.TransactionContextInterface, issu
 			}
 		}
 	}
-	p.Status = model.ProcessCompleted
+	if p.Status == model.ProcessRunning {
+		p.Status = model.ProcessCompleted
+	}
+	// The process record carries the closing transaction either way.
 	p.UpdatedAt, p.UpdatedTx = st.At, st.Tx
 	if err := putProcess(stub, p); err != nil {
 		return nil, err

@@ -42,6 +42,8 @@ func TestIssueBundle_CompletesProcess(t *testing.T) {
 
 // A rejected process is closed with what was achieved: the licence issued,
 // the rejection, and the steps left pending skipped and taken off the queues.
+// It stays rejected — a refused application is never counted as completed —
+// and its bundle is what tells that it is closed: no step can be reopened.
 func TestIssueBundle_RejectedProcess(t *testing.T) {
 	f := newFixture(t)
 	f.start()
@@ -58,8 +60,12 @@ func TestIssueBundle_RejectedProcess(t *testing.T) {
 		items = append(items, model.BundleItem{Step: d, Status: model.BundleSkipped})
 	}
 	res := f.ok(f.bundle(items...))
-	if f.view().Process.Status != model.ProcessCompleted {
-		t.Fatal("process not completed")
+	var b model.Bundle
+	f.decode(res, &b)
+	v := f.view()
+	if v.Process.Status != model.ProcessRejected || v.Process.Note != "rejected at step tax" || v.Process.UpdatedTx != res.TxID ||
+		v.Bundle == nil || v.Bundle.TxID != res.TxID || !slices.Equal(v.Bundle.Items, items) {
+		t.Fatalf("view after the bundle = %+v, bundle %+v", v.Process, v.Bundle)
 	}
 	if got := writtenKeys(res); len(got) != 2+4 {
 		t.Fatalf("wrote %q", got)
@@ -67,9 +73,22 @@ func TestIssueBundle_RejectedProcess(t *testing.T) {
 	if q := listPending(t, f, "", 0, ""); len(q.Items) != 0 {
 		t.Fatalf("queues still hold %+v", q.Items)
 	}
+	// Issuing the same bundle again returns it and writes nothing; another
+	// bundle is a conflict, as for a completed process.
+	again := f.ok(f.bundle(items...))
+	noWrite(t, again)
+	var same model.Bundle
+	f.decode(again, &same)
+	if same.TxID != b.TxID || !slices.Equal(same.Items, b.Items) {
+		t.Fatalf("second bundle %+v, first %+v", same, b)
+	}
+	f.fails(model.CodeConflict, f.clerk, "IssueBundle", mustJSON(t, &model.BundleIssue{Process: app, Items: items[:len(items)-1]}))
 	f.fails(model.CodeState, f.depts[model.DeptBank].Client, "DecideStep", signedArgs(f, model.DeptBank, true)...)
 	reopen := model.InterventionRequest{Process: app, Step: model.DeptTax, Action: model.InterveneReopen, Reason: "too late"}
 	f.fails(model.CodeState, f.supervisor, "Intervene", mustJSON(t, &reopen))
+	if v := f.view(); v.Process.Status != model.ProcessRejected {
+		t.Fatalf("process after the refused reopen = %+v", v.Process)
+	}
 }
 
 func TestIssueBundle_NotDecided(t *testing.T) {

@@ -6,6 +6,12 @@
 // supervisors (7.6.6, 7.3 d) and the unified issuance bundle that closes a
 // process (7.6.7).
 //
+// A process is running until a department rejects a step, which makes it
+// rejected. Its bundle closes it without changing that outcome: a running
+// process whose steps are all decided becomes completed, a rejected one stays
+// rejected — closed because its bundle exists, so no step of it can be
+// reopened.
+//
 // Departments work on one process in parallel, so the state is laid out to keep
 // their transactions from conflicting under Fabric's MVCC validation: a step
 // decision writes only its own step record and its own task-queue entry, and

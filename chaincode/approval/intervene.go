@@ -15,9 +15,9 @@ import (
 //   - reassign: hands the pending step to another department, an active member,
 //     moving it to that department's task queue;
 //   - note: records a supervision note or urging on any step;
-//   - reopen: returns the rejected step of a rejected process to pending for a
-//     new decision, its time limit running again from now, and the process to
-//     running.
+//   - reopen: returns the rejected step of a rejected process that no bundle
+//     has closed yet to pending for a new decision, its time limit running
+//     again from now, and the process to running.
 //
 // Extend and reassign need a running process. The step counts its
 // interventions; the n-th has ID model.DeriveID("intervention", process, step,
@@ -100,6 +100,13 @@ func (c *Contract) Intervene(ctx contractapi.TransactionContextInterface, reques
 		if s.Status != model.StepRejected || p.Status != model.ProcessRejected {
 			return nil, model.Errorf(model.CodeState, "only the rejected step of a rejected process can be reopened; step %s is %s, process %s is %s",
 				s.Key, s.Status, p.ID, p.Status)
+		}
+		// A rejected process keeps its status after its bundle; the bundle
+		// is what closes it for good.
+		if b, err := bundleOf(stub, p.ID); err != nil {
+			return nil, err
+		} else if b != nil {
+			return nil, model.Errorf(model.CodeState, "process %s is closed by its bundle (tx %s); step %s cannot be reopened", p.ID, b.TxID, s.Key)
 		}
 		*s = model.Step{
 			Process:          s.Process,

@@ -19,6 +19,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 	"github.com/hyperledger/fabric-contract-api-go/v2/metadata"
 	"github.com/hyperledger/fabric-contract-api-go/v2/serializer"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 )
 
 // Environment variables read by Config.
@@ -86,10 +87,10 @@ func readFile(getenv func(string) string, name string, required bool) ([]byte, e
 	return b, nil
 }
 
-// Run builds the chaincode from contract and serves it as cfg says; it
-// returns only when serving stops.
-func Run(contract contractapi.ContractInterface, cfg Config) error {
-	cc, err := NewChaincode(contract)
+// Run builds the chaincode from contract and opts and serves it as cfg says;
+// it returns only when serving stops.
+func Run(contract contractapi.ContractInterface, cfg Config, opts ...Option) error {
+	cc, err := NewChaincode(contract, opts...)
 	if err != nil {
 		return fmt.Errorf("build chaincode: %w", err)
 	}
@@ -120,12 +121,65 @@ func (s *trustedSerializer) ToString(v reflect.Value, t reflect.Type, _ *metadat
 }
 
 // NewChaincode builds the chaincode of a Kaiban contract, as every
-// deployment and test must, with the serializer described above.
-func NewChaincode(contract contractapi.ContractInterface) (*contractapi.ContractChaincode, error) {
+// deployment and test must, with the serializer described above and the
+// queries opts add.
+func NewChaincode(contract contractapi.ContractInterface, opts ...Option) (shim.Chaincode, error) {
 	cc, err := contractapi.NewChaincode(contract)
 	if err != nil {
 		return nil, err
 	}
 	cc.TransactionSerializer = &trustedSerializer{}
-	return cc, nil
+	if len(opts) == 0 {
+		return cc, nil
+	}
+	c := &chaincode{ContractChaincode: cc, queries: map[string]Query{}}
+	for _, opt := range opts {
+		opt(c)
+	}
+	return c, nil
+}
+
+// Query is a read-only function of a contract that takes one string argument
+// and uses nothing of the transaction but its state reads: not the caller's
+// identity, transient data or events. On success it returns the JSON of its
+// answer, as contractapi's serializer encodes the contract method's result;
+// the bytes are sent as they are and never modified.
+type Query func(stub shim.ChaincodeStubInterface, arg string) ([]byte, error)
+
+// Option adds to the chaincode NewChaincode builds.
+type Option func(*chaincode)
+
+// WithQuery serves function with q ahead of contractapi when it is called by
+// its bare name with exactly one argument, and answers as contractapi does:
+// q's JSON, or its error's text with status 500. Other calls of it
+// (namespaced, another argument count) go to contractapi as before.
+//
+// contractapi parses the caller's X.509 certificate on every invocation, and
+// calls the function by reflection after scanning the contract's metadata.
+// For the directory queries that other chaincodes make by InvokeChaincode in
+// nearly every transaction, that is most of their cost and none of their
+// answer.
+func WithQuery(function string, q Query) Option {
+	return func(c *chaincode) { c.queries[function] = q }
+}
+
+// chaincode is a contractapi chaincode with queries served ahead of it.
+type chaincode struct {
+	*contractapi.ContractChaincode
+	queries map[string]Query
+}
+
+// Invoke serves a query added by WithQuery, and hands every other call to
+// contractapi.
+func (c *chaincode) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
+	fn, params := stub.GetFunctionAndParameters()
+	q, ok := c.queries[fn]
+	if !ok || len(params) != 1 {
+		return c.ContractChaincode.Invoke(stub)
+	}
+	out, err := q(stub, params[0])
+	if err != nil {
+		return shim.Error(err.Error())
+	}
+	return shim.Success(out)
 }

@@ -105,9 +105,13 @@ func TestNewChaincode_SameBytesWithoutSchemaPass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trusted, err := NewChaincode(&recordContract{})
+	built, err := NewChaincode(&recordContract{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	trusted, ok := built.(*contractapi.ContractChaincode)
+	if !ok {
+		t.Fatalf("NewChaincode without options built a %T", built)
 	}
 	for _, cc := range []*contractapi.ContractChaincode{plain, trusted} {
 		got, err := cc.TransactionSerializer.ToString(reflect.ValueOf(&record{ID: "a"}), reflect.TypeOf(&record{}), nil, nil)

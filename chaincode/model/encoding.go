@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -69,7 +70,7 @@ func Decode(arg string, v Validator) error {
 	if len(arg) > MaxRequestBytes {
 		return Errorf(CodeInvalid, "request is %d bytes, more than the %d allowed", len(arg), MaxRequestBytes)
 	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(arg)))
+	dec := json.NewDecoder(strings.NewReader(arg))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return Errorf(CodeInvalid, "request is not valid JSON for %T: %v", v, err)

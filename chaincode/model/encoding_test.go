@@ -144,3 +144,26 @@ func TestTime_RoundTripAndSortable(t *testing.T) {
 		t.Fatalf("ParseTime(yesterday) = %v", err)
 	}
 }
+
+// BenchmarkDecodeCanonical decodes an asset issue of the size devnet's
+// benchmark issues, as IssueAsset does for every transaction.
+func BenchmarkDecodeCanonical(b *testing.B) {
+	req := AssetIssue{
+		Type: "licence", Owner: strings.Repeat("ab", 16), Issuer: "MarketMSP", Channel: ChannelDepartment,
+		BusinessKey: "application-1", ContentDigest: strings.Repeat("0f", 32), CipherDigest: strings.Repeat("1e", 32),
+		StorageRef: "minio://assets/1", Size: 9, Encryption: EncryptAsymmetric,
+		Keys: []WrappedKey{{Recipient: strings.Repeat("ab", 16), Mode: EncryptAsymmetric, Key: strings.Repeat("QUJD", 45)}},
+	}
+	raw, err := Canonical(&req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	arg := string(raw)
+	b.ReportAllocs()
+	for b.Loop() {
+		var got AssetIssue
+		if err := DecodeCanonical(arg, &got); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 	"github.com/kaiban-platform/kaiban/chaincode/gm"
 	"github.com/kaiban-platform/kaiban/chaincode/internal/access"
 	"github.com/kaiban-platform/kaiban/chaincode/internal/ledger"
+	"github.com/kaiban-platform/kaiban/chaincode/launch"
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 )
 
@@ -55,34 +58,124 @@ var _ access.Directory = directory{}
 
 // Member reads a member; an unknown ID is a NOT_FOUND error.
 func (directory) Member(ctx contractapi.TransactionContextInterface, id string) (*model.Member, error) {
+	return member(ctx.GetStub(), id)
+}
+
+// Subject reads a subject; an unknown ID is a NOT_FOUND error.
+func (directory) Subject(ctx contractapi.TransactionContextInterface, id string) (*model.Subject, error) {
+	return subject(ctx.GetStub(), id)
+}
+
+func member(stub ledger.Stub, id string) (*model.Member, error) {
 	var m model.Member
-	if err := mustLoad(ctx.GetStub(), objMember, id, &m, "member"); err != nil {
+	if err := mustLoad(stub, objMember, id, &m, "member"); err != nil {
 		return nil, err
 	}
 	return &m, nil
 }
 
-// Subject reads a subject; an unknown ID is a NOT_FOUND error.
-func (directory) Subject(ctx contractapi.TransactionContextInterface, id string) (*model.Subject, error) {
+func subject(stub ledger.Stub, id string) (*model.Subject, error) {
 	var s model.Subject
-	if err := mustLoad(ctx.GetStub(), objSubject, id, &s, "subject"); err != nil {
+	if err := mustLoad(stub, objSubject, id, &s, "subject"); err != nil {
 		return nil, err
 	}
 	return &s, nil
 }
 
-// load reads the record of objectType under id into v. An ID that cannot
-// even form a composite key (invalid UTF-8, U+0000) names nothing stored,
-// so it reads as absent: callers such as access.Remote branch on NOT_FOUND.
+// LaunchOptions are the options the subject chaincode is built with wherever
+// it runs (launch.Run, launch.NewChaincode): GetMember and GetSubject, which
+// the other chaincodes call through access.Remote in nearly every
+// transaction, are served as launch.WithQuery describes, with the answers of
+// the contract's methods of those names.
+func LaunchOptions() []launch.Option {
+	return []launch.Option{
+		launch.WithQuery("GetMember", directoryQuery[model.Member](objMember, "member")),
+		launch.WithQuery("GetSubject", directoryQuery[model.Subject](objSubject, "subject")),
+	}
+}
+
+// directoryQuery answers for the record of objectType under an ID what the
+// contract's method returns through contractapi: the record decoded as a T
+// and encoded again, or the errors of mustLoad. That answer is a function of
+// the stored bytes alone, and the records are read in nearly every
+// transaction of the other chaincodes but seldom change, so it is kept by
+// those bytes: decoding and encoding were most of the query's cost. The read
+// is made every time, so it joins the transaction's read set as before.
+func directoryQuery[T any](objectType, what string) launch.Query {
+	answers := &answerCache{m: map[string][]byte{}}
+	return func(stub shim.ChaincodeStubInterface, id string) ([]byte, error) {
+		raw, key, err := loadRaw(stub, objectType, id)
+		if err != nil {
+			return nil, err
+		}
+		if raw == nil {
+			return nil, notFound(what, id)
+		}
+		if out, ok := answers.get(raw); ok {
+			return out, nil
+		}
+		v := new(T)
+		if err := ledger.Decode(key, raw, v); err != nil {
+			return nil, err
+		}
+		out, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s %q: %w", what, id, err)
+		}
+		answers.put(raw, out)
+		return out, nil
+	}
+}
+
+// answerCache holds answers by the stored bytes they were made from. It is
+// emptied when it reaches maxAnswers entries, which bounds its memory
+// whatever the number of members and subjects.
+type answerCache struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+const maxAnswers = 1024
+
+func (c *answerCache) get(raw []byte) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out, ok := c.m[string(raw)]
+	return out, ok
+}
+
+func (c *answerCache) put(raw, out []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxAnswers {
+		clear(c.m)
+	}
+	c.m[string(raw)] = out
+}
+
+// load reads the record of objectType under id into v.
 func load(stub ledger.Stub, objectType, id string, v any) (bool, error) {
+	raw, key, err := loadRaw(stub, objectType, id)
+	if err != nil || raw == nil {
+		return false, err
+	}
+	return true, ledger.Decode(key, raw, v)
+}
+
+// loadRaw returns the stored bytes of the record of objectType under id and
+// its key; nil bytes when there is none. An ID that cannot even form a
+// composite key (invalid UTF-8, U+0000) names nothing stored, so it reads as
+// absent: callers such as access.Remote branch on NOT_FOUND.
+func loadRaw(stub ledger.Stub, objectType, id string) ([]byte, string, error) {
 	if id == "" {
-		return false, nil
+		return nil, "", nil
 	}
 	key, err := ledger.Key(stub, objectType, id)
 	if err != nil {
-		return false, nil
+		return nil, "", nil
 	}
-	return ledger.Get(stub, key, v)
+	raw, err := ledger.GetRaw(stub, key)
+	return raw, key, err
 }
 
 // mustLoad is load with a NOT_FOUND error naming what for an absent record.
@@ -92,9 +185,13 @@ func mustLoad(stub ledger.Stub, objectType, id string, v any, what string) error
 		return err
 	}
 	if !ok {
-		return model.Errorf(model.CodeNotFound, "%s %q not found", what, id)
+		return notFound(what, id)
 	}
 	return nil
+}
+
+func notFound(what, id string) error {
+	return model.Errorf(model.CodeNotFound, "%s %q not found", what, id)
 }
 
 // store writes a record and, when its kind is new or changed, moves its

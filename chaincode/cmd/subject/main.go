@@ -18,7 +18,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("subject chaincode: %v", err)
 	}
-	if err := launch.Run(subject.New(), cfg); err != nil {
+	if err := launch.Run(subject.New(), cfg, subject.LaunchOptions()...); err != nil {
 		log.Fatalf("subject chaincode: %v", err)
 	}
 }

@@ -28,17 +28,29 @@ func Key(stub Stub, objectType string, attrs ...string) (string, error) {
 
 // Get reads the record under key into v and reports whether it exists.
 func Get(stub Stub, key string, v any) (bool, error) {
+	raw, err := GetRaw(stub, key)
+	if err != nil || raw == nil {
+		return false, err
+	}
+	return true, Decode(key, raw, v)
+}
+
+// GetRaw returns the stored bytes of the record under key, nil when there
+// is none.
+func GetRaw(stub Stub, key string) ([]byte, error) {
 	raw, err := stub.GetState(key)
 	if err != nil {
-		return false, fmt.Errorf("read %q: %w", key, err)
+		return nil, fmt.Errorf("read %q: %w", key, err)
 	}
-	if raw == nil {
-		return false, nil
-	}
+	return raw, nil
+}
+
+// Decode decodes raw, the record stored under key, into v.
+func Decode(key string, raw []byte, v any) error {
 	if err := json.Unmarshal(raw, v); err != nil {
-		return false, fmt.Errorf("decode %q: %w", key, err)
+		return fmt.Errorf("decode %q: %w", key, err)
 	}
-	return true, nil
+	return nil
 }
 
 // MustGet reads the record under key into v; a missing record is a NOT_FOUND
