@@ -5,10 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +13,7 @@ import (
 
 	"github.com/kaiban-platform/kaiban/network/cryptogen"
 	"github.com/kaiban-platform/kaiban/network/devnet"
+	"github.com/kaiban-platform/kaiban/network/internal/loadtest"
 )
 
 var benchDuration = flag.Duration("devnet.duration", 10*time.Second, "how long each devnet benchmark configuration runs its load")
@@ -32,7 +30,8 @@ var benchArgs = flag.String("devnet.args", "", "extra kaiban-net devnet flags fo
 // -devnet.duration and reports committed tx/s, p50 and p99 submit-to-commit
 // latency (endorsement included), the devnet process's peak RSS and its CPU time
 // per committed transaction (a figure that other load on the machine does not
-// distort). Run:
+// distort). kaibannet's BenchmarkFabric_Issue runs the same load, through the
+// same driver (internal/loadtest), against real Fabric. Run:
 //
 //	go test -run '^$' -bench Devnet -benchtime 1x ./devnet/
 func BenchmarkDevnet_Issue(b *testing.B) {
@@ -54,21 +53,16 @@ func BenchmarkDevnet_Issue(b *testing.B) {
 				proc := startProcess(b, dir, args...)
 				defer proc.stop(b)
 				k := setupKaiban(b, dialAddr(b, proc.addr), cryptogen.Layout{Dir: filepath.Join(dir, "crypto")})
-				assets := k.issuer(b)
-				cpu0, self0 := proc.cpuTime(), selfCPU()
+				licences := k.issuer(b)
+				cpu0, self0 := proc.cpuTime(), loadtest.SelfCPU()
 				b.ResetTimer()
-				lat, elapsed := runLoad(clients, *benchDuration, func(ctx context.Context) error {
-					st, _, err := k.issue(ctx, b, assets)
-					if err == nil && !st.Successful {
-						err = fmt.Errorf("tx %s: %s", st.TransactionID, st.Code)
-					}
-					return err
-				})
+				res := loadtest.Run(clients, *benchDuration, licences.IssueCommitted)
 				b.StopTimer()
-				report(b, lat, elapsed)
+				res.Report(b)
+				n := float64(len(res.Latencies))
 				b.ReportMetric(float64(proc.peakRSS())/(1<<20), "peak-RSS-MB")
-				b.ReportMetric(float64((proc.cpuTime()-cpu0).Microseconds())/float64(len(lat)), "devnet-CPU-µs/tx")
-				b.ReportMetric(float64((selfCPU()-self0).Microseconds())/float64(len(lat)), "client-CPU-µs/tx")
+				b.ReportMetric(float64((proc.cpuTime()-cpu0).Microseconds())/n, "devnet-CPU-µs/tx")
+				b.ReportMetric(float64((loadtest.SelfCPU()-self0).Microseconds())/n, "client-CPU-µs/tx")
 			})
 		}
 	}
@@ -81,30 +75,22 @@ func BenchmarkDevnet_Evaluate(b *testing.B) {
 	proc := startProcess(b, dir, strings.Fields(*benchArgs)...)
 	defer proc.stop(b)
 	k := setupKaiban(b, dialAddr(b, proc.addr), cryptogen.Layout{Dir: filepath.Join(dir, "crypto")})
-	assets := k.issuer(b)
-	if _, _, err := k.issue(context.Background(), b, assets); err != nil {
+	licences := k.issuer(b)
+	if err := licences.IssueCommitted(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	cpu0, self0 := proc.cpuTime(), selfCPU()
+	cpu0, self0 := proc.cpuTime(), loadtest.SelfCPU()
 	b.ResetTimer()
-	lat, elapsed := runLoad(64, *benchDuration, func(ctx context.Context) error {
-		_, err := assets.EvaluateWithContext(ctx, "GetAssetType", client.WithArguments(licence))
+	res := loadtest.Run(64, *benchDuration, func(ctx context.Context) error {
+		_, err := licences.Assets.EvaluateWithContext(ctx, "GetAssetType", client.WithArguments(licence))
 		return err
 	})
 	b.StopTimer()
-	report(b, lat, elapsed)
+	res.Report(b)
+	n := float64(len(res.Latencies))
 	b.ReportMetric(float64(proc.peakRSS())/(1<<20), "peak-RSS-MB")
-	b.ReportMetric(float64((proc.cpuTime()-cpu0).Microseconds())/float64(len(lat)), "devnet-CPU-µs/op")
-	b.ReportMetric(float64((selfCPU()-self0).Microseconds())/float64(len(lat)), "client-CPU-µs/op")
-}
-
-// selfCPU returns the CPU time the benchmark process (the clients) has used.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((proc.cpuTime()-cpu0).Microseconds())/n, "devnet-CPU-µs/op")
+	b.ReportMetric(float64((loadtest.SelfCPU()-self0).Microseconds())/n, "client-CPU-µs/op")
 }
 
 // BenchmarkDevnet_Verify measures `devnet verify` on a chain of many blocks.
@@ -112,11 +98,7 @@ func BenchmarkDevnet_Verify(b *testing.B) {
 	dir := b.TempDir()
 	proc := startProcess(b, dir, "--batch-timeout", "20ms")
 	k := setupKaiban(b, dialAddr(b, proc.addr), cryptogen.Layout{Dir: filepath.Join(dir, "crypto")})
-	assets := k.issuer(b)
-	runLoad(16, *benchDuration, func(ctx context.Context) error {
-		_, _, err := k.issue(ctx, b, assets)
-		return err
-	})
+	loadtest.Run(16, *benchDuration, k.issuer(b).IssueCommitted)
 	proc.stop(b)
 	b.ResetTimer()
 	var blocks, txs uint64
@@ -135,45 +117,4 @@ func BenchmarkDevnet_Verify(b *testing.B) {
 	b.ReportMetric(float64(blocks)/took.Seconds(), "blocks/s")
 	b.ReportMetric(float64(txs)/took.Seconds(), "tx/s")
 	b.ReportMetric(float64(blocks)/float64(b.N), "blocks")
-}
-
-// runLoad runs op in a loop on clients goroutines for d and returns the
-// latencies of successful calls and the time taken.
-func runLoad(clients int, d time.Duration, op func(context.Context) error) ([]time.Duration, time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var mu sync.Mutex
-	var all []time.Duration
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			for ctx.Err() == nil {
-				t0 := time.Now()
-				if err := op(ctx); err == nil {
-					mine = append(mine, time.Since(t0))
-				}
-			}
-			mu.Lock()
-			all = append(all, mine...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	return all, time.Since(start)
-}
-
-func report(b *testing.B, lat []time.Duration, elapsed time.Duration) {
-	if len(lat) == 0 {
-		b.Fatal("no call succeeded")
-	}
-	slices.Sort(lat)
-	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "ops/s")
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
-	b.ReportMetric(0, "ns/op")
 }

@@ -16,16 +16,19 @@ import (
 
 // KaibanChaincodes returns the four Kaiban chaincodes by their deployed names.
 func KaibanChaincodes() (map[string]shim.Chaincode, error) {
-	contracts := map[string]contractapi.ContractInterface{
-		model.ChaincodeSubject:       subject.New(),
-		model.ChaincodeAsset:         asset.New(),
-		model.ChaincodeAuthorization: authorization.New(),
-		model.ChaincodeApproval:      approval.New(),
+	contracts := map[string]struct {
+		contract contractapi.ContractInterface
+		opts     []launch.Option
+	}{
+		model.ChaincodeSubject:       {subject.New(), subject.LaunchOptions()},
+		model.ChaincodeAsset:         {asset.New(), nil},
+		model.ChaincodeAuthorization: {authorization.New(), nil},
+		model.ChaincodeApproval:      {approval.New(), nil},
 	}
 	out := make(map[string]shim.Chaincode, len(contracts))
 	for name, c := range contracts {
 		// As deployed: launch builds every Kaiban chaincode the same way.
-		cc, err := launch.NewChaincode(c)
+		cc, err := launch.NewChaincode(c.contract, c.opts...)
 		if err != nil {
 			return nil, fmt.Errorf("chaincode %s: %w", name, err)
 		}

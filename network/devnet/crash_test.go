@@ -43,9 +43,11 @@ func TestCrash_KillUnderLoad(t *testing.T) {
 	}
 	seen := map[string]committed{} // every commit a client was told of
 	var mu sync.Mutex
+	licences := k.issuer(t)
 	for round := range kills {
 		k.conn = dialAddr(t, proc.addr)
-		assets := k.issuer(t)
+		// The same licences, numbered on, through the new connection.
+		licences.Assets = k.issuer(t).Assets
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		for range clients {
@@ -53,7 +55,7 @@ func TestCrash_KillUnderLoad(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for ctx.Err() == nil {
-					st, request, err := k.issue(ctx, t, assets)
+					st, request, err := licences.Issue(ctx)
 					if err != nil {
 						continue // the process died under the call: the client saw no commit
 					}

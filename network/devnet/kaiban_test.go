@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/kaiban-platform/kaiban/chaincode/subject"
 	"github.com/kaiban-platform/kaiban/network/cryptogen"
 	"github.com/kaiban-platform/kaiban/network/devnet"
+	"github.com/kaiban-platform/kaiban/network/internal/loadtest"
 )
 
 // licence is the asset type the workload issues.
@@ -36,7 +35,6 @@ type kaiban struct {
 	firm      string
 	firmSM2   *sm2.PrivateKey
 	firmKey   model.WrappedKey
-	seq       atomic.Int64
 }
 
 // setupKaiban founds the consortium on a network whose crypto material is in layout.
@@ -78,61 +76,23 @@ func setupKaiban(t testing.TB, conn *grpc.ClientConn, layout cryptogen.Layout) *
 	mustSubmit(t, k.contract(t, operator, "User1", model.ChaincodeAsset), "DefineAssetType", canonical(t, &model.AssetTypeDefinition{
 		Code: licence, Name: "营业执照", Schema: `{"type":"object"}`, Issuers: []string{market.MSPID},
 	}))
-	dk, err := gm.NewDataKey()
+	wrapped, err := loadtest.WrapKey(firm.ID, &firmKey.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct, err := gm.Encrypt(&firmKey.PublicKey, dk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.firmKey = model.WrappedKey{Recipient: firm.ID, Mode: model.EncryptAsymmetric, Key: base64.StdEncoding.EncodeToString(ct)}
+	k.firmKey = wrapped
 	return k
 }
 
-// issuer returns the asset contract as the market department's client.
-func (k *kaiban) issuer(t testing.TB) *client.Contract {
-	return k.contract(t, devnet.DefaultOrgs()[1], "User1", model.ChaincodeAsset)
-}
-
-// issueProposal builds a signed IssueAsset proposal for a new licence of the firm.
-func (k *kaiban) issueProposal(t testing.TB, assets *client.Contract) *client.Proposal {
-	n := k.seq.Add(1)
-	content := fmt.Sprintf("licence %d", n)
-	req := model.AssetIssue{
-		Type: licence, Owner: k.firm, Issuer: "MarketMSP", Channel: model.ChannelDepartment,
-		BusinessKey:   fmt.Sprintf("application-%d", n),
-		ContentDigest: gm.Hex([]byte(content)),
-		CipherDigest:  gm.Hex([]byte("cipher of " + content)),
-		StorageRef:    "minio://assets/" + fmt.Sprint(n),
-		Size:          int64(len(content)),
-		Encryption:    model.EncryptAsymmetric,
-		Keys:          []model.WrappedKey{k.firmKey},
+// issuer returns the licences the market department issues to the firm,
+// through the asset contract as the department's client.
+func (k *kaiban) issuer(t testing.TB) *loadtest.Licences {
+	t.Helper()
+	return &loadtest.Licences{
+		Assets: k.contract(t, devnet.DefaultOrgs()[1], "User1", model.ChaincodeAsset),
+		Key:    k.marketKey, Issuer: "MarketMSP", Type: licence,
+		Owner: k.firm, OwnerKey: k.firmKey,
 	}
-	p, err := assets.NewProposal("IssueAsset", client.WithArguments(signed(t, k.marketKey, asset.ActionIssueAsset, &req)...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// issue issues one licence and returns its transaction's commit status and the
-// signed commit status request, with which a client can ask again later.
-func (k *kaiban) issue(ctx context.Context, t testing.TB, assets *client.Contract) (*client.Status, []byte, error) {
-	tx, err := k.issueProposal(t, assets).EndorseWithContext(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	commit, err := tx.SubmitWithContext(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := commit.StatusWithContext(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	request, err := commit.Bytes()
-	return st, request, err
 }
 
 // gateway connects as the market department's client.
@@ -207,13 +167,13 @@ func TestKaiban_IssueAssetAcrossChaincodes(t *testing.T) {
 	}
 	n := startNetwork(t, func(c *devnet.Config) { c.Chaincodes = chaincodes })
 	k := setupKaiban(t, dial(t, n), n.Crypto())
-	assets := k.issuer(t)
-	st, _, err := k.issue(context.Background(), t, assets)
+	licences := k.issuer(t)
+	st, _, err := licences.Issue(context.Background())
 	if err != nil || !st.Successful {
 		t.Fatalf("issue: %v, %v", st, err)
 	}
 	var page model.AssetPage
-	out, err := assets.EvaluateTransaction("ListAssetsByOwner", k.firm, licence, "10", "")
+	out, err := licences.Assets.EvaluateTransaction("ListAssetsByOwner", k.firm, licence, "10", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +204,7 @@ func TestKaiban_AllFourChaincodes(t *testing.T) {
 		t.Fatalf("subject GetMember: %s, %v", out, err)
 	}
 
-	out = mustSubmit(t, k.issuer(t), "IssueAsset", signed(t, k.marketKey, asset.ActionIssueAsset, &model.AssetIssue{
+	out = mustSubmit(t, k.issuer(t).Assets, "IssueAsset", signed(t, k.marketKey, asset.ActionIssueAsset, &model.AssetIssue{
 		Type: licence, Owner: k.firm, Issuer: market.MSPID, Channel: model.ChannelDepartment,
 		BusinessKey: "application-all-four", ContentDigest: gm.Hex([]byte("c")), CipherDigest: gm.Hex([]byte("x")),
 		StorageRef: "minio://assets/all-four", Size: 1, Encryption: model.EncryptAsymmetric, Keys: []model.WrappedKey{k.firmKey},

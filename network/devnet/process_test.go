@@ -7,12 +7,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kaiban-platform/kaiban/network/internal/loadtest"
 )
 
 var (
@@ -115,34 +116,7 @@ func (p *devnetProcess) stop(t testing.TB) {
 }
 
 // peakRSS returns the process's peak resident set size in bytes (VmHWM).
-func (p *devnetProcess) peakRSS() int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
+func (p *devnetProcess) peakRSS() int64 { return loadtest.PeakRSS(p.cmd.Process.Pid) }
 
 // cpuTime returns the user plus system CPU time the process has used.
-func (p *devnetProcess) cpuTime() time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the parenthesised command name; utime and stime are the 14th
-	// and 15th fields of the line, in clock ticks of 1/100 s.
-	rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
-	f := strings.Fields(rest)
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
-}
+func (p *devnetProcess) cpuTime() time.Duration { return loadtest.ProcessCPU(p.cmd.Process.Pid) }

@@ -17,23 +17,31 @@ import (
 	"github.com/kaiban-platform/kaiban/network/fabricproc"
 )
 
-// requireFabric skips the test unless FABRIC_BIN (or the PATH) holds peer
-// and orderer.
-func requireFabric(t *testing.T) {
+// requireFabric skips the test or benchmark unless FABRIC_BIN (or the PATH)
+// holds peer and orderer.
+func requireFabric(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("skipped with -short: runs a real Fabric network")
 	}
 	for _, b := range []string{"peer", "orderer"} {
 		if _, err := fabricproc.FindBinary(b); err != nil {
-			t.Skipf("real Fabric test skipped: %v.\nTo run it, download the Fabric 3.1 binaries "+
-				"(see docs/kaiban-net.md, \"Getting Fabric\") and run: FABRIC_BIN=/path/to/fabric/bin go test ./kaibannet -run Fabric -v", err)
+			t.Skipf("real Fabric %s skipped: %v.\nTo run it, get the Fabric 3.1 binaries (see docs/kaiban-net.md, "+
+				"\"Getting Fabric\") and run: FABRIC_BIN=/path/to/fabric/bin go test ./kaibannet -run Fabric -v "+
+				"(benchmarks: -run '^$' -bench Fabric -benchtime 1x)", kind(t), err)
 		}
 	}
 }
 
+func kind(t testing.TB) string {
+	if _, ok := t.(*testing.B); ok {
+		return "benchmark"
+	}
+	return "test"
+}
+
 // buildChaincodes builds the four chaincode binaries into a temporary directory.
-func buildChaincodes(t *testing.T, version string) string {
+func buildChaincodes(t testing.TB, version string) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")

@@ -27,7 +27,7 @@ import (
 // profile (the chain section of kaiban's configuration), and the
 // organisation's SM2 member key.
 type kaibanClient struct {
-	t       *testing.T
+	t       testing.TB
 	profile *consortium.Profile
 	gw      *client.Gateway
 	key     *sm2.PrivateKey
@@ -37,7 +37,7 @@ type kaibanClient struct {
 // connectProfile connects as the profile says; user, when not empty,
 // replaces the profile's identity with another user of the same
 // organisation (the clerk and supervisor role identities).
-func connectProfile(t *testing.T, n *Network, profilePath, user string) *kaibanClient {
+func connectProfile(t testing.TB, n *Network, profilePath, user string) *kaibanClient {
 	t.Helper()
 	p, err := consortium.LoadProfile(profilePath)
 	if err != nil {
@@ -155,7 +155,7 @@ func (c *kaibanClient) sign(key *sm2.PrivateKey, action string, req any) (string
 	return canonical, sig
 }
 
-func canonical(t *testing.T, v any) string {
+func canonical(t testing.TB, v any) string {
 	t.Helper()
 	raw, err := model.Canonical(v)
 	if err != nil {
@@ -185,30 +185,7 @@ func establishment(t *testing.T, n *Network, channel, tag string) model.ProcessV
 	window := connectProfile(t, n, profile("OperatorMSP"), "")
 	clerk := connectProfile(t, n, profile("OperatorMSP"), consortium.RoleUser(model.RoleClerk))
 	market := connectProfile(t, n, profile("MarketMSP"), "")
-
-	// A.5: the locker (数字保险箱) of the company is opened.
-	firmKey, err := gm.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	firmPub, _ := gm.MarshalPublicKeyPEM(&firmKey.PublicKey)
-	identityData := []byte("统一社会信用代码 91370100" + tag)
-	salt := sha256.Sum256(identityData)
-	app := model.SubjectApplication{
-		Kind: model.SubjectEnterprise,
-		Commitments: map[string]string{
-			model.CommitIdentity: gm.Commitment(salt[:gm.SaltSize], identityData),
-			model.CommitLegalRep: gm.Commitment(salt[:gm.SaltSize], append(identityData, " 法定代表人"...)),
-		},
-		PublicKey: string(firmPub),
-	}
-	var firm model.Subject
-	req, sig := window.sign(firmKey, "subject.ApplySubject", &app)
-	window.submit(&firm, model.ChaincodeSubject, "ApplySubject", req, sig)
-	window.submit(&firm, model.ChaincodeSubject, "ReviewSubject", canonical(t, &model.SubjectReview{Subject: firm.ID, Approve: true, Permissions: []model.Permission{model.PermTransact}}))
-	if firm.Status != model.StatusActive {
-		t.Fatalf("subject %s is %s after approval", firm.ID, firm.Status)
-	}
+	firm, firmKey := openLocker(t, window, tag)
 
 	// The market regulator defines the licence type and issues the licence.
 	licenceType := "business-licence-" + tag
@@ -225,7 +202,7 @@ func establishment(t *testing.T, n *Network, channel, tag string) model.ProcessV
 		Keys:       []model.WrappedKey{{Recipient: firm.ID, Mode: model.EncryptAsymmetric, Key: base64.StdEncoding.EncodeToString([]byte("wrapped for the firm"))}},
 	}
 	var licence model.Asset
-	req, sig = market.sign(market.key, "asset.IssueAsset", &issue)
+	req, sig := market.sign(market.key, "asset.IssueAsset", &issue)
 	market.submit(&licence, model.ChaincodeAsset, "IssueAsset", req, sig)
 	if licence.Status != model.AssetAvailable {
 		t.Fatalf("licence is %s", licence.Status)
@@ -266,6 +243,37 @@ func establishment(t *testing.T, n *Network, channel, tag string) model.ProcessV
 		}
 	}
 	return view
+}
+
+// openLocker opens the locker (数字保险箱) of a company (A.5) through the
+// window's client: the company applies with its own SM2 key and the operator
+// approves it as a trusted subject. It returns the active subject and the
+// company's key.
+func openLocker(t testing.TB, window *kaibanClient, tag string) (model.Subject, *sm2.PrivateKey) {
+	t.Helper()
+	firmKey, err := gm.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	firmPub, _ := gm.MarshalPublicKeyPEM(&firmKey.PublicKey)
+	identityData := []byte("统一社会信用代码 91370100" + tag)
+	salt := sha256.Sum256(identityData)
+	app := model.SubjectApplication{
+		Kind: model.SubjectEnterprise,
+		Commitments: map[string]string{
+			model.CommitIdentity: gm.Commitment(salt[:gm.SaltSize], identityData),
+			model.CommitLegalRep: gm.Commitment(salt[:gm.SaltSize], append(identityData, " 法定代表人"...)),
+		},
+		PublicKey: string(firmPub),
+	}
+	var firm model.Subject
+	req, sig := window.sign(firmKey, "subject.ApplySubject", &app)
+	window.submit(&firm, model.ChaincodeSubject, "ApplySubject", req, sig)
+	window.submit(&firm, model.ChaincodeSubject, "ReviewSubject", canonical(t, &model.SubjectReview{Subject: firm.ID, Approve: true, Permissions: []model.Permission{model.PermTransact}}))
+	if firm.Status != model.StatusActive {
+		t.Fatalf("subject %s is %s after approval", firm.ID, firm.Status)
+	}
+	return firm, firmKey
 }
 
 // stepStatus returns the status of a step of a process view.
