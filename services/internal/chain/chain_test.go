@@ -3,8 +3,6 @@ package chain_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -344,42 +342,5 @@ func TestConnect_BadConfig(t *testing.T) {
 	c := n.Connect(t)
 	if _, err := c.Identity("OperatorMSP/nobody"); err == nil || !strings.Contains(err.Error(), "OperatorMSP/clerk") {
 		t.Fatalf("unknown identity: %v", err)
-	}
-}
-
-// TestLoadProfile reads a kaiban-net connection profile and resolves its
-// relative paths against the profile's folder.
-func TestLoadProfile(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "OperatorMSP.yaml")
-	profile := `# Connection profile for kaiban, written by kaiban-net from network.yaml.
-fabric:
-  mspID: OperatorMSP
-  peerEndpoint: peer0.operator.example.com:7051
-  peerHostOverride: peer0.operator.example.com
-  tlsRootCert: crypto/tlsca.pem
-  certPath: crypto/user/cert.pem
-  keyPath: /abs/key
-  channel: kaiban
-  chaincodes:
-    subject: subject
-    asset: asset-v2
-`
-	if err := os.WriteFile(path, []byte(profile), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	o, err := chain.LoadProfile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.MSPID != "OperatorMSP" || o.TLSRootCert != filepath.Join(dir, "crypto/tlsca.pem") || o.KeyPath != "/abs/key" ||
-		o.Chaincode("asset") != "asset-v2" || o.Chaincode("approval") != "approval" {
-		t.Fatalf("profile = %+v", o)
-	}
-	if err := os.WriteFile(path, []byte("fabric:\n  mspId: typo\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chain.LoadProfile(path); err == nil {
-		t.Fatal("unknown key accepted")
 	}
 }

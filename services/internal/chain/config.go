@@ -1,21 +1,19 @@
 package chain
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Config is the ledger client's configuration: the organisations Kaiban acts
-// for and how long each step of a call may take. The keys of an organisation
-// are those of the connection profiles that kaiban-net writes (see
-// [LoadProfile]), so one file format serves devnet and a real Fabric network.
+// for and how long each step of a call may take. kaiban fills an
+// organisation from the chain section of its configuration, which is what
+// the connection profiles kaiban-net writes hold, and a devnet's from
+// [DevnetConfig].
 type Config struct {
 	// Orgs are the organisations Kaiban acts for, each through its own gateway
 	// peer. A department's deployment has one; `kaiban dev`, which plays every
@@ -30,7 +28,7 @@ type Config struct {
 }
 
 // OrgConfig is one organisation: its gateway peer, its identities, the channel
-// and the chaincode names. The keys match kaiban-net's connection profiles.
+// and the chaincode names.
 type OrgConfig struct {
 	// MSPID is the organisation's MSP ID, for example "OperatorMSP".
 	MSPID string `json:"mspID" yaml:"mspID"`
@@ -163,40 +161,6 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// LoadProfile reads a connection profile written by kaiban-net (a YAML
-// document whose `fabric` section holds an OrgConfig's keys) and makes its
-// paths absolute, relative to the profile's folder.
-func LoadProfile(path string) (OrgConfig, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return OrgConfig{}, fmt.Errorf("chain profile: %w", err)
-	}
-	var doc struct {
-		Fabric OrgConfig `yaml:"fabric"`
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
-		return OrgConfig{}, fmt.Errorf("chain profile %s: %w", path, err)
-	}
-	o := doc.Fabric
-	base := filepath.Dir(path)
-	abs := func(p *string) {
-		if *p != "" && !filepath.IsAbs(*p) {
-			*p = filepath.Join(base, *p)
-		}
-	}
-	abs(&o.TLSRootCert)
-	abs(&o.CertPath)
-	abs(&o.KeyPath)
-	for name, id := range o.Identities {
-		abs(&id.CertPath)
-		abs(&id.KeyPath)
-		o.Identities[name] = id
-	}
-	return o, nil
 }
 
 // readPEMPath reads a file, or the single file of a folder (an MSP signcerts/

@@ -10,14 +10,20 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/chain"
 )
 
-// Connect with the profile kaiban-net wrote for an organisation, then read a
-// record as a model type.
+// Connect as an organisation with the keys of the profile kaiban-net wrote
+// for it (fabric-network/connection/MarketMSP.yaml, the chain section of
+// kaiban's configuration), then read a record as a model type.
 func ExampleConnect() {
-	org, err := chain.LoadProfile("kaiban-net/profiles/MarketMSP.yaml")
-	if err != nil {
-		log.Fatal(err)
-	}
-	c, err := chain.Connect(chain.Config{Orgs: []chain.OrgConfig{org}})
+	users := "fabric-network/organizations/peerOrganizations/market.kaiban.local/users/User1@market.kaiban.local/msp/"
+	c, err := chain.Connect(chain.Config{Orgs: []chain.OrgConfig{{
+		MSPID:            "MarketMSP",
+		PeerEndpoint:     "127.0.0.1:17012",
+		PeerHostOverride: "peer0.market.kaiban.local",
+		TLSRootCert:      "fabric-network/organizations/peerOrganizations/market.kaiban.local/tlsca/tlsca.market.kaiban.local-cert.pem",
+		CertPath:         users + "signcerts",
+		KeyPath:          users + "keystore",
+		Channel:          "kaiban",
+	}}})
 	if err != nil {
 		log.Fatal(err)
 	}
