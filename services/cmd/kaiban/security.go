@@ -113,7 +113,7 @@ func (p *platform) openIdentity() (*audit.Log, *identity.Service, error) {
 	// Sessions are checked from memory, and every process hears at once of
 	// a revocation made by any (docs/security.md §3).
 	id, err := identity.New(p.pool, names, identity.Config{SecretKey: p.key("identity", 32)}, identity.WithRecorder(lg),
-		identity.WithSessionCache(), identity.WithLogger(p.log))
+		identity.WithCache(), identity.WithLogger(p.log))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -64,7 +64,7 @@ func newIDFixture(t *testing.T) *idFixture {
 	}
 	t.Cleanup(lg.Close)
 	id, err := identity.New(pool, names, identity.Config{SecretKey: key32(3), PasswordIterations: 1000},
-		identity.WithRecorder(lg), identity.WithSessionCache())
+		identity.WithRecorder(lg), identity.WithCache())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -185,7 +185,7 @@ func identityServer(b *testing.B) loadTarget {
 		b.Fatal(err)
 	}
 	b.Cleanup(lg.Close)
-	id, err := identity.New(pool, names, identity.Config{SecretKey: key32(3)}, identity.WithRecorder(lg), identity.WithSessionCache())
+	id, err := identity.New(pool, names, identity.Config{SecretKey: key32(3)}, identity.WithRecorder(lg), identity.WithCache())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func BenchmarkLogin(b *testing.B) {
 }
 
 // BenchmarkAuthenticate is the per-request cost of a session check: from
-// the session cache, and from the database (a Service without the cache, as
+// the cache, and from the database (a Service without the cache, as
 // on a cache miss).
 //
 // go test ./internal/identity -run '^$' -bench Authenticate -benchtime 2000x

@@ -301,20 +301,40 @@ func (s *Service) scanUser(row pgx.Row) (User, error) {
 		return User{}, fmt.Errorf("user %s name: %w", u.ID, err)
 	}
 	u.Name = name
-	if u.LockedUntil != nil && !u.LockedUntil.After(s.now()) {
-		u.LockedUntil = nil
-	}
+	s.unlockExpired(&u)
 	return u, nil
 }
 
-// GetUser returns one user.
+// unlockExpired clears a lockout that has run out: it is no lockout, though
+// the row keeps its time until the next login.
+func (s *Service) unlockExpired(u *User) {
+	if u.LockedUntil != nil && !u.LockedUntil.After(s.now()) {
+		u.LockedUntil = nil
+	}
+}
+
+// GetUser returns one user. With the cache (WithCache), a user read in the
+// last touchEvery is answered from memory; cache.go explains why that never
+// outlives a change.
 func (s *Service) GetUser(ctx context.Context, id string) (User, error) {
 	if !isUUID(id) {
 		return User{}, fmt.Errorf("user %q: %w", id, ErrNotFound)
 	}
+	var gen uint64
+	if s.cache != nil {
+		if u, ok := s.cache.user(id); ok {
+			s.unlockExpired(&u)
+			return u, nil
+		}
+		gen = s.cache.generation()
+	}
+	readAt := time.Now()
 	u, err := s.scanUser(s.db.QueryRow(ctx, "SELECT "+userColumns+" FROM identity_users u WHERE u.id = $1", id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, fmt.Errorf("user %s: %w", id, ErrNotFound)
+	}
+	if err == nil && s.cache != nil {
+		s.cache.putUser(u, readAt, gen)
 	}
 	return u, err
 }
@@ -492,6 +512,7 @@ func (s *Service) UnlockUser(ctx context.Context, actor *Principal, id string) e
 	if err != nil {
 		return fmt.Errorf("unlock %s: %w", id, err)
 	}
+	s.forgetUser(id)
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("user %s: %w", id, ErrNotFound)
 	}

@@ -51,9 +51,9 @@ func newEnv(t testing.TB, mod ...func(*Config)) *env {
 	for _, m := range mod {
 		m(&cfg)
 	}
-	// Every test runs with the session cache, as the platform does: what
+	// Every test runs with the cache, as the platform does: what
 	// they prove about sessions holds with it.
-	svc, err := New(db, names, cfg, WithClock(c.now), WithRecorder(lg), WithSessionCache())
+	svc, err := New(db, names, cfg, WithClock(c.now), WithRecorder(lg), WithCache())
 	if err != nil {
 		t.Fatal(err)
 	}

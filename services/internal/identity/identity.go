@@ -107,9 +107,9 @@ type Service struct {
 	policy   *policyCache
 	dummyPwd string // a hash verified for unknown logins, so timing does not tell
 
-	cacheSessions bool
-	sessions      *sessionCache // nil without WithSessionCache
-	log           *slog.Logger
+	useCache bool
+	cache    *cache // nil without WithCache
+	log      *slog.Logger
 }
 
 // Option configures a Service.
@@ -118,13 +118,14 @@ type Option func(*Service)
 // WithClock sets the service's clock (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-// WithSessionCache keeps checked sessions in memory, so that a request with
-// a known session token costs no query, and listens on its own database
-// connection for the changes that must end them at once (sessioncache.go).
+// WithCache keeps checked sessions and read users in memory, so that a
+// request with a known session token, or a GetUser of a user read before,
+// costs no query, and listens on its own database connection for the
+// changes that must drop them at once (cache.go).
 // Close stops the listener.
-func WithSessionCache() Option { return func(s *Service) { s.cacheSessions = true } }
+func WithCache() Option { return func(s *Service) { s.useCache = true } }
 
-// WithLogger sets where the session cache reports a lost listener
+// WithLogger sets where the cache reports a lost listener
 // (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
@@ -150,9 +151,9 @@ func New(db *pgxpool.Pool, names Sealer, cfg Config, opts ...Option) (*Service, 
 		o(s)
 	}
 	s.policy = newPolicyCache(db)
-	if s.cacheSessions {
-		s.sessions = newSessionCache(s.log, s.policy.invalidate)
-		s.sessions.start(db)
+	if s.useCache {
+		s.cache = newCache(s.log, s.policy.invalidate)
+		s.cache.start(db)
 	}
 	dummy, err := hashPassword("kaiban-dummy-password", s.cfg.PasswordIterations)
 	if err != nil {
@@ -162,23 +163,23 @@ func New(db *pgxpool.Pool, names Sealer, cfg Config, opts ...Option) (*Service, 
 	return s, nil
 }
 
-// Close stops the session cache's listener. The Service must not be used
-// after; without WithSessionCache, Close does nothing.
+// Close stops the cache's listener. The Service must not be used
+// after; without WithCache, Close does nothing.
 func (s *Service) Close() {
-	if s.sessions != nil {
-		s.sessions.stop()
+	if s.cache != nil {
+		s.cache.stop()
 	}
 }
 
-// WaitCache waits until the session cache listens for changes, so that the
+// WaitCache waits until the cache listens for changes, so that the
 // next requests may be answered from it (tests and benchmarks; a process
-// serves correctly meanwhile, from the database). Without WithSessionCache
+// serves correctly meanwhile, from the database). Without WithCache
 // it returns at once.
 func (s *Service) WaitCache(ctx context.Context) error {
-	if s.sessions == nil {
+	if s.cache == nil {
 		return nil
 	}
-	return s.sessions.waitOnline(ctx)
+	return s.cache.waitOnline(ctx)
 }
 
 // record sends a security event to the audit log, if one is configured. A

@@ -145,6 +145,9 @@ func (s *Service) Login(ctx context.Context, r LoginRequest) (Session, error) {
 	case outcome == nil:
 		return sess, s.record(ctx, ev(audit.ResultOK, userID, ""))
 	case errors.Is(outcome, ErrInvalidCredentials):
+		if strings.HasSuffix(reason, ",locked") {
+			s.forgetUser(userID)
+		}
 		s.failSource(ctx, r.Source)
 		s.record(ctx, ev(audit.ResultFailed, userID, reason))
 	case errors.Is(outcome, ErrTOTPRequired):

@@ -65,7 +65,7 @@ func reservedResource(resource string) bool {
 }
 
 // policyCache holds the role → permissions map. It is reloaded when this
-// process changes a role, when the session cache's listener hears that
+// process changes a role, when the cache's listener hears that
 // another process did, and at most policyTTL after another process did
 // otherwise.
 type policyCache struct {

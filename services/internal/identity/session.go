@@ -71,9 +71,9 @@ func (s *Service) createSession(ctx context.Context, tx pgx.Tx, userID, source, 
 
 // Authenticate returns the user behind a session token, or
 // ErrUnauthenticated when the token is unknown, revoked, idle too long,
-// past its absolute expiry, or its user is disabled. With the session cache
-// (WithSessionCache), a session checked in the last touchEvery is answered
-// from memory; sessioncache.go explains why that never outlives a
+// past its absolute expiry, or its user is disabled. With the cache
+// (WithCache), a session checked in the last touchEvery is answered
+// from memory; cache.go explains why that never outlives a
 // revocation.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, error) {
 	if !strings.HasPrefix(token, SessionTokenPrefix) || len(token) > 100 {
@@ -82,12 +82,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	h := tokenHash(token)
 	now := s.now()
 	var gen uint64
-	if s.sessions != nil {
-		if e, ok := s.sessions.get(h); ok && now.Before(e.expiresAt) && now.Sub(e.lastSeen) < min(touchEvery, s.cfg.SessionIdle) {
+	if s.cache != nil {
+		if e, ok := s.cache.get(h); ok && now.Before(e.expiresAt) && now.Sub(e.lastSeen) < min(touchEvery, s.cfg.SessionIdle) {
 			p := e.p
 			return &p, nil
 		}
-		gen = s.sessions.generation()
+		gen = s.cache.generation()
 	}
 	var (
 		p                   = &Principal{Kind: KindUser, Method: MethodSession}
@@ -115,20 +115,21 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		}
 		lastSeen = now
 	}
-	if s.sessions != nil {
+	if s.cache != nil {
 		// Each request gets its own copy: handlers may hold on to it.
-		s.sessions.put(h, cachedSession{p: *p, expiresAt: expiresAt, lastSeen: lastSeen}, gen)
+		s.cache.put(h, cachedSession{p: *p, expiresAt: expiresAt, lastSeen: lastSeen}, gen)
 	}
 	return p, nil
 }
 
-// forgetUser drops userID's cached sessions. Every change that ends a
-// session or alters its principal calls it once committed, so that this
-// process never answers from the cache after the change; other processes
-// hear of it through the triggers' notification.
+// forgetUser drops what is cached of userID: its sessions and its record.
+// Every change that ends a session, alters its principal or changes what
+// GetUser answers calls it once committed, so that this process never
+// answers from the cache after the change; other processes hear of it
+// through the triggers' notification.
 func (s *Service) forgetUser(userID string) {
-	if s.sessions != nil {
-		s.sessions.forget(userID)
+	if s.cache != nil {
+		s.cache.forget(userID)
 	}
 }
 

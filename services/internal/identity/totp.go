@@ -141,6 +141,7 @@ func (s *Service) ResetTOTP(ctx context.Context, actor *Principal, id string) er
 }
 
 func (s *Service) clearTOTP(ctx context.Context, id string) error {
+	defer s.forgetUser(id)
 	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, "UPDATE identity_users SET totp_enabled = false, totp_secret_sealed = NULL, totp_last_step = 0 WHERE id = $1", id)
 		if err != nil {

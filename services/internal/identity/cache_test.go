@@ -2,6 +2,9 @@ package identity
 
 import (
 	"context"
+	"errors"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,7 +21,7 @@ func (e *env) cached(t *testing.T, svc *Service, token string) {
 		if _, err := svc.Authenticate(context.Background(), token); err != nil {
 			t.Fatalf("authenticate: %v", err)
 		}
-		if _, ok := svc.sessions.get(tokenHash(token)); ok {
+		if _, ok := svc.cache.get(tokenHash(token)); ok {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -99,7 +102,7 @@ func (e *env) otherProcess(t *testing.T) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(e.db, names, Config{SecretKey: make32(3), PasswordIterations: 1000}, WithClock(e.clock.now), WithSessionCache())
+	svc, err := New(e.db, names, Config{SecretKey: make32(3), PasswordIterations: 1000}, WithClock(e.clock.now), WithCache())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,4 +227,197 @@ func TestSessionCache_IdleTimeoutStillCounts(t *testing.T) {
 	e.cached(t, e.svc, s.Token)
 	e.clock.advance(31 * time.Second)
 	wantErr(t, func() error { _, err := e.svc.Authenticate(context.Background(), s.Token); return err }(), ErrUnauthenticated)
+}
+
+// userCached waits until id is answered from svc's cache with what the
+// database holds (the notifications of the test's own setup, made in SQL,
+// may empty it once or twice, and arrive a little after their commit), so
+// that what follows is proved with the cache in play.
+func userCached(t *testing.T, svc *Service, id string) User {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		stored, err := svc.scanUser(svc.db.QueryRow(ctx, "SELECT "+userColumns+" FROM identity_users u WHERE u.id = $1", id))
+		if err != nil {
+			t.Fatalf("read user: %v", err)
+		}
+		u, err := svc.GetUser(ctx, id)
+		if err != nil {
+			t.Fatalf("get user: %v", err)
+		}
+		if _, ok := svc.cache.user(id); ok && reflect.DeepEqual(u, stored) {
+			return u
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the user never got into the cache as stored: cache %+v, database %+v", u, stored)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestUserCache_ChangesAreSeenAtOnce: every change of what GetUser answers,
+// made through the service, is in the very next GetUser of the process that
+// made it, although the user was answered from the cache just before.
+func TestUserCache_ChangesAreSeenAtOnce(t *testing.T) {
+	yes := true
+	cases := []struct {
+		name          string
+		setup, change func(t *testing.T, e *env, sys, sec *Principal, u User)
+		check         func(u User) bool
+	}{
+		{"renamed", nil, func(t *testing.T, e *env, sys, _ *Principal, u User) {
+			name := "李四"
+			if _, err := e.svc.UpdateUser(context.Background(), sys, u.ID, UserUpdate{Name: &name}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(u User) bool { return u.Name == "李四" }},
+		{"moved to another department", nil, func(t *testing.T, e *env, sys, _ *Principal, u User) {
+			if _, err := e.svc.CreateDepartment(context.Background(), sys, Department{Code: "moved-to", Name: "调入部门"}); err != nil {
+				t.Fatal(err)
+			}
+			dept := "moved-to"
+			if _, err := e.svc.UpdateUser(context.Background(), sys, u.ID, UserUpdate{Department: &dept}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(u User) bool { return u.Department == "moved-to" }},
+		{"given a position", nil, func(t *testing.T, e *env, sys, _ *Principal, u User) {
+			pos, err := e.svc.CreatePosition(context.Background(), sys, Position{Department: "market", Code: "registrar", Name: "登记员"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.svc.UpdateUser(context.Background(), sys, u.ID, UserUpdate{Positions: &[]string{pos.ID}}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(u User) bool { return len(u.Positions) == 1 }},
+		{"disabled", nil, func(t *testing.T, e *env, sys, _ *Principal, u User) {
+			if _, err := e.svc.UpdateUser(context.Background(), sys, u.ID, UserUpdate{Disabled: &yes}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(u User) bool { return u.Disabled }},
+		{"role granted", nil, func(t *testing.T, e *env, _, sec *Principal, u User) {
+			if err := e.svc.AssignRole(context.Background(), sec, u.ID, "officer"); err != nil {
+				t.Fatal(err)
+			}
+		}, func(u User) bool { return slices.Contains(u.Roles, "officer") }},
+		{"role taken", nil, func(t *testing.T, e *env, _, sec *Principal, u User) {
+			if err := e.svc.RevokeRole(context.Background(), sec, u.ID, "clerk"); err != nil {
+				t.Fatal(err)
+			}
+		}, func(u User) bool { return !slices.Contains(u.Roles, "clerk") }},
+		{"locked out by failed logins", nil, func(t *testing.T, e *env, _, _ *Principal, u User) {
+			lockOut(t, e, u)
+		}, func(u User) bool { return u.LockedUntil != nil }},
+		{"unlocked", func(t *testing.T, e *env, _, _ *Principal, u User) {
+			lockOut(t, e, u)
+		}, func(t *testing.T, e *env, _, sec *Principal, u User) {
+			if err := e.svc.UnlockUser(context.Background(), sec, u.ID); err != nil {
+				t.Fatal(err)
+			}
+		}, func(u User) bool { return u.LockedUntil == nil }},
+		{"password reset", nil, func(t *testing.T, e *env, sys, _ *Principal, u User) {
+			if err := e.svc.ResetPassword(context.Background(), sys, u.ID, "Another-Horse-77"); err != nil {
+				t.Fatal(err)
+			}
+		}, func(u User) bool { return u.MustChangePassword }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.user(t, "sys", RoleSystemAdmin)
+			e.user(t, "sec", RoleSecurityAdmin)
+			sys, _ := e.login(t, "sys")
+			sec, _ := e.login(t, "sec")
+			u := e.user(t, "alice", "clerk")
+			if c.setup != nil {
+				c.setup(t, e, sys, sec, u)
+			}
+			if before := userCached(t, e.svc, u.ID); c.check(before) {
+				t.Fatalf("the check holds before the change: %+v", before)
+			}
+			c.change(t, e, sys, sec, u)
+			got, err := e.svc.GetUser(context.Background(), u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.check(got) {
+				t.Fatalf("GetUser right after the change answered %+v", got)
+			}
+		})
+	}
+}
+
+// lockOut fails u's password until the account locks.
+func lockOut(t *testing.T, e *env, u User) {
+	t.Helper()
+	for range 5 {
+		_, err := e.svc.Login(context.Background(), LoginRequest{Login: u.Login, Password: "Wrong-Horse-1", Source: "192.0.2.9"})
+		wantErr(t, err, ErrInvalidCredentials)
+	}
+}
+
+// TestUserCache_ChangesReachOtherProcesses: a change made in SQL by hand —
+// as another process, or an operator, would — reaches the cache of this
+// process as soon as the commit's notification arrives (logged).
+func TestUserCache_ChangesReachOtherProcesses(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	other := e.otherProcess(t)
+	u := e.user(t, "alice", "clerk")
+	var pos string
+	if err := e.db.QueryRow(ctx, "INSERT INTO identity_positions (department_code, code, name) VALUES ('market', 'registrar', '登记员') RETURNING id").Scan(&pos); err != nil {
+		t.Fatal(err)
+	}
+	changes := []struct {
+		name, sql string
+		check     func(u User) bool
+	}{
+		{"lockout", "UPDATE identity_users SET locked_until = now() + interval '1 hour' WHERE id = $1", func(u User) bool { return u.LockedUntil != nil }},
+		{"TOTP", "UPDATE identity_users SET totp_enabled = true WHERE id = $1", func(u User) bool { return u.TOTPEnabled }},
+		{"position", "INSERT INTO identity_user_positions (user_id, position_id) VALUES ($1, '" + pos + "')", func(u User) bool { return len(u.Positions) == 1 }},
+		{"name", "UPDATE identity_users SET name_sealed = (SELECT name_sealed FROM identity_users WHERE login = 'other') WHERE id = $1", nil},
+	}
+	e.user(t, "other")
+	for _, c := range changes {
+		before := userCached(t, other, u.ID)
+		if _, err := e.db.Exec(ctx, c.sql, u.ID); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		start := time.Now()
+		for {
+			got, err := other.GetUser(ctx, u.ID)
+			if c.check != nil && err == nil && c.check(got) {
+				break
+			}
+			// A name sealed for another user does not open for this one:
+			// the read fails, which proves it no longer comes from the cache.
+			if c.check == nil && err != nil {
+				break
+			}
+			if time.Since(start) > time.Second {
+				t.Fatalf("%s: the other process still answered %+v a second after the change (before: %+v)", c.name, got, before)
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+		t.Logf("%s changed in SQL reached the other process after %s", c.name, time.Since(start))
+	}
+}
+
+// TestUserCache_AnswersAreCopies: a caller that changes the slices of a
+// cached answer does not change the next one.
+func TestUserCache_AnswersAreCopies(t *testing.T) {
+	e := newEnv(t)
+	u := e.user(t, "alice", "clerk")
+	got := userCached(t, e.svc, u.ID)
+	got.Roles[0] = "hacked"
+	again, err := e.svc.GetUser(context.Background(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again.Roles, []string{"clerk"}) {
+		t.Fatalf("roles %v, want [clerk]", again.Roles)
+	}
+	if _, err := e.svc.GetUser(context.Background(), "0b9a0c5e-5d1c-4cbb-9f7e-3b7d6c4f1a2e"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown user: %v, want ErrNotFound", err)
+	}
 }
