@@ -151,10 +151,11 @@ func (p *platform) driveDemo(ctx context.Context, base string) {
 			return err
 		}
 		log.Info("demo establishment applied", "locker", locker, "process", a.Id)
-		if _, err := w.WaitBundle(ctx, a.Id); err != nil {
+		tl, err := w.WaitBundle(ctx, a.Id)
+		if err != nil {
 			return err
 		}
-		log.Info("demo establishment issued: its bundle is in the demo company's locker", "locker", locker, "process", a.Id)
+		log.Info("demo establishment issued: its bundle is in the demo company's locker", "locker", locker, "process", a.Id, "status", tl.Process["status"])
 		return p.demoBankReads(ctx, base, hc, locker, a.Id)
 	}()
 	if err != nil && ctx.Err() == nil {

@@ -185,6 +185,9 @@ func TestDev_EstablishmentEndToEnd_LockerToBundleToBank(t *testing.T) {
 	tl, err := w.WaitBundle(ctx, app.Id)
 	d.must(err)
 	t.Logf("application → bundle seen in %v", time.Since(start).Round(time.Millisecond))
+	if tl.Process["status"] != model.ProcessCompleted {
+		t.Fatalf("process after its bundle %+v", tl.Process)
+	}
 
 	// Supervision: the whole timeline, licence first, then the six.
 	if len(tl.Steps) != 7 || tl.Overdue != 0 {
@@ -410,8 +413,10 @@ func badInputE2E(t *testing.T, d *devE2E, firm, process, licence, grant string) 
 // person (KAIBAN_DEPARTMENTS_MANUAL=seal), under a process definition that
 // the system administrator gives a two-second seal step:
 //   - rejected: an application choosing tax ends with the tax step rejected
-//     with its opinion; supervision shows it, the bundle records the
-//     rejection, and no tax document reaches the locker;
+//     with its opinion; the bundle records the rejection and closes the
+//     process, which stays rejected (supervision lists it under rejected,
+//     never completed, and refuses to reopen it), and no tax document
+//     reaches the locker;
 //   - overdue: an application choosing seal waits at the seal step past its
 //     limit; the overdue job raises an alert and marks the step on chain;
 //     the supervisor extends it with a reason, recorded on chain; the seal
@@ -468,6 +473,20 @@ func TestDev_EstablishmentEndToEnd_RejectedAndOverdue(t *testing.T) {
 		if got["tax"] != model.BundleRejected || got["licence"] != model.BundleIssued || len(got) != 2 {
 			t.Fatalf("bundle of the rejected process %+v", *tl.Bundle)
 		}
+		// Closed by its bundle, the process is still a refused one.
+		if tl.Process["status"] != model.ProcessRejected {
+			t.Fatalf("rejected process after its bundle %+v", tl.Process)
+		}
+		listed := func(status string) bool {
+			var list api.SupervisedProcessList
+			d.must(w.Supervisor.Call(ctx, "GET", "/api/v1/supervision/processes?status="+status, nil, 200, &list))
+			return slices.ContainsFunc(list.Items, func(p api.SupervisedProcess) bool { return p.Id == rejected.Id && p.Status == status })
+		}
+		if !listed(model.ProcessRejected) || listed(model.ProcessCompleted) {
+			t.Fatalf("supervision does not list %s as rejected only", rejected.Id)
+		}
+		d.must(w.Supervisor.Call(ctx, "POST", "/api/v1/supervision/processes/"+rejected.Id+"/steps/tax/interventions",
+			map[string]any{"action": "reopen", "reason": "材料已补正"}, 400, nil))
 		var docs api.IssuedDocumentList
 		d.must(w.Clerk.Call(ctx, "GET", "/api/v1/issuance/processes/"+rejected.Id+"/documents", nil, 200, &docs))
 		if len(docs.Items) != 1 || docs.Items[0].Kind != "business-licence" {

@@ -17,6 +17,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
 	"github.com/kaiban-platform/kaiban/services/internal/jobs"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
+	"github.com/kaiban-platform/kaiban/services/internal/locker"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
 	"github.com/kaiban-platform/kaiban/services/internal/portal"
 	"github.com/kaiban-platform/kaiban/services/internal/projection"
@@ -119,11 +120,14 @@ func openAPI(ctx context.Context, p *platform) (*running, error) {
 	if err := p.openOutbox(); err != nil {
 		return nil, err
 	}
-	keySvc, err := keys.New(p.pool, keys.Config{Logger: p.log, OnSubjectKeyChange: p.recordKeyChange, OnMemberKeyChange: p.recordMemberKeyChange})
+	sec, err := p.openSecurity(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sec, err := p.openSecurity(ctx)
+	// A change of a locker's unlock password or key ends its other holdings
+	// in the same transaction, and the audit log records each once committed.
+	keySvc, err := keys.New(p.pool, keys.Config{Logger: p.log, OnSubjectKeyChange: p.recordKeyChange,
+		OnMemberKeyChange: p.recordMemberKeyChange, OnCustodyChange: locker.EndHoldingsOnKeyChange(sec.Audit)})
 	if err != nil {
 		return nil, err
 	}

@@ -361,7 +361,8 @@ func eventually(t testing.TB, within time.Duration, what string, cond func() boo
 
 // TestFleet_Devnet_RejectedStep: the tax department rejects with its
 // opinion; the process is rejected on chain and its bundle lists the
-// rejection, the issued licence and the other steps.
+// rejection, the issued licence and the other steps — and closes the
+// process without making it completed.
 func TestFleet_Devnet_RejectedStep(t *testing.T) {
 	e := newDevnet(t)
 	a, err := e.acc.Accept(ctx, establishmentForm(e.applicant), "clerk-1")
@@ -388,6 +389,21 @@ func TestFleet_Devnet_RejectedStep(t *testing.T) {
 	}
 	if got["tax"] != model.BundleRejected || got["licence"] != model.BundleIssued || len(got) != 7 {
 		t.Fatalf("bundle items %+v", b.Items)
+	}
+	// The projection writes the process and its bundle in one transaction.
+	var status, updatedTx string
+	if err := e.pool.QueryRow(ctx, `SELECT status, record->>'updatedTx' FROM ledger_processes WHERE id = $1`, a.ID).Scan(&status, &updatedTx); err != nil ||
+		status != model.ProcessRejected || updatedTx != b.TxID {
+		t.Fatalf("process after its bundle: %s (updated by %s, bundle %s), %v", status, updatedTx, b.TxID, err)
+	}
+	// Still rejected, it is never bundled again: a pass finds nothing to do
+	// and the one bundle write stays the only one.
+	if n, err := e.iss.BundleReady(ctx); err != nil || n != 0 {
+		t.Fatalf("a pass after the bundle enqueued %d (%v)", n, err)
+	}
+	var writes int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM chain_outbox WHERE function = 'IssueBundle' AND key = $1`, "issuance/bundle/"+a.ID).Scan(&writes); err != nil || writes != 1 {
+		t.Fatalf("%d bundle writes (%v)", writes, err)
 	}
 	var opinion string
 	if err := e.pool.QueryRow(ctx, `SELECT record->>'opinion' FROM ledger_steps WHERE process = $1 AND step_key = 'tax'`, a.ID).Scan(&opinion); err != nil || opinion != "涉税登记信息不完整" {

@@ -136,9 +136,11 @@ func (w *Window) WaitTimeline(ctx context.Context, process, what string, done fu
 }
 
 // WaitBundle waits until the process's unified issuance bundle is on chain
-// (the process is completed) and returns the timeline then.
+// and returns the timeline then. The bundle closes the process without
+// changing its outcome: it is completed, or rejected when a department
+// refused its step; the caller checks which.
 func (w *Window) WaitBundle(ctx context.Context, process string) (api.ProcessTimeline, error) {
 	return w.WaitTimeline(ctx, process, "bundle issued", func(tl api.ProcessTimeline) bool {
-		return tl.Bundle != nil && tl.Process["status"] == model.ProcessCompleted
+		return tl.Bundle != nil
 	})
 }

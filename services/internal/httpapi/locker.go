@@ -10,6 +10,7 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
 	"github.com/kaiban-platform/kaiban/services/internal/identity"
 	"github.com/kaiban-platform/kaiban/services/internal/locker"
+	"github.com/kaiban-platform/kaiban/services/internal/pii"
 	"github.com/kaiban-platform/kaiban/services/internal/registry"
 )
 
@@ -685,4 +686,52 @@ func (s *Server) ListLockerHoldings(ctx context.Context, _ api.ListLockerHolding
 		}
 	}
 	return api.ListLockerHoldings200JSONResponse{Items: items}, nil
+}
+
+// UnbindLockerHolder ends the calling person's holding of a locker.
+func (s *Server) UnbindLockerHolder(ctx context.Context, r api.UnbindLockerHolderRequestObject) (api.UnbindLockerHolderResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	p := Caller(ctx)
+	if p == nil || p.Kind != identity.KindUser {
+		return nil, fmt.Errorf("only a person holds a locker: %w", locker.ErrDenied)
+	}
+	if err := svc.Unbind(ctx, r.LockerId, p.ID); err != nil {
+		return nil, err
+	}
+	return api.UnbindLockerHolder204Response{}, nil
+}
+
+// ListLockerHolders lists a locker's holders to its holders and to the
+// roles that read any locker, each with its masked display name where the
+// identity service runs.
+func (s *Server) ListLockerHolders(ctx context.Context, r api.ListLockerHoldersRequestObject) (api.ListLockerHoldersResponseObject, error) {
+	svc, err := s.lockerService()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.mayReadLocker(ctx, svc, r.LockerId); err != nil {
+		return nil, err
+	}
+	hs, err := svc.Holders(ctx, r.LockerId)
+	if err != nil {
+		return nil, err
+	}
+	if s.sec.Identity != nil {
+		for i := range hs {
+			// GetUser answers from the identity cache; a user deleted
+			// since the list was read is listed by ID and login alone.
+			u, err := s.sec.Identity.GetUser(ctx, hs[i].UserID)
+			switch {
+			case err == nil:
+				hs[i].Name = pii.MaskName(u.Name)
+			case !errors.Is(err, identity.ErrNotFound):
+				return nil, err
+			}
+		}
+	}
+	items, err := recast[[]api.LockerHolder](hs)
+	return api.ListLockerHolders200JSONResponse{Items: items}, err
 }

@@ -30,21 +30,7 @@ import (
 // in its holdings; a clerk reads it as before without holding it.
 func TestLockerAPI_HolderBinding_Devnet(t *testing.T) {
 	ctx := context.Background()
-	p := platformtest.Start(t, platformtest.Options{})
-	names, err := pii.New(1, key32(1), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lg, err := audit.New(p.Pool, key32(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(lg.Close)
-	id, err := identity.New(p.Pool, names, identity.Config{SecretKey: key32(3), PasswordIterations: 1000}, identity.WithRecorder(lg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(id.Close)
+	p, lg, id := securedPlatform(t)
 	s, _ := newServer(t, Options{Locker: p.Locker, Security: SecurityOptions{Identity: id, Audit: lg}})
 	h := s.Handler()
 
@@ -210,4 +196,27 @@ func TestLockerAPI_HolderBinding_Devnet(t *testing.T) {
 			t.Errorf("clerk reading %s: %d %s", path, rec.Code, rec.Body)
 		}
 	}
+}
+
+// securedPlatform starts a platform on devnet and PostgreSQL with the real
+// audit log and identity service over its database, for the locker tests
+// that go through the authenticator and RBAC.
+func securedPlatform(t *testing.T) (*platformtest.Platform, *audit.Log, *identity.Service) {
+	t.Helper()
+	p := platformtest.Start(t, platformtest.Options{})
+	names, err := pii.New(1, key32(1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg, err := audit.New(p.Pool, key32(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lg.Close)
+	id, err := identity.New(p.Pool, names, identity.Config{SecretKey: key32(3), PasswordIterations: 1000}, identity.WithRecorder(lg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(id.Close)
+	return p, lg, id
 }

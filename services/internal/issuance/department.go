@@ -140,17 +140,38 @@ func (s *Service) IssueForDepartment(ctx context.Context, req DepartmentIssue) (
 // Bundle enqueues the unified issuance of a process once every step is
 // decided: from the chain's projection of its steps, an approved step
 // contributes its decision's outputs (or is skipped when it issued nothing),
-// a rejected one is listed as rejected, a skipped one as skipped.
+// a rejected one is listed as rejected, a skipped one as skipped. It is
+// refused (ErrState) while a supervisor's reopen of one of the process's
+// steps is under way, and reads the projection only after that check, under
+// the lock that keeps a reopen from being enqueued meanwhile: see
+// supervision.ReopenUnderWay.
 func (s *Service) Bundle(ctx context.Context, process string) ([]model.BundleItem, error) {
+	var items []model.BundleItem
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := reopenSettled(ctx, tx, process); err != nil {
+			return err
+		}
+		var err error
+		if items, err = bundleItems(ctx, tx, process); err != nil {
+			return err
+		}
+		_, err = s.issueBundle(ctx, tx, process, items)
+		return err
+	})
+	return items, err
+}
+
+// bundleItems lists the bundle of a process from the projection.
+func bundleItems(ctx context.Context, tx pgx.Tx, process string) ([]model.BundleItem, error) {
 	var status string
-	err := s.pool.QueryRow(ctx, `SELECT status FROM ledger_processes WHERE id = $1`, process).Scan(&status)
+	err := tx.QueryRow(ctx, `SELECT status FROM ledger_processes WHERE id = $1`, process).Scan(&status)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: process %s", ErrNotFound, process)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("bundle of %s: %w", process, err)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT record FROM ledger_steps WHERE process = $1 ORDER BY step_key`, process)
+	rows, err := tx.Query(ctx, `SELECT record FROM ledger_steps WHERE process = $1 ORDER BY step_key`, process)
 	if err != nil {
 		return nil, fmt.Errorf("bundle of %s: %w", process, err)
 	}
@@ -190,11 +211,7 @@ func (s *Service) Bundle(ctx context.Context, process string) ([]model.BundleIte
 			items = append(items, model.BundleItem{Step: st.Key, Status: model.BundleSkipped})
 		}
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		_, err := s.IssueBundle(ctx, tx, process, items)
-		return err
-	})
-	return items, err
+	return items, nil
 }
 
 // Member returns the chain member (MSP ID) of a department code, from the

@@ -16,7 +16,9 @@ const Queue = "issuance"
 // BundleReady issues the bundle of every process whose steps are all
 // decided (or that was rejected) and that has none yet, and returns how many
 // it enqueued. A process whose bundle fails (a step's outputs not yet on
-// chain, say) is tried again on the next pass.
+// chain, say) is tried again on the next pass; one a supervisor is reopening
+// is passed over without an error until the reopen has settled (reaching the
+// projection as a running process, or failing).
 func (s *Service) BundleReady(ctx context.Context) (int, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT p.id FROM ledger_processes p
@@ -35,7 +37,9 @@ func (s *Service) BundleReady(ctx context.Context) (int, error) {
 	n := 0
 	var errs []error
 	for _, id := range ids {
-		if _, err := s.Bundle(ctx, id); err != nil {
+		if _, err := s.Bundle(ctx, id); errors.Is(err, errReopening) {
+			continue
+		} else if err != nil {
 			errs = append(errs, err)
 			continue
 		}

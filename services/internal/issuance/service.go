@@ -14,6 +14,7 @@ import (
 	"github.com/kaiban-platform/kaiban/chaincode/model"
 	"github.com/kaiban-platform/kaiban/services/internal/locker"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
+	"github.com/kaiban-platform/kaiban/services/internal/supervision"
 )
 
 // ErrNotFound is wrapped when a process has no issued documents.
@@ -212,8 +213,36 @@ func AssetLane(asset string) string { return "asset/" + asset }
 // clerk identity. items accounts for every
 // step (issued with its asset, rejected or skipped); the chaincode checks
 // them against the decided steps. Enqueueing the same bundle again is a
-// no-op; another bundle for the process is a conflict at the outbox.
+// no-op; another bundle for the process is a conflict at the outbox. Like
+// Bundle, it is refused while a reopen of one of the process's steps is under
+// way; items the caller read before tx took the lock may still be stale.
 func (s *Service) IssueBundle(ctx context.Context, tx pgx.Tx, process string, items []model.BundleItem) (int64, error) {
+	if err := reopenSettled(ctx, tx, process); err != nil {
+		return 0, err
+	}
+	return s.issueBundle(ctx, tx, process, items)
+}
+
+// errReopening is a bundle refused because a supervisor's reopen of one of
+// the process's steps is under way; BundleReady passes over such a process
+// until the reopen has settled.
+var errReopening = errors.New("a step of the process is being reopened")
+
+// reopenSettled takes the process's bundle lock for the rest of tx and
+// refuses while a reopen of one of its steps is under way.
+func reopenSettled(ctx context.Context, tx pgx.Tx, process string) error {
+	busy, err := supervision.ReopenUnderWay(ctx, tx, process)
+	if err != nil {
+		return fmt.Errorf("bundle of %s: %w", process, err)
+	}
+	if busy {
+		return fmt.Errorf("%w: bundle of %s: %w", ErrState, process, errReopening)
+	}
+	return nil
+}
+
+// issueBundle is IssueBundle once the lock is held.
+func (s *Service) issueBundle(ctx context.Context, tx pgx.Tx, process string, items []model.BundleItem) (int64, error) {
 	if s.outbox == nil || s.clerk == "" {
 		return 0, errors.New("issuance: no outbox or clerk identity configured")
 	}

@@ -397,8 +397,9 @@ func (s *Service) addShare(ctx context.Context, r *recoveryRecord, sh *shareReco
 
 // CompleteRecovery finishes recovery id with the password it was started
 // with: it combines the submitted shares, checks every recovered key against
-// its public key, seals them under that password, closes the recovery and
-// clears the owner's lockout — in one transaction. Wrong passwords count
+// its public key, seals them under that password, closes the recovery,
+// clears the owner's lockout and runs Config.OnCustodyChange — in one
+// transaction. Wrong passwords count
 // towards a lockout of the recovery itself.
 func (s *Service) CompleteRecovery(ctx context.Context, id, newPassword string) ([]Key, error) {
 	if err := checkPassword(newPassword); err != nil {
@@ -456,9 +457,11 @@ func (s *Service) CompleteRecovery(ctx context.Context, id, newPassword string) 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.db.completeRecovery(ctx, r, reseals, s.now()); err != nil {
+	step, committed := s.custodyStep(ctx, CustodyChange{Owner: r.Owner, Cause: CauseRecovery})
+	if err := s.db.completeRecovery(ctx, r, reseals, s.now(), step); err != nil {
 		return nil, err
 	}
+	committed()
 	return recovered, nil
 }
 

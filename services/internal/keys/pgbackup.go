@@ -218,7 +218,7 @@ func (s *store) addRecoveryShare(ctx context.Context, id string, sh submittedSha
 
 // completeRecovery re-seals the recovered keys, closes the recovery, drops
 // its submitted shares and clears the owner's lockout, all at once.
-func (s *store) completeRecovery(ctx context.Context, r *recoveryRecord, reseals []reseal, now time.Time) error {
+func (s *store) completeRecovery(ctx context.Context, r *recoveryRecord, reseals []reseal, now time.Time, hook func(pgx.Tx) error) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE key_recoveries SET status = 'completed', closed_at = $2
 			WHERE recovery_id = $1 AND status = 'open' AND expires_at > $2`, r.ID, now)
@@ -234,7 +234,10 @@ func (s *store) completeRecovery(ctx context.Context, r *recoveryRecord, reseals
 		if _, err := tx.Exec(ctx, `DELETE FROM key_recovery_shares WHERE recovery_id = $1`, r.ID); err != nil {
 			return fmt.Errorf("complete recovery %s: %w", r.ID, err)
 		}
-		return resetAttempts(ctx, tx, r.Owner.String())
+		if err := resetAttempts(ctx, tx, r.Owner.String()); err != nil {
+			return err
+		}
+		return hook(tx)
 	})
 }
 

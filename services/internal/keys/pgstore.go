@@ -153,9 +153,15 @@ func applyReseals(ctx context.Context, q querier, rs []reseal) error {
 	return nil
 }
 
-// reseal stores new envelopes for keys, all or none.
-func (s *store) reseal(ctx context.Context, rs []reseal) error {
-	return s.tx(ctx, func(tx pgx.Tx) error { return applyReseals(ctx, tx, rs) })
+// reseal stores new envelopes for keys, all or none, and runs hook (when
+// not nil) in the same transaction.
+func (s *store) reseal(ctx context.Context, rs []reseal, hook func(pgx.Tx) error) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if err := applyReseals(ctx, tx, rs); err != nil || hook == nil {
+			return err
+		}
+		return hook(tx)
+	})
 }
 
 // rotate retires old (unless its custody changed meanwhile), stores next as

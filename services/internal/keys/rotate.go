@@ -66,8 +66,8 @@ type Rotation struct {
 // password. The old key signs the chain request that installs the new
 // public key — ChangeSubjectKey for a subject, ChangeMemberKey for a
 // department's member — returned, and passed to Config.OnSubjectKeyChange or
-// OnMemberKeyChange in the same transaction; the service never calls the
-// chain itself. note says why, as the chain records it (required).
+// OnMemberKeyChange in the same transaction (with Config.OnCustodyChange);
+// the service never calls the chain itself. note says why, as the chain records it (required).
 func (s *Service) Rotate(ctx context.Context, owner Owner, password, note string) (*Rotation, error) {
 	if err := owner.Validate(); err != nil {
 		return nil, err
@@ -133,16 +133,24 @@ func (s *Service) Rotate(ctx context.Context, owner Owner, password, note string
 		return nil, err
 	}
 
-	var hook func(pgx.Tx) error
-	switch {
-	case rot.Change != nil && s.onChange != nil:
-		hook = func(tx pgx.Tx) error { return s.onChange(ctx, tx, *rot.Change) }
-	case rot.MemberChange != nil && s.onMember != nil:
-		hook = func(tx pgx.Tx) error { return s.onMember(ctx, tx, *rot.MemberChange) }
+	step, committed := s.custodyStep(ctx, CustodyChange{Owner: owner, Cause: CauseRotation})
+	hook := func(tx pgx.Tx) error {
+		var err error
+		switch {
+		case rot.Change != nil && s.onChange != nil:
+			err = s.onChange(ctx, tx, *rot.Change)
+		case rot.MemberChange != nil && s.onMember != nil:
+			err = s.onMember(ctx, tx, *rot.MemberChange)
+		}
+		if err != nil {
+			return err
+		}
+		return step(tx)
 	}
 	if err := s.db.rotate(ctx, old.r, next, backup, next.CreatedAt, hook); err != nil {
 		return nil, err
 	}
+	committed()
 	return rot, nil
 }
 

@@ -32,6 +32,14 @@ type Config struct {
 	// ChangeMemberKey write, so that documents the department signs with its
 	// new key verify on chain.
 	OnMemberKeyChange func(ctx context.Context, tx pgx.Tx, change MemberKeyChange) error
+	// OnCustodyChange, when set, runs inside the transaction that changes
+	// what opens an owner's keys — ChangePassword, Rotate, CompleteRecovery
+	// — so that what was granted on proof of the old password (a locker's
+	// holders) ends with it or not at all. The function it returns, when not
+	// nil, runs once that transaction committed: for what must follow the
+	// commit rather than share it (the audit log, written apart). Its error
+	// is logged; the change stands.
+	OnCustodyChange func(ctx context.Context, tx pgx.Tx, change CustodyChange) (committed func() error, err error)
 	// DepartmentSession is how long a department's key stays open in this
 	// process after its password was checked (see sessions):
 	// DefaultDepartmentSession when zero; negative disables it, so that
@@ -54,22 +62,23 @@ const DefaultRecoveryTTL = 7 * 24 * time.Hour
 // change, rotation, k-of-n backup with recovery, and signing, verification,
 // data-key wrapping and digests.
 type Service struct {
-	db       *store
-	kdf      KDF
-	lockout  Lockout
-	ttl      time.Duration
-	onChange func(ctx context.Context, tx pgx.Tx, change KeyChange) error
-	onMember func(ctx context.Context, tx pgx.Tx, change MemberKeyChange) error
-	clock    func() time.Time
-	log      *slog.Logger
-	sessions *sessions
+	db        *store
+	kdf       KDF
+	lockout   Lockout
+	ttl       time.Duration
+	onChange  func(ctx context.Context, tx pgx.Tx, change KeyChange) error
+	onMember  func(ctx context.Context, tx pgx.Tx, change MemberKeyChange) error
+	onCustody func(ctx context.Context, tx pgx.Tx, change CustodyChange) (func() error, error)
+	clock     func() time.Time
+	log       *slog.Logger
+	sessions  *sessions
 }
 
 // New returns the service over pool, whose schema must be migrated
 // (postgres.Migrate).
 func New(pool *pgxpool.Pool, cfg Config) (*Service, error) {
 	s := &Service{db: &store{pool: pool}, kdf: cfg.KDF, lockout: cfg.Lockout, ttl: cfg.RecoveryTTL,
-		onChange: cfg.OnSubjectKeyChange, onMember: cfg.OnMemberKeyChange, clock: cfg.Now, log: cfg.Logger}
+		onChange: cfg.OnSubjectKeyChange, onMember: cfg.OnMemberKeyChange, onCustody: cfg.OnCustodyChange, clock: cfg.Now, log: cfg.Logger}
 	if s.kdf == (KDF{}) {
 		s.kdf = DefaultKDF
 	}
@@ -191,7 +200,8 @@ func (s *Service) sessionUnlock(ctx context.Context, owner Owner, r *record, pas
 }
 
 // ChangePassword re-seals all of owner's keys, active and retired, under
-// newPassword. The key pairs do not change, so nothing on chain does either.
+// newPassword, and runs Config.OnCustodyChange in the same transaction. The
+// key pairs do not change, so nothing on chain does either.
 func (s *Service) ChangePassword(ctx context.Context, owner Owner, oldPassword, newPassword string) error {
 	if err := owner.Validate(); err != nil {
 		return err
@@ -215,7 +225,12 @@ func (s *Service) ChangePassword(ctx context.Context, owner Owner, oldPassword, 
 		}
 		reseals = append(reseals, reseal{keyID: u.r.ID, rev: u.r.rev, custody: env})
 	}
-	return s.db.reseal(ctx, reseals)
+	step, committed := s.custodyStep(ctx, CustodyChange{Owner: owner, Cause: CausePassword})
+	if err := s.db.reseal(ctx, reseals, step); err != nil {
+		return err
+	}
+	committed()
+	return nil
 }
 
 // seal makes the record of mat as owner's key version, sealed under
@@ -307,7 +322,7 @@ func (s *Service) open(ctx context.Context, r *record, password string) (*SoftKe
 func (s *Service) rehash(ctx context.Context, r *record, password string, plain []byte) {
 	env, err := sealEnvelope(s.kdf, password, plain, custodyAAD(r.Owner, r.ID, r.Version))
 	if err == nil {
-		err = s.db.reseal(ctx, []reseal{{keyID: r.ID, rev: r.rev, custody: env}})
+		err = s.db.reseal(ctx, []reseal{{keyID: r.ID, rev: r.rev, custody: env}}, nil)
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "key custody not upgraded to the current KDF", "key", r.ID, "from", r.custody.KDF.Iterations, "to", s.kdf.Iterations, "err", err)

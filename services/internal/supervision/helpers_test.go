@@ -73,6 +73,48 @@ func project(t testing.TB, pool *pgxpool.Pool, v model.ProcessView) {
 			t.Fatal(err)
 		}
 	}
+	if b := v.Bundle; b != nil {
+		when, _ := model.ParseTime(b.At)
+		if _, err := pool.Exec(ctx, `INSERT INTO ledger_bundles (process, owner, at, record, block_number, tx_id)
+			VALUES ($1, $2, $3, $4, 1, 'tx') ON CONFLICT DO NOTHING`, b.Process, b.Owner, when, raw(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// rejected is establishment id after the tax department rejected its step:
+// the process rejected, archive never ready, bank still in its queue.
+func rejected(id string) model.ProcessView {
+	v := establishment(id)
+	v.Process.Status, v.Process.Note = model.ProcessRejected, "rejected at step tax"
+	for i := range v.Steps {
+		s := &v.Steps[i]
+		s.Ready = false
+		if s.Key == "tax" {
+			s.Status, s.DecidedAt, s.Approver, s.Opinion, s.DecisionTx = model.StepRejected, at(-20*time.Minute), "clerk-9", "incomplete", "tx-tax"
+		}
+	}
+	return v
+}
+
+// bundled is v closed by its unified issuance bundle, as
+// approval.IssueBundle leaves it: a running process completed, a rejected
+// one still rejected.
+func bundled(v model.ProcessView) model.ProcessView {
+	b := &model.Bundle{Process: v.Process.ID, Owner: v.Process.Applicant, IssuedBy: "OperatorMSP", At: at(-5 * time.Minute), TxID: "tx-bundle"}
+	for _, s := range v.Steps {
+		status := model.BundleSkipped
+		if s.Status == model.StepRejected {
+			status = model.BundleRejected
+		}
+		b.Items = append(b.Items, model.BundleItem{Step: s.Key, Status: status})
+	}
+	if v.Process.Status == model.ProcessRunning {
+		v.Process.Status = model.ProcessCompleted
+	}
+	v.Process.UpdatedAt, v.Process.UpdatedTx = b.At, b.TxID
+	v.Bundle = b
+	return v
 }
 
 // establishment is a process started an hour before t0: licence approved

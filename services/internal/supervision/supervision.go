@@ -5,7 +5,9 @@
 // only through the outbox: approval.MarkOverdue when a ready step passes its
 // deadline (a River job, OverdueWorker), approval.Intervene for a
 // supervisor's intervention, authorization.RecordAccess (action regulate)
-// when a regulator reads an asset.
+// when a regulator reads an asset. A reopen and the process's bundle
+// (issuance.Bundle) exclude each other under one lock per process: see
+// ReopenUnderWay.
 package supervision
 
 import (

@@ -2,6 +2,7 @@ package supervision_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -58,6 +59,59 @@ func TestTimeline_FromProjection_Postgres(t *testing.T) {
 	}
 	if list, _ := service(t, pool).Processes(ctx, supervision.ProcessFilter{Status: model.ProcessCompleted}); len(list) != 0 {
 		t.Fatalf("completed processes %+v", list)
+	}
+}
+
+// A rejected process keeps its status after its bundle: the status filter
+// lists it with the rejected ones, never with the completed, and its
+// timeline carries the bundle, which closes it — a step of it can no longer
+// be reopened, while one of a rejected process still awaiting its bundle can.
+func TestProcesses_RejectedAndClosedStaysRejected_Postgres(t *testing.T) {
+	pool := migrated(t)
+	s := service(t, pool)
+	project(t, pool, bundled(rejected("APP-CLOSED")))
+	project(t, pool, rejected("APP-OPEN"))
+	for status, want := range map[string][]string{
+		model.ProcessRejected:  {"APP-CLOSED", "APP-OPEN"},
+		model.ProcessCompleted: nil,
+		model.ProcessRunning:   nil,
+	} {
+		list, err := s.Processes(ctx, supervision.ProcessFilter{Status: status})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range list {
+			got = append(got, p.ID)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("status %s lists %v, want %v", status, got, want)
+		}
+	}
+	tl, err := s.Timeline(ctx, "APP-CLOSED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl.Process.Status != model.ProcessRejected || tl.Bundle == nil || tl.Bundle.TxID != "tx-bundle" {
+		t.Fatalf("timeline of the closed process: %+v, bundle %+v", tl.Process, tl.Bundle)
+	}
+	reopen := func(process string) model.InterventionRequest {
+		return model.InterventionRequest{Process: process, Step: "tax", Action: model.InterveneReopen, Reason: "materials supplemented"}
+	}
+	if _, err := s.Intervene(ctx, "sup-1", reopen("APP-CLOSED")); !errors.Is(err, supervision.ErrInvalid) {
+		t.Fatalf("reopen of a closed process: %v", err)
+	}
+	if iv, err := s.Intervene(ctx, "sup-1", reopen("APP-OPEN")); err != nil || iv.OutboxKey == "" {
+		t.Fatalf("reopen of a process awaiting its bundle: %+v %v", iv, err)
+	}
+	// A note is still recorded on a closed process.
+	if _, err := s.Intervene(ctx, "sup-1", model.InterventionRequest{Process: "APP-CLOSED", Step: "tax", Action: model.InterveneNote, Reason: "closed"}); err != nil {
+		t.Fatalf("note on a closed process: %v", err)
+	}
+	var writes int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM supervision_interventions WHERE process = 'APP-CLOSED' AND action = 'reopen'`).Scan(&writes); err != nil || writes != 0 {
+		t.Fatalf("%d reopens queued for the closed process (%v)", writes, err)
 	}
 }
 

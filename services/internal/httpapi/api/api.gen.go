@@ -2446,6 +2446,23 @@ type LockerGrantRequestKind string
 // LockerGrantRequestScope defines model for LockerGrantRequest.Scope.
 type LockerGrantRequestScope string
 
+// LockerHolder defines model for LockerHolder.
+type LockerHolder struct {
+	Login string `json:"login"`
+
+	// Name The holder's display name, masked (张**); absent where the identity service does not run.
+	Name *string `json:"name,omitempty"`
+
+	// Since When the holder first proved the unlock password.
+	Since  time.Time          `json:"since"`
+	UserId openapi_types.UUID `json:"userId"`
+}
+
+// LockerHolderList defines model for LockerHolderList.
+type LockerHolderList struct {
+	Items []LockerHolder `json:"items"`
+}
+
 // LockerHolderRequest defines model for LockerHolderRequest.
 type LockerHolderRequest struct {
 	// Password A subject's unlock password or a member's key password; opens the key for this operation only.
@@ -2892,7 +2909,9 @@ type ProcessDefinition struct {
 type ProcessTimeline struct {
 	AsOf time.Time `json:"asOf"`
 
-	// Bundle The unified issuance bundle (model.Bundle), once issued.
+	// Bundle The unified issuance bundle (model.Bundle), once issued. It
+	// closes the process: a rejected process keeps its status, and the
+	// bundle is what tells that it is closed.
 	Bundle        *map[string]interface{} `json:"bundle,omitempty"`
 	Interventions []ChainIntervention     `json:"interventions"`
 
@@ -3657,6 +3676,9 @@ type ListSupervisionAlertsParams struct {
 
 // ListSupervisedProcessesParams defines parameters for ListSupervisedProcesses.
 type ListSupervisedProcessesParams struct {
+	// Status Only processes with this status. A rejected process stays
+	// rejected after its bundle closes it; completed is a process whose
+	// steps were all approved and that has its bundle.
 	Status *ListSupervisedProcessesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Late Only processes with a step past its deadline.
@@ -4162,9 +4184,15 @@ type ServerInterface interface {
 	// ListLockerAssets The assets in a locker, by type
 	// (GET /api/v1/lockers/{lockerId}/assets)
 	ListLockerAssets(c *gin.Context, lockerId LockerID, params ListLockerAssetsParams)
+	// ListLockerHolders The holders of a locker
+	// (GET /api/v1/lockers/{lockerId}/holders)
+	ListLockerHolders(c *gin.Context, lockerId LockerID)
 	// BindLockerHolder Become a holder of a locker
 	// (POST /api/v1/lockers/{lockerId}/holders)
 	BindLockerHolder(c *gin.Context, lockerId LockerID)
+	// UnbindLockerHolder Stop holding a locker (退出持有)
+	// (DELETE /api/v1/lockers/{lockerId}/holders/me)
+	UnbindLockerHolder(c *gin.Context, lockerId LockerID)
 	// IssueToLocker Issue into a locker as a member
 	// (POST /api/v1/lockers/{lockerId}/issues)
 	IssueToLocker(c *gin.Context, lockerId LockerID)
@@ -6500,6 +6528,31 @@ func (siw *ServerInterfaceWrapper) ListLockerAssets(c *gin.Context) {
 	siw.Handler.ListLockerAssets(c, lockerId, params)
 }
 
+// ListLockerHolders operation middleware
+func (siw *ServerInterfaceWrapper) ListLockerHolders(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "lockerId" -------------
+	var lockerId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "lockerId", c.Param("lockerId"), &lockerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lockerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListLockerHolders(c, lockerId)
+}
+
 // BindLockerHolder operation middleware
 func (siw *ServerInterfaceWrapper) BindLockerHolder(c *gin.Context) {
 
@@ -6523,6 +6576,31 @@ func (siw *ServerInterfaceWrapper) BindLockerHolder(c *gin.Context) {
 	}
 
 	siw.Handler.BindLockerHolder(c, lockerId)
+}
+
+// UnbindLockerHolder operation middleware
+func (siw *ServerInterfaceWrapper) UnbindLockerHolder(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "lockerId" -------------
+	var lockerId LockerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "lockerId", c.Param("lockerId"), &lockerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lockerId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UnbindLockerHolder(c, lockerId)
 }
 
 // IssueToLocker operation middleware
@@ -8185,7 +8263,9 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/api/v1/lockers/:lockerId/uploads", wrapper.UploadToLocker)
 	router.POST(options.BaseURL+"/api/v1/lockers/:lockerId/issues", wrapper.IssueToLocker)
 	router.GET(options.BaseURL+"/api/v1/lockers/:lockerId/requests", wrapper.ListLockerRequests)
+	router.GET(options.BaseURL+"/api/v1/lockers/:lockerId/holders", wrapper.ListLockerHolders)
 	router.POST(options.BaseURL+"/api/v1/lockers/:lockerId/holders", wrapper.BindLockerHolder)
+	router.DELETE(options.BaseURL+"/api/v1/lockers/:lockerId/holders/me", wrapper.UnbindLockerHolder)
 	router.GET(options.BaseURL+"/api/v1/locker-holdings", wrapper.ListLockerHoldings)
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/review", wrapper.ReviewLockerUpload)
 	router.POST(options.BaseURL+"/api/v1/locker-assets/:assetId/view", wrapper.ViewLockerAsset)
@@ -17751,6 +17831,128 @@ func (response ListLockerAssetsdefaultApplicationProblemPlusJSONResponse) VisitL
 	return err
 }
 
+type ListLockerHoldersRequestObject struct {
+	LockerId LockerID `json:"lockerId"`
+}
+
+type ListLockerHoldersResponseObject interface {
+	VisitListLockerHoldersResponse(w http.ResponseWriter) error
+}
+
+type ListLockerHolders200JSONResponse LockerHolderList
+
+func (response ListLockerHolders200JSONResponse) VisitListLockerHoldersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerHolders400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerHolders400ApplicationProblemPlusJSONResponse) VisitListLockerHoldersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerHolders401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerHolders401ApplicationProblemPlusJSONResponse) VisitListLockerHoldersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerHolders403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerHolders403ApplicationProblemPlusJSONResponse) VisitListLockerHoldersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerHolders404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerHolders404ApplicationProblemPlusJSONResponse) VisitListLockerHoldersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerHolders429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLockerHolders429ApplicationProblemPlusJSONResponse) VisitListLockerHoldersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLockerHoldersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListLockerHoldersdefaultApplicationProblemPlusJSONResponse) VisitListLockerHoldersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type BindLockerHolderRequestObject struct {
 	LockerId LockerID `json:"lockerId"`
 	Body     *BindLockerHolderJSONRequestBody
@@ -17879,6 +18081,122 @@ type BindLockerHolderdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response BindLockerHolderdefaultApplicationProblemPlusJSONResponse) VisitBindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnbindLockerHolderRequestObject struct {
+	LockerId LockerID `json:"lockerId"`
+}
+
+type UnbindLockerHolderResponseObject interface {
+	VisitUnbindLockerHolderResponse(w http.ResponseWriter) error
+}
+
+type UnbindLockerHolder204Response struct {
+}
+
+func (response UnbindLockerHolder204Response) VisitUnbindLockerHolderResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type UnbindLockerHolder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UnbindLockerHolder400ApplicationProblemPlusJSONResponse) VisitUnbindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnbindLockerHolder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UnbindLockerHolder401ApplicationProblemPlusJSONResponse) VisitUnbindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnbindLockerHolder403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UnbindLockerHolder403ApplicationProblemPlusJSONResponse) VisitUnbindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnbindLockerHolder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UnbindLockerHolder404ApplicationProblemPlusJSONResponse) VisitUnbindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnbindLockerHolder429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UnbindLockerHolder429ApplicationProblemPlusJSONResponse) VisitUnbindLockerHolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnbindLockerHolderdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UnbindLockerHolderdefaultApplicationProblemPlusJSONResponse) VisitUnbindLockerHolderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -23458,9 +23776,15 @@ type StrictServerInterface interface {
 	// ListLockerAssets The assets in a locker, by type
 	// (GET /api/v1/lockers/{lockerId}/assets)
 	ListLockerAssets(ctx context.Context, request ListLockerAssetsRequestObject) (ListLockerAssetsResponseObject, error)
+	// ListLockerHolders The holders of a locker
+	// (GET /api/v1/lockers/{lockerId}/holders)
+	ListLockerHolders(ctx context.Context, request ListLockerHoldersRequestObject) (ListLockerHoldersResponseObject, error)
 	// BindLockerHolder Become a holder of a locker
 	// (POST /api/v1/lockers/{lockerId}/holders)
 	BindLockerHolder(ctx context.Context, request BindLockerHolderRequestObject) (BindLockerHolderResponseObject, error)
+	// UnbindLockerHolder Stop holding a locker (退出持有)
+	// (DELETE /api/v1/lockers/{lockerId}/holders/me)
+	UnbindLockerHolder(ctx context.Context, request UnbindLockerHolderRequestObject) (UnbindLockerHolderResponseObject, error)
 	// IssueToLocker Issue into a locker as a member
 	// (POST /api/v1/lockers/{lockerId}/issues)
 	IssueToLocker(ctx context.Context, request IssueToLockerRequestObject) (IssueToLockerResponseObject, error)
@@ -26798,6 +27122,32 @@ func (sh *strictHandler) ListLockerAssets(ctx *gin.Context, lockerId LockerID, p
 	}
 }
 
+// ListLockerHolders operation middleware
+func (sh *strictHandler) ListLockerHolders(ctx *gin.Context, lockerId LockerID) {
+	var request ListLockerHoldersRequestObject
+
+	request.LockerId = lockerId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLockerHolders(ctx, request.(ListLockerHoldersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLockerHolders")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListLockerHoldersResponseObject); ok {
+		if err := validResponse.VisitListLockerHoldersResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // BindLockerHolder operation middleware
 func (sh *strictHandler) BindLockerHolder(ctx *gin.Context, lockerId LockerID) {
 	var request BindLockerHolderRequestObject
@@ -26835,6 +27185,32 @@ func (sh *strictHandler) BindLockerHolder(ctx *gin.Context, lockerId LockerID) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(BindLockerHolderResponseObject); ok {
 		if err := validResponse.VisitBindLockerHolderResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnbindLockerHolder operation middleware
+func (sh *strictHandler) UnbindLockerHolder(ctx *gin.Context, lockerId LockerID) {
+	var request UnbindLockerHolderRequestObject
+
+	request.LockerId = lockerId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UnbindLockerHolder(ctx, request.(UnbindLockerHolderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnbindLockerHolder")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(UnbindLockerHolderResponseObject); ok {
+		if err := validResponse.VisitUnbindLockerHolderResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

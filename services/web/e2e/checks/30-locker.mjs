@@ -5,7 +5,8 @@
 // bank a view, a bank officer reads it with a reason and the bank's key, the
 // holder sees that read and revokes the grant; self-uploads a material with
 // progress and follows it to trusted after the market's review; and sends
-// and receives messages live. Uses state.locker and state.processId from
+// and receives messages live. A second applicant holding the locker leaves
+// it from 持有人 and is refused it after. Uses state.locker and state.processId from
 // 10-window.mjs, or opens a locker and drives an establishment through the
 // REST API itself.
 import { account, apiSignIn, base, check, departmentKeyPassword, expect, shot, signIn, state, text } from '../lib.mjs'
@@ -115,10 +116,11 @@ function ready() {
 /** menu follows an entry of the side menu (the home page links to the same pages). */
 const menu = (page, name) => page.getByRole('navigation', { name: '主菜单' }).getByRole('link', { name, exact: true }).click()
 
-/** openLocker signs the holder in and opens the locker at the door of 我的保险箱. */
-async function openLocker(page) {
+/** openLocker signs the holder (or who) in and opens the locker at the door of 我的保险箱. */
+async function openLocker(page, who) {
   const { locker, holder } = await ready()
-  await signIn(page, holder.login, holder.password)
+  const person = who ?? holder
+  await signIn(page, person.login, person.password)
   await page.waitForURL((u) => !u.pathname.startsWith('/login'))
   await menu(page, '我的保险箱')
   await page.getByRole('heading', { name: '打开数字保险箱' }).waitFor()
@@ -155,6 +157,37 @@ check(
     await page.locator('.type-tabs .el-tabs__item', { hasText: '营业执照' }).click()
     await page.waitForTimeout(300)
     await shot(page, 'locker-assets')
+
+    // 持有人 and 退出持有: a second applicant who proved the password holds the
+    // locker too; it leaves from the page, after which it reads nothing of it.
+    const { locker, holder } = await ready()
+    const second = await account({ roles: ['applicant'], name: 'E2E 临时持有人' })
+    const { api: secondApi } = await apiSignIn(second.login, second.password)
+    await secondApi.post(`/api/v1/lockers/${locker.id}/holders`, { password: locker.password })
+    await menu(page, '持有人')
+    const holders = page.locator('.holders .el-table__body-wrapper')
+    await holders.locator('.el-table__row', { hasText: second.login }).waitFor()
+    expect((await text(holders.locator('.el-table__row', { hasText: holder.login }))).includes('本人'), 'the holder is listed and marked as me')
+    const otherContext = await page.context().browser().newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } })
+    try {
+      const other = await otherContext.newPage()
+      await openLocker(other, second)
+      await menu(other, '持有人')
+      await other.getByRole('button', { name: '退出持有' }).click()
+      await other.locator('.el-message-box').getByRole('button', { name: '退出持有' }).click()
+      await other.getByRole('heading', { name: '打开数字保险箱' }).waitFor()
+      await other.locator('.el-message', { hasText: '已退出持有' }).waitFor()
+      expect((await other.locator('.holdings li', { hasText: locker.id }).count()) === 0, 'the locker left is no longer in 我的保险箱')
+      await shot(other, 'locker-left')
+    } finally {
+      await otherContext.close()
+    }
+    const refused = await secondApi.get(`/api/v1/lockers/${locker.id}/assets`).then(() => 200, (e) => e.status)
+    expect(refused === 403, `the applicant who left is refused the locker's assets: ${refused}`)
+    await page.getByRole('button', { name: '刷新' }).click()
+    await poll('the holder who left gone from 持有人', async () => (await holders.locator('.el-table__row', { hasText: second.login }).count()) === 0, 10_000)
+    await page.waitForTimeout(500) // the tags' zoom-in
+    await shot(page, 'locker-holders')
   },
   { needsApi: true },
 )

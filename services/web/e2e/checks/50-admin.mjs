@@ -43,7 +43,12 @@ async function listOf(page, selector) {
 async function tag(page, selector, name) {
   // The placeholder lies over the input: the click goes to the select around it.
   await page.locator(selector).click({ force: true })
-  await page.waitForFunction((sel) => document.activeElement === document.querySelector(sel), selector)
+  // In a full run that click sometimes leaves the focus where it was (the
+  // select of the field above, in CI): then the input is focused itself.
+  if (!(await page.locator(selector).evaluate((el) => el === document.activeElement))) {
+    await page.locator(selector).focus()
+  }
+  await page.waitForFunction((sel) => document.activeElement === document.querySelector(sel), selector, { timeout: 5_000 })
   await page.keyboard.type(name)
   await (await listOf(page, selector)).locator('.el-select-dropdown__item', { hasText: name }).first().waitFor()
   await page.keyboard.press('Enter')

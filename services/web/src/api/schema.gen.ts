@@ -1393,11 +1393,16 @@ export interface paths {
         put?: never;
         /**
          * Issue a decided process's bundle (统一出件) on chain
-         * @description Once every step of the process is decided, lists each step's result
-         *     from the chain's projection (an approved step's output assets, or
-         *     skipped when it issued none; rejected steps as rejected) and queues
-         *     approval.IssueBundle after the process's other chain writes. 202: the
-         *     bundle reaches the chain exactly once. A step still pending is 409.
+         * @description Once every step of the process is decided, or the process was
+         *     rejected, lists each step's result from the chain's projection (an
+         *     approved step's output assets, or skipped when it issued none;
+         *     rejected steps as rejected; in a rejected process, the steps left
+         *     pending as skipped) and queues approval.IssueBundle after the
+         *     process's other chain writes. 202: the bundle reaches the chain
+         *     exactly once. The bundle closes the process: a running one becomes
+         *     completed, a rejected one stays rejected. A step still pending in a
+         *     running process is 409, and so is a process a supervisor's reopen of
+         *     a step is under way for (queued, or on chain and not yet projected).
          */
         post: operations["issueBundle"];
         delete?: never;
@@ -1614,7 +1619,13 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The holders of a locker
+         * @description 7.6.2: the people bound to the locker (bindLockerHolder), the earliest binding first: user ID, login, masked
+         *     display name and when each bound. Visible to the locker's holders and to the roles that read any locker
+         *     (locker:read-any); anyone else reading lockers only as their holder gets 403, the same for an unknown locker.
+         */
+        get: operations["listLockerHolders"];
         put?: never;
         /**
          * Become a holder of a locker
@@ -1626,6 +1637,32 @@ export interface paths {
          */
         post: operations["bindLockerHolder"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockers/{lockerId}/holders/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop holding a locker (退出持有)
+         * @description 7.6.2: the calling person gives up its holding of the locker; reading the locker as its holder then needs the
+         *     unlock password proved again (bindLockerHolder). 404 when the caller holds nothing there — an unknown locker
+         *     or one it does not hold, the same answer. A holding also ends when the locker's unlock password changes or
+         *     its key is rotated or recovered (changeKeyPassword, rotateKey, completeKeyRecovery) for every holder but the
+         *     person making the change.
+         */
+        delete: operations["unbindLockerHolder"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2154,8 +2191,11 @@ export interface paths {
         /**
          * A manual intervention in a step, recorded on chain with its reason
          * @description Extend the deadline, reassign to another department, record a note
-         *     (urging) or reopen a rejected step. Accepted (202) once queued; the
-         *     chain's record appears in the timeline when it commits.
+         *     (urging) or reopen a rejected step. Extend and reassign need a running
+         *     process; reopen only the rejected step of a rejected process whose
+         *     bundle is neither queued nor on chain (otherwise 400: the bundle
+         *     closes it from the moment it is queued). Accepted (202) once queued;
+         *     the chain's record appears in the timeline when it commits.
          */
         post: operations["interveneInStep"];
         delete?: never;
@@ -3719,6 +3759,21 @@ export interface components {
              */
             since: string;
         };
+        LockerHolder: {
+            /** Format: uuid */
+            userId: string;
+            login: string;
+            /** @description The holder's display name, masked (张**); absent where the identity service does not run. */
+            name?: string;
+            /**
+             * Format: date-time
+             * @description When the holder first proved the unlock password.
+             */
+            since: string;
+        };
+        LockerHolderList: {
+            items: components["schemas"]["LockerHolder"][];
+        };
         LockerHoldingList: {
             items: components["schemas"]["LockerHolding"][];
         };
@@ -4127,7 +4182,11 @@ export interface components {
             };
             steps: components["schemas"]["TimelineStep"][];
             interventions: components["schemas"]["ChainIntervention"][];
-            /** @description The unified issuance bundle (model.Bundle), once issued. */
+            /**
+             * @description The unified issuance bundle (model.Bundle), once issued. It
+             *     closes the process: a rejected process keeps its status, and the
+             *     bundle is what tells that it is closed.
+             */
             bundle?: {
                 [key: string]: unknown;
             };
@@ -6994,6 +7053,34 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    listLockerHolders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The locker's holders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockerHolderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
     bindLockerHolder: {
         parameters: {
             query?: never;
@@ -7023,6 +7110,32 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            default: components["responses"]["Error"];
+        };
+    };
+    unbindLockerHolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lockerId: components["schemas"]["LockerID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller no longer holds the locker. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
@@ -7736,6 +7849,11 @@ export interface operations {
     listSupervisedProcesses: {
         parameters: {
             query?: {
+                /**
+                 * @description Only processes with this status. A rejected process stays
+                 *     rejected after its bundle closes it; completed is a process whose
+                 *     steps were all approved and that has its bundle.
+                 */
                 status?: "running" | "rejected" | "completed";
                 /** @description Only processes with a step past its deadline. */
                 late?: boolean;

@@ -1,9 +1,9 @@
 // The locker area (数字保险箱, DB37/T 4431-2021 7.6.2, 7.4.4, A.5): the
 // holder's locker — assets by type, content viewed with a reason and the
-// access history, grants, codes, self-upload, access requests — the
+// access history, grants, codes, self-upload, access requests, its holders — the
 // messages of 7.4.4 e, and the page where a department or institution reads
 // what was granted to it.
-import { Box, ChatDotRound, Files, Key, Share, Upload } from '@element-plus/icons-vue'
+import { Box, ChatDotRound, Files, Key, Share, Upload, User } from '@element-plus/icons-vue'
 import { operationPermissions as ops } from '@/api/permissions.gen'
 import { defineArea } from '../area'
 
@@ -40,6 +40,12 @@ export default defineArea({
       name: 'locker-messages',
       component: () => import('./MessagesView.vue'),
       meta: { title: 'locker.messages', permission: ops.listMessages, menu: { icon: ChatDotRound, group: 'locker.nav', order: 40 } },
+    },
+    {
+      path: 'locker/holders',
+      name: 'locker-holders',
+      component: () => import('./LockerHoldersView.vue'),
+      meta: { title: 'locker.holders.title', permission: ops.listLockerHolders, menu: { icon: User, group: 'locker.nav', order: 45 } },
     },
     {
       path: 'locker/granted',

@@ -77,6 +77,39 @@ describe('TimelineView', () => {
     expect(api.calls.find((c) => c.key.startsWith('POST'))!.body).toEqual({ action: 'note', reason: '申请人催办' })
   })
 
+  it('shows a rejected process closed by its bundle as rejected, and only takes a note on its rejected step', async () => {
+    const tax = { ...timeline.steps[2]!, status: 'rejected', ready: false, decidedAt: '2026-11-24T09:30:00Z', opinion: '材料不全' }
+    const closed = {
+      ...timeline,
+      process: { ...timeline.process, status: 'rejected', note: 'rejected at step tax' },
+      steps: [timeline.steps[0]!, timeline.steps[1]!, tax],
+      bundle: { process: 'p1', items: [{ step: 'licence', status: 'issued', asset: 'a1' }, { step: 'seal', status: 'skipped' }, { step: 'tax', status: 'rejected' }], at: '2026-11-24T09:31:00Z', txId: 'tx-bundle' },
+    }
+    const { wrapper, api } = await open(
+      TimelineView,
+      supervisor,
+      {
+        ...answers,
+        'GET /api/v1/supervision/processes/p1': () => jsonResponse(200, closed),
+        'POST /api/v1/supervision/processes/p1/steps/tax/interventions': () =>
+          jsonResponse(202, { id: 2, request: {}, requestedBy: 'u', outboxKey: 'k', requestedAt: '2026-11-24T10:00:00Z' }),
+      },
+      '/supervision/processes/p1',
+      { id: 'p1' },
+    )
+    await vi.waitFor(() => expect(wrapper.findAll('.steps .el-table__row')).toHaveLength(3))
+    expect(wrapper.find('[data-test="process-status"]').text()).toBe('已驳回')
+    expect(wrapper.text()).toContain('tx-bundle')
+    await wrapper.findAll('button').filter((b) => b.text() === '干预')[2]!.trigger('click')
+    await flushPromises()
+    const reason = document.querySelector<HTMLTextAreaElement>('.el-dialog textarea[name="reason"]')!
+    reason.value = '已统一出件，记录说明'
+    reason.dispatchEvent(new Event('input'))
+    document.querySelector<HTMLFormElement>('.el-dialog form')!.dispatchEvent(new Event('submit'))
+    await vi.waitFor(() => expect(api.calls.some((c) => c.key.startsWith('POST'))).toBe(true))
+    expect(api.calls.find((c) => c.key.startsWith('POST'))!.body).toEqual({ action: 'note', reason: '已统一出件，记录说明' })
+  })
+
   it('offers no intervention without the permission', async () => {
     const { wrapper } = await open(TimelineView, watcher, answers, '/supervision/processes/p1', { id: 'p1' })
     await vi.waitFor(() => expect(wrapper.findAll('.steps .el-table__row')).toHaveLength(3))
