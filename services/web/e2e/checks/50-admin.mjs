@@ -39,32 +39,53 @@ async function listOf(page, selector) {
   return page.locator(`[id="${id}"]`)
 }
 
-/** tag adds name to the tag select with id, as a person types and confirms it. */
+/** selectOf is the Element Plus select around the input selector. */
+function selectOf(page, selector) {
+  return page.locator(selector).locator(`xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' el-select ')][1]`)
+}
+
+/**
+ * tag adds name to the tag select with id, as a person types and confirms it.
+ * The input is focused directly, never clicked at its coordinates, and the
+ * mouse is parked away from every dropdown: in full CI runs a click there
+ * landed on the dropdown of the select above (still closing, or under a form
+ * that had just shifted), and an option under a resting mouse pointer is
+ * the one Enter chooses in Element Plus.
+ */
 async function tag(page, selector, name) {
-  // The placeholder lies over the input: the click goes to the select around it.
-  await page.locator(selector).click({ force: true })
-  // In a full run that click sometimes leaves the focus where it was (the
-  // select of the field above, in CI): then the input is focused itself.
-  if (!(await page.locator(selector).evaluate((el) => el === document.activeElement))) {
-    await page.locator(selector).focus()
-  }
+  await page.mouse.move(0, 0)
+  const input = page.locator(selector)
+  await input.focus()
   await page.waitForFunction((sel) => document.activeElement === document.querySelector(sel), selector, { timeout: 5_000 })
   await page.keyboard.type(name)
+  // The keys went where they were meant to, or nothing is confirmed.
+  const typed = await input.inputValue()
+  expect(typed === name, `typed into ${selector}: ${JSON.stringify(typed)}, want ${JSON.stringify(name)}`)
   await (await listOf(page, selector)).locator('.el-select-dropdown__item', { hasText: name }).first().waitFor()
   await page.keyboard.press('Enter')
-  await page.locator(selector).locator(`xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' el-select ')][1]`).getByText(name, { exact: true }).first().waitFor()
+  await selectOf(page, selector).getByText(name, { exact: true }).first().waitFor()
   await page.keyboard.press('Escape')
+  await (await listOf(page, selector)).waitFor({ state: 'hidden' })
 }
 
 /** choose picks the option whose label contains label in the select with id. */
 async function choose(page, selector, label) {
   await page.locator(selector).click()
-  const option = (await listOf(page, selector)).locator('.el-select-dropdown__item', { hasText: label }).first()
+  const list = await listOf(page, selector)
+  const option = list.locator('.el-select-dropdown__item', { hasText: label }).first()
   await option.waitFor()
   // A click event on the option itself: a click at its coordinates landed on
   // another option while the dropdown was still placing itself (CI, twice).
   await option.dispatchEvent('click')
   await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-expanded') === 'false', selector)
+  // Until its dropdown is gone it still lies over the fields below.
+  await list.waitFor({ state: 'hidden' })
+  await shows(page, selector, label)
+}
+
+/** shows waits until the select with id shows label as its choice. */
+async function shows(page, selector, label) {
+  await selectOf(page, selector).getByText(label).first().waitFor({ timeout: 5_000 })
 }
 
 check(
@@ -116,6 +137,7 @@ check(
     await page.locator('#step-2-key').fill('tax-a')
     await choose(page, '#step-2-department', '（tax）')
     await tag(page, '#step-2-pushed', 'enterprise-basics')
+    await shows(page, '#step-2-department', '（tax）')
     await page.getByText('校验通过，可以保存').waitFor()
 
     // An edge drawn by mouse from tax-a back to permit makes a cycle: shown, and saving refused.
