@@ -35,13 +35,13 @@ async function menu(page) {
 // in aria-controls). Looking only there, an option of the select chosen just
 // before, whose dropdown is still fading out, is never the one clicked.
 async function listOf(page, selector) {
-  const id = await page.locator(selector).getAttribute('aria-controls')
+  const id = await field(page, selector).getAttribute('aria-controls')
   return page.locator(`[id="${id}"]`)
 }
 
 /** selectOf is the Element Plus select around the input selector. */
 function selectOf(page, selector) {
-  return page.locator(selector).locator(`xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' el-select ')][1]`)
+  return field(page, selector).locator(`xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' el-select ')][1]`)
 }
 
 /**
@@ -68,19 +68,29 @@ async function tag(page, selector, name) {
   await (await listOf(page, selector)).waitFor({ state: 'hidden' })
 }
 
-/** choose picks the option whose label contains label in the select with id. */
+/** field is the input selector names, or selector itself when it is a locator. */
+function field(page, selector) {
+  return typeof selector === 'string' ? page.locator(selector) : selector
+}
+
+/** choose picks the option whose label contains label in the select whose input is selector. */
 async function choose(page, selector, label) {
-  await page.locator(selector).click()
+  await field(page, selector).click()
   const list = await listOf(page, selector)
   const option = list.locator('.el-select-dropdown__item', { hasText: label }).first()
   await option.waitFor()
   // A click event on the option itself: a click at its coordinates landed on
   // another option while the dropdown was still placing itself (CI, twice).
   await option.dispatchEvent('click')
-  await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-expanded') === 'false', selector)
+  await expectAttr(field(page, selector), 'aria-expanded', 'false')
   // Until its dropdown is gone it still lies over the fields below.
   await list.waitFor({ state: 'hidden' })
   await shows(page, selector, label)
+}
+
+/** expectAttr waits until the element has attribute name with value. */
+async function expectAttr(locator, name, value) {
+  await locator.and(locator.page().locator(`[${name}="${value}"]`)).waitFor({ state: 'attached' })
 }
 
 /** shows waits until the select with id shows label as its choice. */
@@ -103,8 +113,7 @@ check(
     const dialog = page.getByRole('dialog', { name: '新增事项' })
     await dialog.locator('input[name="code"]').fill(code)
     await dialog.locator('input[name="name"]').fill('测试事项（端到端）')
-    await dialog.getByRole('combobox', { name: '实施主体' }).click()
-    await page.locator('.el-select-dropdown__item:visible', { hasText: '（market）' }).first().click()
+    await choose(page, dialog.getByRole('combobox', { name: '实施主体' }), '（market）')
     await dialog.locator('textarea[name="legalBasis"]').fill('《优化营商环境条例》')
     await dialog.getByRole('button', { name: '保存' }).click()
     const row = page.locator('.el-table__row', { hasText: code })
@@ -204,8 +213,7 @@ check(
     await page.getByRole('button', { name: '接入申请' }).click()
     const form = page.getByRole('dialog', { name: '接入申请' })
     await form.locator('input[name="name"]').fill(name)
-    await form.getByRole('combobox', { name: '所属部门' }).click()
-    await page.locator('.el-select-dropdown__item:visible', { hasText: '（tax）' }).first().click()
+    await choose(page, form.getByRole('combobox', { name: '所属部门' }), '（tax）')
     await form.locator('input[name="vendor"]').fill('某某软件有限公司')
     await form.locator('textarea[name="purpose"]').fill('税务登记系统对接任务接口')
     await form.getByRole('button', { name: '提交' }).click()
@@ -302,8 +310,7 @@ check(
     await page.getByRole('heading', { name: '岗位管理' }).waitFor()
     await page.getByRole('button', { name: '新增岗位' }).click()
     const dialog = page.getByRole('dialog', { name: '新增岗位' })
-    await dialog.getByRole('combobox', { name: '部门' }).click()
-    await page.locator('.el-select-dropdown__item:visible', { hasText: '（market）' }).first().click()
+    await choose(page, dialog.getByRole('combobox', { name: '部门' }), '（market）')
     await dialog.locator('input[name="code"]').fill(`e2e-${stamp}`)
     await dialog.locator('input[name="name"]').fill('登记审核岗')
     await dialog.getByRole('button', { name: '保存' }).click()
