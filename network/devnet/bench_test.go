@@ -59,10 +59,7 @@ func BenchmarkDevnet_Issue(b *testing.B) {
 				res := loadtest.Run(clients, *benchDuration, licences.IssueCommitted)
 				b.StopTimer()
 				res.Report(b)
-				n := float64(len(res.Latencies))
-				b.ReportMetric(float64(proc.peakRSS())/(1<<20), "peak-RSS-MB")
-				b.ReportMetric(float64((proc.cpuTime()-cpu0).Microseconds())/n, "devnet-CPU-µs/tx")
-				b.ReportMetric(float64((loadtest.SelfCPU()-self0).Microseconds())/n, "client-CPU-µs/tx")
+				reportProcess(b, proc, cpu0, self0, len(res.Latencies), "tx")
 			})
 		}
 	}
@@ -87,10 +84,7 @@ func BenchmarkDevnet_Evaluate(b *testing.B) {
 	})
 	b.StopTimer()
 	res.Report(b)
-	n := float64(len(res.Latencies))
-	b.ReportMetric(float64(proc.peakRSS())/(1<<20), "peak-RSS-MB")
-	b.ReportMetric(float64((proc.cpuTime()-cpu0).Microseconds())/n, "devnet-CPU-µs/op")
-	b.ReportMetric(float64((loadtest.SelfCPU()-self0).Microseconds())/n, "client-CPU-µs/op")
+	reportProcess(b, proc, cpu0, self0, len(res.Latencies), "op")
 }
 
 // BenchmarkDevnet_Verify measures `devnet verify` on a chain of many blocks.

@@ -2,7 +2,6 @@ package devnet_test
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,41 +15,50 @@ import (
 	"github.com/kaiban-platform/kaiban/network/internal/loadtest"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
+// builds holds the binaries built for this test run, by package path.
+var builds struct {
+	sync.Mutex
+	dir  string
+	bins map[string]string
+}
 
-// TestMain removes the kaiban-net binary that kaibanNet built, so that test and
-// benchmark runs do not leave one in the temporary directory each.
+// TestMain removes the binaries that goBinary built, so that test and
+// benchmark runs do not leave them in the temporary directory each.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
+	if builds.dir != "" {
+		os.RemoveAll(builds.dir)
 	}
 	os.Exit(code)
 }
 
-// kaibanNet builds the kaiban-net binary once per test run.
-func kaibanNet(t testing.TB) string {
+// goBinary builds the command of a package once per test run.
+func goBinary(t testing.TB, pkg string) string {
 	t.Helper()
-	buildOnce.Do(func() {
+	builds.Lock()
+	defer builds.Unlock()
+	if bin, ok := builds.bins[pkg]; ok {
+		return bin
+	}
+	if builds.dir == "" {
 		dir, err := os.MkdirTemp("", "kaiban-net-")
 		if err != nil {
-			buildErr = err
-			return
+			t.Fatal(err)
 		}
-		binPath = filepath.Join(dir, "kaiban-net")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/kaiban-platform/kaiban/network/cmd/kaiban-net").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build kaiban-net: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+		builds.dir, builds.bins = dir, map[string]string{}
 	}
-	return binPath
+	bin := filepath.Join(builds.dir, filepath.Base(pkg))
+	out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	builds.bins[pkg] = bin
+	return bin
+}
+
+// kaibanNet builds the kaiban-net binary once per test run.
+func kaibanNet(t testing.TB) string {
+	return goBinary(t, "github.com/kaiban-platform/kaiban/network/cmd/kaiban-net")
 }
 
 // devnetProcess is a kaiban-net devnet child process.
@@ -66,8 +74,15 @@ var readyLine = regexp.MustCompile(`^devnet ready in (\S+): grpc=(\S+) `)
 // startProcess runs `kaiban-net devnet --data dir args...` and waits for its ready line.
 func startProcess(t testing.TB, dir string, args ...string) *devnetProcess {
 	t.Helper()
-	args = append([]string{"devnet", "--data", dir, "--listen", "127.0.0.1:0", "--ops", "-"}, args...)
-	cmd := exec.Command(kaibanNet(t), args...)
+	return startCommand(t, []string{kaibanNet(t), "devnet"}, dir, args...)
+}
+
+// startCommand runs command, a devnet command line such as kaiban-net
+// devnet, with --data dir and args, and waits for its ready line.
+func startCommand(t testing.TB, command []string, dir string, args ...string) *devnetProcess {
+	t.Helper()
+	args = append(append(command[1:len(command):len(command)], "--data", dir, "--listen", "127.0.0.1:0", "--ops", "-"), args...)
+	cmd := exec.Command(command[0], args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +96,7 @@ func startProcess(t testing.TB, dir string, args ...string) *devnetProcess {
 	lines := bufio.NewScanner(stdout)
 	if !lines.Scan() {
 		cmd.Wait()
-		t.Fatalf("kaiban-net exited before it was ready: %s", stderr.String())
+		t.Fatalf("%s exited before it was ready: %s", filepath.Base(command[0]), stderr.String())
 	}
 	m := readyLine.FindStringSubmatch(lines.Text())
 	if m == nil {
@@ -111,7 +126,7 @@ func (p *devnetProcess) stop(t testing.TB) {
 	case <-p.done:
 	case <-time.After(30 * time.Second):
 		p.kill()
-		t.Fatal("kaiban-net did not stop on SIGTERM")
+		t.Fatal("the devnet process did not stop on SIGTERM")
 	}
 }
 

@@ -29,13 +29,11 @@ const anchorLicence = "business-licence"
 // anchor is a real Fabric network in the shape of issue #3's anchor, which
 // devnet's speed is judged against: one Raft orderer, the operator and the
 // market department with one peer each (majority endorsement = both), TLS,
-// the Kaiban chaincodes as a service, 500 transactions per block at most;
-// and the licences the market department issues to a company, the load of
-// devnet's BenchmarkDevnet_Issue.
+// chaincodes as a service, 500 transactions per block at most.
 type anchor struct {
-	net      *Network
-	licences *loadtest.Licences
-	procs    []anchorProc
+	net     *Network
+	channel string
+	procs   []anchorProc
 }
 
 // anchorProc is one process of the network: an orderer, a peer or a
@@ -46,9 +44,10 @@ type anchorProc struct {
 }
 
 // startAnchor brings up the anchor network in a temporary directory, with
-// its ports from basePort, and sets the workload up through the gateway:
-// the company's locker opened, the licence type defined, one licence issued.
-func startAnchor(b *testing.B, ccBin string, basePort int) *anchor {
+// its ports from basePort, and deploys chaincodes (the spec's, the four
+// Kaiban chaincodes, when none are named) from the binaries in ccBin on its
+// production channel.
+func startAnchor(b *testing.B, ccBin string, basePort int, chaincodes ...string) *anchor {
 	b.Helper()
 	ctx := context.Background()
 	start := time.Now()
@@ -67,23 +66,39 @@ func startAnchor(b *testing.B, ccBin string, basePort int) *anchor {
 		}
 		net.Close()
 	})
+	if len(chaincodes) > 0 {
+		// A consortium's chaincodes are whatever its network.yaml lists.
+		net.Spec.Chaincodes = chaincodes
+		if err := consortium.Save(net.Layout, net.Spec); err != nil {
+			b.Fatal(err)
+		}
+	}
 	prod, err := net.Spec.ProductionChannel()
 	if err != nil {
 		b.Fatal(err)
 	}
-	channel := prod.Name
 	if err := net.Up(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if err := net.CreateChannels(ctx, channel); err != nil {
+	if err := net.CreateChannels(ctx, prod.Name); err != nil {
 		b.Fatal(err)
 	}
-	if err := net.Deploy(ctx, DeployOptions{Channels: []string{channel}, Version: "1.0", BinDir: ccBin}); err != nil {
+	if err := net.Deploy(ctx, DeployOptions{Channels: []string{prod.Name}, Version: "1.0", BinDir: ccBin}); err != nil {
 		b.Fatal(err)
 	}
+	a := &anchor{net: net, channel: prod.Name, procs: anchorProcs(b, net)}
+	b.Logf("anchor network (batch timeout %s, chaincodes %v) ready in %s: %d processes",
+		*anchorTimeout, net.Spec.Chaincodes, time.Since(start).Round(time.Millisecond), len(a.procs))
+	return a
+}
 
-	window := connectProfile(b, net, net.Layout.ProfileFile("OperatorMSP"), "")
-	market := connectProfile(b, net, net.Layout.ProfileFile("MarketMSP"), "")
+// licences sets up the load of devnet's BenchmarkDevnet_Issue through the
+// gateway: the company's locker opened, the licence type defined, one
+// licence issued; and returns the market department's licences.
+func (a *anchor) licences(b *testing.B) *loadtest.Licences {
+	b.Helper()
+	window := connectProfile(b, a.net, a.net.Layout.ProfileFile("OperatorMSP"), "")
+	market := connectProfile(b, a.net, a.net.Layout.ProfileFile("MarketMSP"), "")
 	firm, firmKey := openLocker(b, window, "anchor")
 	market.submit(nil, model.ChaincodeAsset, "DefineAssetType", canonical(b, &model.AssetTypeDefinition{
 		Code: anchorLicence, Name: "营业执照", Schema: `{"type":"object"}`, Issuers: []string{"MarketMSP"},
@@ -92,17 +107,15 @@ func startAnchor(b *testing.B, ccBin string, basePort int) *anchor {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a := &anchor{net: net, licences: &loadtest.Licences{
-		Assets: market.gw.GetNetwork(channel).GetContract(model.ChaincodeAsset),
+	l := &loadtest.Licences{
+		Assets: market.gw.GetNetwork(a.channel).GetContract(model.ChaincodeAsset),
 		Key:    market.key, Issuer: "MarketMSP", Type: anchorLicence,
 		Owner: firm.ID, OwnerKey: wrapped,
-	}}
-	if err := a.licences.IssueCommitted(ctx); err != nil {
+	}
+	if err := l.IssueCommitted(context.Background()); err != nil {
 		b.Fatalf("first licence: %v", err)
 	}
-	a.procs = anchorProcs(b, net)
-	b.Logf("anchor network (batch timeout %s) ready in %s: %d processes", *anchorTimeout, time.Since(start).Round(time.Millisecond), len(a.procs))
-	return a
+	return l
 }
 
 // anchorProcs finds the network's processes by their PID files.
@@ -186,9 +199,10 @@ func BenchmarkFabric_Issue(b *testing.B) {
 	for i, clients := range []int{1, 16, 64, 256} {
 		b.Run(fmt.Sprintf("timeout=%s/size=500/clients=%d", *anchorTimeout, clients), func(b *testing.B) {
 			a := startAnchor(b, ccBin, 29000+40*i)
+			licences := a.licences(b)
 			before, self0 := a.cpu(), loadtest.SelfCPU()
 			b.ResetTimer()
-			res := loadtest.Run(clients, *anchorDuration, a.licences.IssueCommitted)
+			res := loadtest.Run(clients, *anchorDuration, licences.IssueCommitted)
 			b.StopTimer()
 			res.Report(b)
 			a.report(b, before, len(res.Latencies), "tx")
@@ -203,10 +217,11 @@ func BenchmarkFabric_Issue(b *testing.B) {
 func BenchmarkFabric_Evaluate(b *testing.B) {
 	requireFabric(b)
 	a := startAnchor(b, buildChaincodes(b, "1.0"), 29200)
+	licences := a.licences(b)
 	before, self0 := a.cpu(), loadtest.SelfCPU()
 	b.ResetTimer()
 	res := loadtest.Run(64, *anchorDuration, func(ctx context.Context) error {
-		_, err := a.licences.Assets.EvaluateWithContext(ctx, "GetAssetType", client.WithArguments(anchorLicence))
+		_, err := licences.Assets.EvaluateWithContext(ctx, "GetAssetType", client.WithArguments(anchorLicence))
 		return err
 	})
 	b.StopTimer()
