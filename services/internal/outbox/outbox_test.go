@@ -380,3 +380,90 @@ func TestReschedule_Postgres(t *testing.T) {
 		t.Fatalf("second reschedule: %d, %v", n, err)
 	}
 }
+
+// TestList_Postgres: List returns the writes of one status only, the latest
+// ones when limited, always in enqueue order; an unknown status is refused.
+func TestList_Postgres(t *testing.T) {
+	pool := migrated(t)
+	ob, err := outbox.New(pool, nil, outbox.Config{Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := outbox.Write{Identity: "MarketMSP", Chaincode: "asset", Function: "IssueAsset"}
+	for _, key := range []string{"a", "b", "c", "d", "e"} {
+		w.Key = key
+		enqueue(t, pool, ob, w)
+	}
+	// Failed out of order in time, so that enqueue order is what sorts them.
+	for _, key := range []string{"e", "b", "d"} {
+		if _, err := pool.Exec(ctx, `UPDATE chain_outbox SET status = 'failed', attempts = 25, error_code = 'NOT_FOUND',
+			last_error = 'no process ' || key, updated_at = clock_timestamp() WHERE key = $1`, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := pool.Exec(ctx, `UPDATE chain_outbox SET status = 'done', tx_id = 't', block_number = 7 WHERE key = 'c'`); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(status outbox.Status, limit int) string {
+		t.Helper()
+		entries, err := ob.List(ctx, status, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ks []string
+		for _, e := range entries {
+			if e.Status != status {
+				t.Fatalf("List(%s) returned %s in status %s", status, e.Key, e.Status)
+			}
+			ks = append(ks, e.Key)
+		}
+		return strings.Join(ks, ",")
+	}
+	for _, tc := range []struct {
+		status outbox.Status
+		limit  int
+		want   string
+	}{
+		{outbox.StatusFailed, 0, "b,d,e"},
+		{outbox.StatusFailed, 2, "d,e"},
+		{outbox.StatusFailed, 3, "b,d,e"},
+		{outbox.StatusPending, 10, "a"},
+		{outbox.StatusDone, 0, "c"},
+		{outbox.StatusSubmitting, 0, ""},
+	} {
+		if got := keys(tc.status, tc.limit); got != tc.want {
+			t.Errorf("List(%s, %d) = %q, want %q", tc.status, tc.limit, got, tc.want)
+		}
+	}
+	entries, err := ob.List(ctx, outbox.StatusFailed, 1)
+	if err != nil || len(entries) != 1 {
+		t.Fatal(entries, err)
+	}
+	if e := entries[0]; e.Key != "e" || e.Function != "IssueAsset" || e.Attempts != 25 || e.ErrorCode != "NOT_FOUND" || e.LastError != "no process e" {
+		t.Fatalf("%+v", e)
+	}
+	if _, err := ob.List(ctx, "broken", 0); err == nil || !strings.Contains(err.Error(), `unknown status "broken"`) {
+		t.Fatalf("List of an unknown status: %v", err)
+	}
+	// A retried write leaves the failed ones for the pending ones, with a job.
+	if err := ob.Retry(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(outbox.StatusFailed, 0); got != "d,e" {
+		t.Fatalf("failed after Retry: %q", got)
+	}
+	if got := keys(outbox.StatusPending, 0); got != "a,b" {
+		t.Fatalf("pending after Retry: %q", got)
+	}
+}
+
+func TestParseStatus(t *testing.T) {
+	for _, st := range outbox.Statuses {
+		if got, err := outbox.ParseStatus(string(st)); err != nil || got != st {
+			t.Errorf("ParseStatus(%q) = %q, %v", st, got, err)
+		}
+	}
+	if _, err := outbox.ParseStatus("FAILED"); err == nil {
+		t.Error("ParseStatus accepted FAILED")
+	}
+}
