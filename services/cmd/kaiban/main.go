@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/kaiban-platform/kaiban/services/internal/config"
 )
@@ -50,6 +51,7 @@ func init() {
 		{"migrate", "[up|status] [flags]", "apply the database migrations, or list them", runMigrate},
 		{"admin", "create ROLE LOGIN NAME", "create an administrator (sysadmin, secadmin, auditadmin) with a one-time password", runAdmin},
 		{"audit", "verify [flags]", "verify the audit log: any altered, inserted or deleted record", runAudit},
+		{"outbox", "list [--status S] [--limit N] | retry KEY...", "list chain writes of a status (failed by default), or put failed ones back to work", runOutbox},
 		{"department", "key-password CODE", "print the key password kaiban dev gave a simulated department (market, seal, …, bank, tax) or the operator, which is also the regulator member", runDepartment},
 		{"version", "", "print the version", runVersion},
 		{"help", "[config]", "this help, or every configuration setting", runHelp},
@@ -106,6 +108,12 @@ func usagef(format string, args ...any) error { return usageError(fmt.Sprintf(fo
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: kaiban <command> [arguments]\n\ncommands:")
 	for _, c := range commands {
+		// A long name or arguments put the summary on a line of its own,
+		// in the summaries' column.
+		if utf8.RuneCountInString(c.name) > 8 || utf8.RuneCountInString(c.args) > 20 {
+			fmt.Fprintf(w, "  %-8s %s\n  %-8s %-20s %s\n", c.name, c.args, "", "", c.summary)
+			continue
+		}
 		fmt.Fprintf(w, "  %-8s %-20s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w, "\nEvery command takes the configuration flags; 'kaiban help config' lists them.")
