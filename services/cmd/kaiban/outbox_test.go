@@ -5,16 +5,24 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/riverqueue/river"
+
+	"github.com/kaiban-platform/kaiban/chaincode/gm"
+	"github.com/kaiban-platform/kaiban/chaincode/model"
+	"github.com/kaiban-platform/kaiban/services/internal/chain"
+	"github.com/kaiban-platform/kaiban/services/internal/chain/chaintest"
+	"github.com/kaiban-platform/kaiban/services/internal/jobs"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
 	"github.com/kaiban-platform/kaiban/services/internal/pgtest"
 )
 
-// TestOutbox_ListAndRetryPostgres runs `kaiban outbox list` and `retry` on a
+// TestOutboxCommands_ListAndRetry_Postgres runs `kaiban outbox list` and `retry` on a
 // real database: nothing failed, then a failed write listed and retried back
 // to pending with a new job, and the refusals — an unknown key, a write that
 // has not failed, a bad status or limit.
-func TestOutbox_ListAndRetryPostgres(t *testing.T) {
+func TestOutboxCommands_ListAndRetry_Postgres(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.New(t)
 	vars := map[string]string{"DATABASE_URL": pgtest.URL(t, pool), "KAIBAN_SECRETS_MASTER_KEY": hex.EncodeToString(make([]byte, 32))}
@@ -140,5 +148,94 @@ func TestCommandFlags(t *testing.T) {
 		if got := strings.Join(rest, " "); got != tc.rest {
 			t.Errorf("%v: rest %q", tc.args, got)
 		}
+	}
+}
+
+// TestOutboxCommands_RetryCommits_Devnet: a supervisor's note on a process the chain
+// does not have yet keeps meeting NOT_FOUND until the write fails; kaiban
+// outbox list shows it, and once the process is started kaiban outbox retry
+// puts it back to work and the worker working the chain queue commits it.
+func TestOutboxCommands_RetryCommits_Devnet(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	vars := map[string]string{"DATABASE_URL": pgtest.URL(t, pool), "KAIBAN_SECRETS_MASTER_KEY": hex.EncodeToString(make([]byte, 32))}
+	if _, err := jobs.Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	net := chaintest.Start(t, chaintest.Options{})
+	c := net.Connect(t)
+	k := chaintest.MustFound(t, c)
+	ob, err := outbox.New(pool, c, outbox.Config{MaxAttempts: 2, RetryBase: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	ob.Register(workers)
+	rc, err := jobs.NewClient(pool, workers, jobs.Config{Queues: map[string]int{outbox.Queue: 2}, FetchPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		rc.Stop(stop)
+	})
+
+	const app, key = "app-late", "supervision/note/app-late"
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ob.Enqueue(ctx, tx, outbox.Write{Key: key, Identity: chaintest.Operator + "/supervisor", Chaincode: model.ChaincodeApproval,
+		Function: "Intervene", Args: []string{chaintest.Canonical(&model.InterventionRequest{Process: app, Step: "licence",
+			Action: model.InterveneNote, Reason: "looked at"})}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	finished := func(want outbox.Status) *outbox.Entry {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			en, err := ob.Get(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if en.Status == want {
+				return en
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("write not %s after 30s: %+v", want, en)
+			}
+		}
+	}
+	finished(outbox.StatusFailed)
+
+	e, out, errs := testEnv(vars)
+	if st := run(ctx, []string{"outbox", "list"}, e); st != 0 || !strings.Contains(out.String(), key+"  approval.Intervene  2         NOT_FOUND") {
+		t.Fatalf("list: %d %s %s", st, out, errs)
+	}
+	start := model.ProcessStart{Application: app, Item: "establish", DefinitionDigest: gm.Hex([]byte("definition")), Applicant: k.Firm,
+		Steps: []model.StepPlan{{Key: "licence", Department: chaintest.Market, LimitSeconds: 86400}}}
+	clerk, err := c.Contract(chaintest.Operator+"/clerk", model.ChaincodeApproval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clerk.Submit(ctx, "StartProcess", chain.WithArguments(chaintest.Canonical(&start))); err != nil {
+		t.Fatal(err)
+	}
+	e, out, errs = testEnv(vars)
+	if st := run(ctx, []string{"outbox", "retry", key}, e); st != 0 || !strings.Contains(out.String(), key+": retried") {
+		t.Fatalf("retry: %d %s %s", st, out, errs)
+	}
+	if done := finished(outbox.StatusDone); done.TxID == "" || done.Attempts != 1 {
+		t.Fatalf("after retry: %+v", done)
+	}
+	view, err := chain.EvaluateJSON[model.ProcessView](ctx, clerk, "GetProcess", chain.WithArguments(app))
+	if err != nil || len(view.Interventions) != 1 {
+		t.Fatalf("the note is not on chain: %+v, %v", view.Interventions, err)
 	}
 }
