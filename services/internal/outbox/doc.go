@@ -40,7 +40,8 @@
 //	  - done: committed VALID; tx_id, block_number and result (the chaincode's
 //	    response) are kept, the envelope and transient data erased.
 //	  - failed: refused for good; last_error and error_code (the chaincode's
-//	    model code) say why. Retry puts a failed write back to work.
+//	    model code) say why. Retry puts a failed write back to work; List
+//	    finds them. An operator runs both as kaiban outbox list and retry.
 //
 // Errors, by what happens next:
 //
