@@ -107,6 +107,10 @@ func TestOutboxCommands_ListAndRetry_Postgres(t *testing.T) {
 	if st, out, _ := cmd("outbox", "list"); st != 0 || out != "no failed chain writes\n" {
 		t.Fatalf("list after retry: %d %q", st, out)
 	}
+	if st, out, _ := cmd("outbox", "list", "--limit", "1", "--status", "pending"); st != 0 || strings.Contains(out, "app-1") ||
+		!strings.Contains(out, "issuance/bundle/app-2") || !strings.HasSuffix(out, "(the latest 1; --limit N shows more)\n") {
+		t.Fatalf("list --limit 1 of two pending: %d %s", st, out)
+	}
 
 	for _, tc := range []struct {
 		args []string
