@@ -282,8 +282,10 @@ type rowArrays struct {
 }
 
 func (r *rowArrays) args() []any {
-	return []any{r.seq, r.at, r.actorKind, r.actorID, r.actorName, r.action, r.resource,
-		r.result, r.status, r.source, r.requestID, r.detail, r.prevHash, r.hash, r.mac}
+	text := func(v []string) column[string] { return column[string]{v} }
+	return []any{column[int64]{r.seq}, column[time.Time]{r.at}, text(r.actorKind), text(r.actorID), text(r.actorName),
+		text(r.action), text(r.resource), text(r.result), column[int32]{r.status}, text(r.source), text(r.requestID),
+		text(r.detail), text(r.prevHash), text(r.hash), text(r.mac)}
 }
 
 // chain numbers and hashes batch's entries after the row (seq, prev), and

@@ -97,17 +97,12 @@ func (s *Server) mountSecurity(e *gin.Engine, o *Options) {
 var passwordChangeOps = map[string]bool{"changePassword": true, "getMe": true, "logout": true}
 
 func (s *Server) authenticate(c *gin.Context) {
-	reqs := Security(c)
-	if len(reqs) == 0 {
+	r := routeOf(c)
+	if r == nil || len(r.security) == 0 {
 		c.Next() // security: [] (or outside the API)
 		return
 	}
-	allowed := map[string]bool{}
-	for _, r := range reqs {
-		for name := range r {
-			allowed[name] = true
-		}
-	}
+	allowed := r.schemes
 	p, err := s.identify(c, allowed)
 	if err != nil {
 		writeError(c, err)
@@ -119,14 +114,12 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	c.Request = c.Request.WithContext(identity.WithPrincipal(c.Request.Context(), p))
 	SetClient(c, p.Kind+":"+p.ID)
-	op := Operation(c)
-	if perm, ok := op.Extensions["x-kaiban-permission"].(string); ok {
-		res, act, _ := strings.Cut(perm, ":")
-		if err := s.sec.Identity.Authorize(c, p, identity.Perm(res, act)); err != nil {
+	if r.hasPermission {
+		if err := s.sec.Identity.Authorize(c, p, identity.Perm(r.permission[0], r.permission[1])); err != nil {
 			writeError(c, err)
 			return
 		}
-	} else if p.MustChangePassword && !passwordChangeOps[op.OperationID] {
+	} else if p.MustChangePassword && !passwordChangeOps[r.kin.Operation.OperationID] {
 		writeError(c, identity.ErrPasswordChangeRequired)
 		return
 	}

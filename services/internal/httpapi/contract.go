@@ -25,10 +25,23 @@ type contract struct {
 	routes map[string]*route // "GET /api/v1/things/:id"
 }
 
-// route is one operation of the contract.
+// route is one operation of the contract, with what the middleware needs
+// of it worked out once, when the contract is loaded.
 type route struct {
-	kin         *routers.Route
+	kin *routers.Route
+	// validate is kin with no security requirements: security is the
+	// authenticator's job, and kin-openapi would otherwise walk the
+	// requirements on every request only to accept them.
+	validate    *routers.Route
 	rateLimited bool
+	// security is the operation's requirements, else the document's;
+	// schemes the names of the schemes they allow.
+	security openapi3.SecurityRequirements
+	schemes  map[string]bool
+	// permission is x-kaiban-permission, split at its colon, when the
+	// operation declares one.
+	permission    [2]string
+	hasPermission bool
 }
 
 func loadContract(spec []byte) (*contract, error) {
@@ -43,17 +56,43 @@ func loadContract(spec []byte) (*contract, error) {
 	ct := &contract{doc: doc, routes: map[string]*route{}}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			r := &route{
-				kin:         &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
-				rateLimited: true,
-			}
-			if v, ok := op.Extensions["x-kaiban-rate-limit"].(bool); ok {
-				r.rateLimited = v
-			}
-			ct.routes[method+" "+ginPath(path)] = r
+			ct.routes[method+" "+ginPath(path)] = newRoute(doc, path, item, method, op)
 		}
 	}
 	return ct, nil
+}
+
+func newRoute(doc *openapi3.T, path string, item *openapi3.PathItem, method string, op *openapi3.Operation) *route {
+	r := &route{
+		kin:         &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
+		rateLimited: true,
+		security:    openapi3.SecurityRequirements{},
+		schemes:     map[string]bool{},
+	}
+	unsecured := *op
+	unsecured.Security = &openapi3.SecurityRequirements{}
+	v := *r.kin
+	v.Operation = &unsecured
+	r.validate = &v
+	if b, ok := op.Extensions["x-kaiban-rate-limit"].(bool); ok {
+		r.rateLimited = b
+	}
+	switch {
+	case op.Security != nil:
+		r.security = *op.Security
+	case doc.Security != nil:
+		r.security = doc.Security
+	}
+	for _, req := range r.security {
+		for name := range req {
+			r.schemes[name] = true
+		}
+	}
+	if perm, ok := op.Extensions["x-kaiban-permission"].(string); ok {
+		res, act, _ := strings.Cut(perm, ":")
+		r.permission, r.hasPermission = [2]string{res, act}, true
+	}
+	return r
 }
 
 // ginPath turns an OpenAPI path template into Gin's syntax, as the generated
@@ -73,18 +112,17 @@ func ginPath(p string) string {
 // carry personal data, so no cache (browser or proxy) may keep them.
 func (ct *contract) operation(c *gin.Context) {
 	if r := ct.routes[c.Request.Method+" "+c.FullPath()]; r != nil {
-		c.Set(ginRoute, r)
+		withInfo(c).route = r
 	}
-	c.Header("Cache-Control", "no-store")
+	c.Writer.Header()["Cache-Control"] = headerNoStore
 	c.Next()
 }
 
 func routeOf(c *gin.Context) *route {
-	v, ok := c.Get(ginRoute)
-	if !ok {
-		return nil
+	if ri := infoOf(c); ri != nil {
+		return ri.route
 	}
-	return v.(*route)
+	return nil
 }
 
 // Operation returns the contract's operation a request matched, or nil
@@ -100,17 +138,10 @@ func Operation(c *gin.Context) *openapi3.Operation {
 // matched: the operation's own, else the document's. An empty list means no
 // credentials are needed; nil means the request is outside the API.
 func Security(c *gin.Context) openapi3.SecurityRequirements {
-	r := routeOf(c)
-	if r == nil {
-		return nil
+	if r := routeOf(c); r != nil {
+		return r.security
 	}
-	if r.kin.Operation.Security != nil {
-		return *r.kin.Operation.Security
-	}
-	if r.kin.Spec.Security != nil {
-		return r.kin.Spec.Security
-	}
-	return openapi3.SecurityRequirements{}
+	return nil
 }
 
 // validator checks each request against its operation: body size (413),
@@ -157,7 +188,7 @@ func (v *validator) middleware(c *gin.Context) {
 		params[p.Key] = p.Value
 	}
 	err := openapi3filter.ValidateRequest(req.Context(), &openapi3filter.RequestValidationInput{
-		Request: req, PathParams: params, Route: r.kin, Options: v.options,
+		Request: req, PathParams: params, Route: r.validate, Options: v.options,
 	})
 	if err != nil {
 		var mb *http.MaxBytesError

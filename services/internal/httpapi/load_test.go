@@ -214,7 +214,7 @@ func identityServer(b *testing.B) loadTarget {
 	if sess, err = id.ChangePassword(ctx, p, pw, "Bench-Password-2026"); err != nil {
 		b.Fatal(err)
 	}
-	return loadTarget{url: serveLoopback(b, s.Handler()), token: sess.Token, userID: u.ID, pool: pool}
+	return loadTarget{url: serveLoopback(b, s.Handler()), handler: s.Handler(), token: sess.Token, userID: u.ID, pool: pool}
 }
 
 // loadConns is the size of the server's connection pool (-load.conns);
@@ -242,10 +242,11 @@ func loadPool(b *testing.B) *pgxpool.Pool {
 }
 
 // loadTarget is a server under load: its URL, a system administrator's
-// bearer token and user ID, and its database (whose backends' CPU the
+// bearer token and user ID, its handler, and its database (whose backends' CPU the
 // benchmark reports).
 type loadTarget struct {
 	url, token, userID string
+	handler            http.Handler
 	pool               *pgxpool.Pool
 }
 
@@ -369,4 +370,27 @@ func BenchmarkLoad_Version(b *testing.B) {
 		b.Fatal(err)
 	}
 	loadCases(b, serveLoopback(b, s.Handler())+"/api/v1/version")
+}
+
+// BenchmarkGetUser_InProcess is the GET by ID's server side alone, without
+// a network or a load generator: the handler served into a recorder, one
+// request at a time. Its allocs/op is the steadiest measure of the request
+// path's cost on a shared machine (the audit writer's allocations, on its
+// own goroutine, count too).
+//
+//	cd services && go test -run '^$' -bench GetUser_InProcess -benchmem ./internal/httpapi
+func BenchmarkGetUser_InProcess(b *testing.B) {
+	t := identityServer(b)
+	h := t.handler
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/users/"+t.userID, nil)
+	req.Header.Set("Authorization", "Bearer "+t.token)
+	req.RemoteAddr = "127.0.0.1:40000"
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
 }

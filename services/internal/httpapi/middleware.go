@@ -13,48 +13,68 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// HeaderRequestID carries the request ID in and out.
-const HeaderRequestID = "X-Request-ID"
+// HeaderRequestID carries the request ID in and out. It is spelled as Go
+// canonicalises header names (the name is case-insensitive on the wire), so
+// that reading and setting it costs no conversion per request.
+const HeaderRequestID = "X-Request-Id"
 
-type ctxKey int
+// requestInfo is what the middleware learns about a request: its ID, the
+// authenticated client, the contract's operation it matched. It is put on
+// the request's context once, by the first middleware, and filled in by
+// those after it, so that a request is copied (Request.WithContext) once
+// for all of them rather than once per value.
+type requestInfo struct {
+	id     string
+	client string
+	route  *route
+}
 
-const (
-	requestIDKey ctxKey = iota
-	clientKey
-)
+type infoKey struct{}
 
-// Keys of values kept on the gin context.
-const (
-	ginRequestID = "kaiban.requestID"
-	ginClient    = "kaiban.client"
-	ginRoute     = "kaiban.route"
-)
+// withInfo returns the requestInfo of c's request, putting an empty one on
+// its context if it has none (a request that did not pass requestID).
+func withInfo(c *gin.Context) *requestInfo {
+	if ri := infoOf(c.Request.Context()); ri != nil {
+		return ri
+	}
+	ri := &requestInfo{}
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), infoKey{}, ri))
+	return ri
+}
+
+// infoOf returns the requestInfo ctx carries (a *gin.Context or a context
+// derived from its request), or nil.
+func infoOf(ctx context.Context) *requestInfo {
+	if c, ok := ctx.(*gin.Context); ok {
+		if c.Request == nil {
+			return nil
+		}
+		ctx = c.Request.Context()
+	}
+	ri, _ := ctx.Value(infoKey{}).(*requestInfo)
+	return ri
+}
 
 // RequestID returns the ID of the request ctx belongs to (a *gin.Context or a
 // context derived from its request), or "".
 func RequestID(ctx context.Context) string {
-	if c, ok := ctx.(*gin.Context); ok {
-		return c.GetString(ginRequestID)
+	if ri := infoOf(ctx); ri != nil {
+		return ri.id
 	}
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	return ""
 }
 
 // SetClient records who an authenticated request comes from (a user, a
 // department system); the authenticator calls it. Rate limits and the access
 // log key on it; an unauthenticated request is known by its IP address.
-func SetClient(c *gin.Context, id string) {
-	c.Set(ginClient, id)
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), clientKey, id))
-}
+func SetClient(c *gin.Context, id string) { withInfo(c).client = id }
 
 // Client returns the authenticated client of a request, or "".
 func Client(ctx context.Context) string {
-	if c, ok := ctx.(*gin.Context); ok {
-		return c.GetString(ginClient)
+	if ri := infoOf(ctx); ri != nil {
+		return ri.client
 	}
-	id, _ := ctx.Value(clientKey).(string)
-	return id
+	return ""
 }
 
 // validRequestID accepts what a caller may choose as request ID: 1 to 128
@@ -79,20 +99,29 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// Values of headers most responses carry, allocated once. Header values
+// are never changed in place (net/http and Gin replace or append to the
+// slice, and a full slice is copied by append), so responses can share them.
+var (
+	headerNoSniff = []string{"nosniff"}
+	headerDeny    = []string{"DENY"}
+	headerNoStore = []string{"no-store"}
+)
+
 // requestID takes the caller's X-Request-ID when well-formed, else makes one,
-// and puts it on the response, the gin context and the request's context.
+// and puts it on the response and, in the request's requestInfo, on its
+// context.
 func requestID(c *gin.Context) {
-	id := c.GetHeader(HeaderRequestID)
+	id := c.Request.Header.Get(HeaderRequestID)
 	if !validRequestID(id) {
 		id = newRequestID()
 	}
-	c.Set(ginRequestID, id)
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+	withInfo(c).id = id
 	h := c.Writer.Header()
-	h.Set(HeaderRequestID, id)
+	h[HeaderRequestID] = []string{id}
 	// No response is to be sniffed into another type or framed by another site.
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
+	h["X-Content-Type-Options"] = headerNoSniff
+	h["X-Frame-Options"] = headerDeny
 	c.Next()
 }
 
@@ -112,7 +141,10 @@ func accessLog(log *slog.Logger, m *metrics) gin.HandlerFunc {
 		status := c.Writer.Status()
 		m.observe(c.Request.Method, route, status, elapsed)
 
-		client := c.GetString(ginClient)
+		var id, client string
+		if ri := infoOf(c); ri != nil {
+			id, client = ri.id, ri.client
+		}
 		if client == "" {
 			client = c.ClientIP()
 		}
@@ -122,7 +154,7 @@ func accessLog(log *slog.Logger, m *metrics) gin.HandlerFunc {
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.String("request_id", c.GetString(ginRequestID)),
+			slog.String("request_id", id),
 			slog.String("client", client),
 			slog.Int("bytes", max(c.Writer.Size(), 0)),
 		}
@@ -142,7 +174,7 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			if r := recover(); r != nil {
-				log.Error("panic in handler", "request_id", c.GetString(ginRequestID),
+				log.Error("panic in handler", "request_id", RequestID(c),
 					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				writeError(c, fmt.Errorf("panic: %v", r))
 			}

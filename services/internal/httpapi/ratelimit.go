@@ -70,7 +70,7 @@ func (l *limiters) middleware(c *gin.Context) {
 		c.Next()
 		return
 	}
-	key := c.GetString(ginClient)
+	key := Client(c)
 	if key == "" {
 		key = "ip:" + c.ClientIP()
 	} else {
