@@ -20,9 +20,11 @@
 package audit
 
 import (
+	"crypto/hmac"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"strconv"
 	"time"
 
@@ -93,21 +95,25 @@ const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // canonical encodes a row unambiguously: every field as a 4-byte big-endian
 // length followed by its bytes, in a fixed order.
-func canonical(seq uint64, e *Entry) []byte {
-	fields := [...]string{
-		strconv.FormatUint(seq, 10),
-		e.Time.UTC().Format(timeLayout),
-		e.ActorKind, e.ActorID, e.ActorName,
-		e.Action, e.Resource, e.Result,
-		strconv.Itoa(e.Status),
-		e.Source, e.RequestID, e.Detail,
+func canonical(seq uint64, e *Entry) []byte { return appendCanonical(nil, seq, e) }
+
+// appendCanonical appends canonical(seq, e) to buf.
+func appendCanonical(buf []byte, seq uint64, e *Entry) []byte {
+	// field appends one field, its length written once its bytes are.
+	field := func(buf []byte, add func([]byte) []byte) []byte {
+		at := len(buf)
+		buf = add(append(buf, 0, 0, 0, 0))
+		binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+		return buf
 	}
-	n := 0
-	for _, f := range fields {
-		n += 4 + len(f)
+	buf = field(buf, func(b []byte) []byte { return strconv.AppendUint(b, seq, 10) })
+	buf = field(buf, func(b []byte) []byte { return e.Time.UTC().AppendFormat(b, timeLayout) })
+	for _, f := range [...]string{e.ActorKind, e.ActorID, e.ActorName, e.Action, e.Resource, e.Result} {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(f)))
+		buf = append(buf, f...)
 	}
-	buf := make([]byte, 0, n)
-	for _, f := range fields {
+	buf = field(buf, func(b []byte) []byte { return strconv.AppendInt(b, int64(e.Status), 10) })
+	for _, f := range [...]string{e.Source, e.RequestID, e.Detail} {
 		buf = binary.BigEndian.AppendUint32(buf, uint32(len(f)))
 		buf = append(buf, f...)
 	}
@@ -117,12 +123,40 @@ func canonical(seq uint64, e *Entry) []byte {
 // chainHash returns hex SM3(prev ‖ canonical row), prev being the previous
 // row's hash as bytes.
 func chainHash(prevHex string, seq uint64, e *Entry) (string, error) {
-	prev, err := hex.DecodeString(prevHex)
+	buf, err := hex.AppendDecode(nil, []byte(prevHex))
 	if err != nil {
 		return "", err
 	}
-	sum := gm.Sum(append(prev, canonical(seq, e)...))
+	sum := gm.Sum(appendCanonical(buf, seq, e))
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// chainer computes, row after row, what chainHash and rowMAC do, reusing
+// one buffer and one HMAC state instead of allocating them per row. It is
+// the writer goroutine's alone.
+type chainer struct {
+	mac hash.Hash
+	buf []byte
+	sum []byte
+}
+
+func newChainer(macKey []byte) *chainer {
+	return &chainer{mac: hmac.New(gm.NewHash, macKey)}
+}
+
+// next returns the hash and MAC of row seq after the row whose hash is prev.
+func (c *chainer) next(prev string, seq uint64, e *Entry) (h, mac string, err error) {
+	c.buf, err = hex.AppendDecode(c.buf[:0], []byte(prev))
+	if err != nil {
+		return "", "", err
+	}
+	sum := gm.Sum(appendCanonical(c.buf, seq, e))
+	h = hex.EncodeToString(sum[:])
+	c.mac.Reset()
+	c.buf = append(c.buf[:0], h...)
+	c.mac.Write(c.buf)
+	c.sum = c.mac.Sum(c.sum[:0])
+	return h, hex.EncodeToString(c.sum), nil
 }
 
 // macKey derives the row MAC key from the configured audit key.

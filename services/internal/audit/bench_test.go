@@ -51,7 +51,7 @@ func BenchmarkAppend16Writers(b *testing.B) {
 		l, _ := newLog(b)
 		run(b, l, func() error {
 			p := &pending{e: l.prepare(e)}
-			if _, _, err := l.writeLocked(context.Background(), l.pool, []*pending{p}); err != nil {
+			if _, _, err := l.writeLocked(context.Background(), l.pool, newChainer(l.mac), []*pending{p}); err != nil {
 				return fmt.Errorf("direct write: %w", err)
 			}
 			return nil

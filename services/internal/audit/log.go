@@ -36,9 +36,10 @@ type Log struct {
 	logger   *slog.Logger
 
 	// Used by the writer goroutine only: its own connection (outside the
-	// pool, so that appending never queues behind requests for one) and the
-	// head it appended last.
+	// pool, so that appending never queues behind requests for one), the
+	// head it appended last, and its chainer.
 	conn      *pgx.Conn
+	chainer   *chainer
 	headKnown bool
 	headSeq   uint64
 	headHash  string
@@ -87,6 +88,7 @@ func New(pool *pgxpool.Pool, key []byte, opts ...Option) (*Log, error) {
 	for _, o := range opts {
 		o(l)
 	}
+	l.chainer = newChainer(l.mac)
 	l.wg.Add(1)
 	go l.writer()
 	return l, nil
@@ -291,15 +293,18 @@ func (r *rowArrays) args() []any {
 // chain numbers and hashes batch's entries after the row (seq, prev), and
 // returns them as insertRows' parameters with the new head. It only sets the
 // entries' sequence numbers: a batch that fails is chained again.
-func (l *Log) chain(batch []*pending, seq uint64, prev string) (*rowArrays, uint64, string, error) {
+func (l *Log) chain(c *chainer, batch []*pending, seq uint64, prev string) (*rowArrays, uint64, string, error) {
 	n := len(batch)
-	r := &rowArrays{seq: make([]int64, 0, n), at: make([]time.Time, 0, n), status: make([]int32, 0, n)}
+	text := func() []string { return make([]string, 0, n) }
+	r := &rowArrays{seq: make([]int64, 0, n), at: make([]time.Time, 0, n), status: make([]int32, 0, n),
+		actorKind: text(), actorID: text(), actorName: text(), action: text(), resource: text(), result: text(),
+		source: text(), requestID: text(), detail: text(), prevHash: text(), hash: text(), mac: text()}
 	for _, p := range batch {
 		if p.barrier {
 			continue
 		}
 		seq++
-		h, err := chainHash(prev, seq, &p.e)
+		h, mac, err := c.next(prev, seq, &p.e)
 		if err != nil {
 			return nil, 0, "", fmt.Errorf("audit append: head hash: %w", err)
 		}
@@ -308,7 +313,7 @@ func (l *Log) chain(batch []*pending, seq uint64, prev string) (*rowArrays, uint
 		r.actorKind, r.actorID, r.actorName = append(r.actorKind, e.ActorKind), append(r.actorID, e.ActorID), append(r.actorName, e.ActorName)
 		r.action, r.resource, r.result = append(r.action, e.Action), append(r.resource, e.Resource), append(r.result, e.Result)
 		r.source, r.requestID, r.detail = append(r.source, e.Source), append(r.requestID, e.RequestID), append(r.detail, e.Detail)
-		r.prevHash, r.hash, r.mac = append(r.prevHash, prev), append(r.hash, h), append(r.mac, rowMAC(l.mac, h))
+		r.prevHash, r.hash, r.mac = append(r.prevHash, prev), append(r.hash, h), append(r.mac, mac)
 		p.seq = seq
 		prev = h
 	}
@@ -333,7 +338,7 @@ func (l *Log) write(ctx context.Context, batch []*pending) error {
 		return err
 	}
 	if l.headKnown {
-		rows, seq, h, err := l.chain(batch, l.headSeq, l.headHash)
+		rows, seq, h, err := l.chain(l.chainer, batch, l.headSeq, l.headHash)
 		if err != nil {
 			return err
 		}
@@ -350,7 +355,7 @@ func (l *Log) write(ctx context.Context, batch []*pending) error {
 			return fmt.Errorf("audit append: %w", err)
 		}
 	}
-	seq, h, err := l.writeLocked(ctx, conn, batch)
+	seq, h, err := l.writeLocked(ctx, conn, l.chainer, batch)
 	if err != nil {
 		return err
 	}
@@ -360,7 +365,7 @@ func (l *Log) write(ctx context.Context, batch []*pending) error {
 
 // writeLocked appends batch in a transaction that holds the advisory lock
 // and continues the chain from the head it reads, and returns the new head.
-func (l *Log) writeLocked(ctx context.Context, db beginner, batch []*pending) (uint64, string, error) {
+func (l *Log) writeLocked(ctx context.Context, db beginner, c *chainer, batch []*pending) (uint64, string, error) {
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		return 0, "", fmt.Errorf("audit append: %w", err)
@@ -373,7 +378,7 @@ func (l *Log) writeLocked(ctx context.Context, db beginner, batch []*pending) (u
 	if err != nil {
 		return 0, "", err
 	}
-	rows, seq, h, err := l.chain(batch, seq, prev)
+	rows, seq, h, err := l.chain(c, batch, seq, prev)
 	if err != nil {
 		return 0, "", err
 	}
