@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -374,5 +376,27 @@ func TestClientIP_ForwardedOnlyFromTrustedProxies(t *testing.T) {
 	s, _ = newServer(t, Options{RateLimit: 0.1, RateBurst: 1, TrustedProxies: []string{"192.0.2.0/24"}})
 	if try(s.Handler(), "192.0.2.5:1000", "10.0.0.1") != 200 || try(s.Handler(), "192.0.2.5:1000", "10.0.0.2") != 200 {
 		t.Fatal("clients behind a trusted proxy share its bucket")
+	}
+}
+
+// TestNewRequestID_TimeOrdered: generated IDs sort by the millisecond they
+// were made in (so the audit log's request index grows at its end) and are
+// unique within one.
+func TestNewRequestID_TimeOrdered(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
+	seen := map[string]bool{}
+	for i := range 1000 {
+		id := newRequestID(t0.Add(time.Duration(i/10) * time.Millisecond))
+		if len(id) != 32 || !validRequestID(id) {
+			t.Fatalf("malformed ID %q", id)
+		}
+		if seen[id] {
+			t.Fatalf("ID %s made twice", id)
+		}
+		seen[id] = true
+		// Fixed-width hex of the millisecond first: IDs sort by it.
+		if got := id[:12]; got != fmt.Sprintf("%012x", t0.UnixMilli()+int64(i/10)) {
+			t.Fatalf("ID %s does not start with its millisecond", id)
+		}
 	}
 }
