@@ -46,9 +46,13 @@ type (
 	timeCell struct{ p *time.Time }
 )
 
-func (c textCell) TextValue() (pgtype.Text, error) { return pgtype.Text{String: *c.p, Valid: true}, nil }
+func (c textCell) TextValue() (pgtype.Text, error) {
+	return pgtype.Text{String: *c.p, Valid: true}, nil
+}
 
-func (c int8Cell) Int64Value() (pgtype.Int8, error) { return pgtype.Int8{Int64: *c.p, Valid: true}, nil }
+func (c int8Cell) Int64Value() (pgtype.Int8, error) {
+	return pgtype.Int8{Int64: *c.p, Valid: true}, nil
+}
 
 func (c int4Cell) Int64Value() (pgtype.Int8, error) {
 	return pgtype.Int8{Int64: int64(*c.p), Valid: true}, nil

@@ -213,6 +213,9 @@ func requestDetail(params []string, durationMS int64, bytes int, errText string)
 }
 
 func paramNames(c *gin.Context) []string {
+	if c.Request.URL.RawQuery == "" {
+		return nil
+	}
 	q := c.Request.URL.Query()
 	if len(q) == 0 {
 		return nil

@@ -497,9 +497,27 @@ func isCheck(err error, constraint string) bool {
 	return errors.As(err, &pg) && pg.Code == "23514" && (constraint == "" || pg.ConstraintName == constraint)
 }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
-func isUUID(s string) bool { return uuidRE.MatchString(s) }
+// isUUID accepts a UUID in PostgreSQL's output form (lower-case hex, 8-4-4-4-12),
+// checked by hand rather than by a regular expression: it runs on every
+// lookup by ID, and the expression cost more than the cached lookup.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 func sortedUnique(v []string) []string {
 	out := slices.Clone(v)

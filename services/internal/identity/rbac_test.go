@@ -162,3 +162,21 @@ func TestRoles_AssignmentEndsSessionsAndLastAdminStays(t *testing.T) {
 	wantErr(t, e.svc.RevokeRole(ctx, p, aud.ID, RoleAuditAdmin), ErrNotFound)
 	wantInvalid(t, e.svc.AssignRole(ctx, p, aud2.ID, "no-such-role"), "role")
 }
+
+func TestIsUUID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"0192f3a1-c2d4-7111-8222-333344445555":  true,
+		"00000000-0000-0000-0000-000000000000":  true,
+		"0192F3A1-C2D4-7111-8222-333344445555":  false, // PostgreSQL answers lower case
+		"0192f3a1c2d4-7111-8222-333344445555-":  false,
+		"0192f3a1-c2d4-7111-8222-33334444555g":  false,
+		"0192f3a1-c2d4-7111-8222-3333444455551": false,
+		"0192f3a1-c2d4-7111-8222-33334444555":   false,
+		"{0192f3a1-c2d4-7111-8222-33334444555}": false,
+		"":                                      false,
+	} {
+		if got := isUUID(s); got != want {
+			t.Errorf("isUUID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
