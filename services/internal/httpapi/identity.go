@@ -269,7 +269,7 @@ func (s *Server) GetUser(ctx context.Context, r api.GetUserRequestObject) (api.G
 	if err != nil {
 		return nil, err
 	}
-	return api.GetUser200JSONResponse(toUser(u)), nil
+	return userResponse(toUser(u)), nil
 }
 
 func (s *Server) UpdateUser(ctx context.Context, r api.UpdateUserRequestObject) (api.UpdateUserResponseObject, error) {
