@@ -150,7 +150,8 @@ func (c *chainer) next(prev string, seq uint64, e *Entry) (h, mac string, err er
 	if err != nil {
 		return "", "", err
 	}
-	sum := gm.Sum(appendCanonical(c.buf, seq, e))
+	c.buf = appendCanonical(c.buf, seq, e)
+	sum := gm.Sum(c.buf)
 	h = hex.EncodeToString(sum[:])
 	c.mac.Reset()
 	c.buf = append(c.buf[:0], h...)
