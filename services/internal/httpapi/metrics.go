@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +13,20 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// series holds each (method, route, status)'s counter and histogram
+	// once looked up: one map lookup per request instead of two label-value
+	// lookups, each hashing the three labels.
+	series sync.Map // seriesKey → *series
+}
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -36,7 +51,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) observe(method, route string, status int, elapsed time.Duration) {
-	s := strconv.Itoa(status)
-	m.requests.WithLabelValues(method, route, s).Inc()
-	m.latency.WithLabelValues(method, route, s).Observe(elapsed.Seconds())
+	k := seriesKey{method, route, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		st := strconv.Itoa(status)
+		v, _ = m.series.LoadOrStore(k, &series{m.requests.WithLabelValues(method, route, st), m.latency.WithLabelValues(method, route, st)})
+	}
+	s := v.(*series)
+	s.requests.Inc()
+	s.latency.Observe(elapsed.Seconds())
 }
