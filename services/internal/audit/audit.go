@@ -152,12 +152,14 @@ func (c *chainer) next(prev string, seq uint64, e *Entry) (h, mac string, err er
 	}
 	c.buf = appendCanonical(c.buf, seq, e)
 	sum := gm.Sum(c.buf)
-	h = hex.EncodeToString(sum[:])
+	c.buf = hex.AppendEncode(c.buf[:0], sum[:])
 	c.mac.Reset()
-	c.buf = append(c.buf[:0], h...)
 	c.mac.Write(c.buf)
 	c.sum = c.mac.Sum(c.sum[:0])
-	return h, hex.EncodeToString(c.sum), nil
+	// The hash and the MAC in hex, made as one string: they are stored in
+	// the same row and live as long as each other.
+	both := string(hex.AppendEncode(c.buf, c.sum))
+	return both[:len(both)/2], both[len(both)/2:], nil
 }
 
 // macKey derives the row MAC key from the configured audit key.
