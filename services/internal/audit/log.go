@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -37,9 +39,10 @@ type Log struct {
 
 	// Used by the writer goroutine only: its own connection (outside the
 	// pool, so that appending never queues behind requests for one), the
-	// head it appended last, and its chainer.
+	// head it appended last, its chainer and its parameter buffer.
 	conn      *pgx.Conn
 	chainer   *chainer
+	params    []byte // the last batch's encoded parameters, for reuse
 	headKnown bool
 	headSeq   uint64
 	headHash  string
@@ -283,13 +286,6 @@ type rowArrays struct {
 	source, requestID, detail, prevHash, hash, mac          []string
 }
 
-func (r *rowArrays) args() []any {
-	text := func(v []string) column[string] { return column[string]{v} }
-	return []any{column[int64]{r.seq}, column[time.Time]{r.at}, text(r.actorKind), text(r.actorID), text(r.actorName),
-		text(r.action), text(r.resource), text(r.result), column[int32]{r.status}, text(r.source), text(r.requestID),
-		text(r.detail), text(r.prevHash), text(r.hash), text(r.mac)}
-}
-
 // chain numbers and hashes batch's entries after the row (seq, prev), and
 // returns them as insertRows' parameters with the new head. It only sets the
 // entries' sequence numbers: a batch that fails is chained again.
@@ -342,10 +338,7 @@ func (l *Log) write(ctx context.Context, batch []*pending) error {
 		if err != nil {
 			return err
 		}
-		b := &pgx.Batch{}
-		b.Queue("SELECT pg_advisory_xact_lock($1)", lockKey)
-		b.Queue(insertRows, rows.args()...)
-		err = conn.SendBatch(ctx, b).Close()
+		err = l.send(ctx, conn, rows)
 		if err == nil {
 			l.headSeq, l.headHash = seq, h
 			return nil
@@ -360,6 +353,31 @@ func (l *Log) write(ctx context.Context, batch []*pending) error {
 		return err
 	}
 	l.headSeq, l.headHash, l.headKnown = seq, h, true
+	return nil
+}
+
+// send sends the advisory lock and the insert of rows pipelined, in one
+// round trip and one implicit transaction.
+func (l *Log) send(ctx context.Context, conn *pgx.Conn, rows *rowArrays) error {
+	sd, err := conn.Prepare(ctx, insertName, insertRows)
+	if err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	var params [][]byte
+	params, l.params = rows.params(l.params)
+	var b pgconn.Batch
+	b.ExecParams("SELECT pg_advisory_xact_lock($1)", [][]byte{binary.BigEndian.AppendUint64(nil, uint64(lockKey))},
+		[]uint32{pgtype.Int8OID}, binaryFormats[:1], nil)
+	b.ExecPrepared(sd.Name, params, binaryFormats, nil)
+	results, err := conn.PgConn().ExecBatch(ctx, &b).ReadAll()
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			return r.Err
+		}
+	}
 	return nil
 }
 
@@ -382,7 +400,8 @@ func (l *Log) writeLocked(ctx context.Context, db beginner, c *chainer, batch []
 	if err != nil {
 		return 0, "", err
 	}
-	if _, err := tx.Exec(ctx, insertRows, rows.args()...); err != nil {
+	params, _ := rows.params(nil)
+	if err := insert(ctx, tx.Conn(), params); err != nil {
 		return 0, "", fmt.Errorf("audit append: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
