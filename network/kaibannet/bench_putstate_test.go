@@ -46,13 +46,14 @@ func startPutState(b *testing.B, ccBin string, basePort int) (*anchor, *loadtest
 // put a new key through the fabric-gateway client and wait for its commit.
 // devnet's BenchmarkDevnet_PutState runs the same chaincode and load. A fresh
 // network per configuration; each reports what BenchmarkFabric_Issue
-// reports. Run:
+// reports; 512 clients, past the anchor's 256, as devnet's benchmark runs.
+// Run:
 //
 //	FABRIC_BIN=/path/to/fabric/bin go test -run '^$' -bench Fabric_PutState -benchtime 1x ./kaibannet/
 func BenchmarkFabric_PutState(b *testing.B) {
 	requireFabric(b)
 	ccBin := buildPutState(b)
-	for i, clients := range []int{16, 64, 256} {
+	for i, clients := range []int{16, 64, 256, 512} {
 		b.Run(fmt.Sprintf("timeout=%s/size=500/clients=%d", *anchorTimeout, clients), func(b *testing.B) {
 			a, puts := startPutState(b, ccBin, 29400+40*i)
 			before, self0 := a.cpu(), loadtest.SelfCPU()
