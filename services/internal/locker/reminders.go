@@ -37,8 +37,12 @@ type RemindResult struct {
 // (authorization.ListPendingRequests) and, through package messages, reminds
 // each owner of a request due within remindBefore of now, and escalates a
 // request past its due time: the owner is told again and the member that
-// sponsors the owner's locker is asked to follow up. Each reminder and
-// escalation is sent once (messages' dedup key), so runs may repeat.
+// sponsors the owner's locker is asked to follow up. What goes to the owner
+// goes to the subject's mailbox and to the user mailbox of each person who
+// holds its locker (Bind): a subject's mailbox is read only by those allowed
+// every mailbox, and it is the holders who answer the request. Each reminder
+// and escalation is sent once to each (messages' dedup key), so runs may
+// repeat, and a holder bound since the last run gets those still due.
 func (s *Service) Remind(ctx context.Context, now time.Time, remindBefore time.Duration) (RemindResult, error) {
 	var res RemindResult
 	if remindBefore <= 0 {
@@ -65,13 +69,17 @@ func (s *Service) Remind(ctx context.Context, now time.Time, remindBefore time.D
 				continue
 			}
 			if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+				owner, err := ownerMailboxes(ctx, tx, r.Owner)
+				if err != nil {
+					return err
+				}
 				if due.After(now) {
 					res.Reminded++
-					return s.send(ctx, tx, r, TopicReminder, messages.Address{Kind: messages.KindSubject, ID: r.Owner},
+					return s.sendAll(ctx, tx, r, TopicReminder, owner,
 						"授权申请待处理", fmt.Sprintf("%s 申请访问资产 %s（%s），请在 %s 前处理。", r.Requester, r.Asset, r.Purpose, r.DueAt))
 				}
 				res.Escalated++
-				if err := s.send(ctx, tx, r, TopicEscalation, messages.Address{Kind: messages.KindSubject, ID: r.Owner},
+				if err := s.sendAll(ctx, tx, r, TopicEscalation, owner,
 					"授权申请已超时", fmt.Sprintf("%s 申请访问资产 %s（%s）已于 %s 超时未处理。", r.Requester, r.Asset, r.Purpose, r.DueAt)); err != nil {
 					return err
 				}
@@ -90,6 +98,33 @@ func (s *Service) Remind(ctx context.Context, now time.Time, remindBefore time.D
 		}
 		bookmark = page.Bookmark
 	}
+}
+
+// ownerMailboxes are the mailboxes told of a request to owner: the
+// subject's own and those of the people holding its locker.
+func ownerMailboxes(ctx context.Context, tx pgx.Tx, owner string) ([]messages.Address, error) {
+	rows, err := tx.Query(ctx, `SELECT user_id::text FROM locker_holders WHERE locker_id = $1 ORDER BY bound_at`, owner)
+	if err != nil {
+		return nil, fmt.Errorf("holders of %s: %w", owner, err)
+	}
+	holders, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("holders of %s: %w", owner, err)
+	}
+	out := []messages.Address{{Kind: messages.KindSubject, ID: owner}}
+	for _, h := range holders {
+		out = append(out, messages.Address{Kind: messages.KindUser, ID: h})
+	}
+	return out, nil
+}
+
+func (s *Service) sendAll(ctx context.Context, tx pgx.Tx, r model.AccessRequest, topic string, to []messages.Address, title, body string) error {
+	for _, a := range to {
+		if err := s.send(ctx, tx, r, topic, a, title, body); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Service) send(ctx context.Context, tx pgx.Tx, r model.AccessRequest, topic string, to messages.Address, title, body string) error {

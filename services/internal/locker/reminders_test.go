@@ -20,6 +20,21 @@ func TestRemind_DueSoonRemindedOverdueEscalatedOnce_Devnet(t *testing.T) {
 	if _, err := w.locker.RequestAccess(ctx, locker.RequestInput{Asset: w.sym, Requester: bank, Purpose: "later", DueAt: time.Now().Add(72 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
+	// A person holding the owner's locker is told in their own mailbox too;
+	// a user holding nothing is not.
+	var holder, bystander string
+	for _, u := range []struct {
+		login string
+		id    *string
+	}{{"locker-holder", &holder}, {"bystander", &bystander}} {
+		if err := w.pool.QueryRow(ctx, `INSERT INTO identity_users (login, name_sealed, department_code, password_hash)
+			VALUES ($1, '\x00', 'operator', 'unused') RETURNING id::text`, u.login).Scan(u.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.locker.Bind(ctx, w.firm, holder, firmPassword); err != nil {
+		t.Fatal(err)
+	}
 	res, err := w.locker.Remind(ctx, time.Now(), time.Hour)
 	if err != nil || res.Reminded != 1 || res.Escalated != 0 {
 		t.Fatalf("first run %+v, %v", res, err)
@@ -53,5 +68,19 @@ func TestRemind_DueSoonRemindedOverdueEscalatedOnce_Devnet(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if count(locker.TopicReminder, "subject") != 1 || count(locker.TopicEscalation, "subject") != 1 || count(locker.TopicEscalation, "member") != 1 {
 		t.Fatal("reminders not sent exactly once")
+	}
+	to := func(topic, user string) int {
+		var n int
+		if err := w.pool.QueryRow(ctx, `SELECT count(*) FROM messages WHERE topic = $1 AND recipient_kind = 'user' AND recipient_id = $2 AND ref = $3`,
+			topic, user, soon.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if to(locker.TopicReminder, holder) != 1 || to(locker.TopicEscalation, holder) != 1 {
+		t.Fatalf("the holder got %d reminders and %d escalations, want 1 and 1", to(locker.TopicReminder, holder), to(locker.TopicEscalation, holder))
+	}
+	if n := to(locker.TopicReminder, bystander) + to(locker.TopicEscalation, bystander); n != 0 {
+		t.Fatalf("a user holding nothing got %d messages", n)
 	}
 }
