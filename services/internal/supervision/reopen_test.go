@@ -109,6 +109,16 @@ func TestIntervene_ReopenRefusedOnceBundleEnqueued_Postgres(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM chain_outbox) + (SELECT count(*) FROM supervision_interventions)`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("refused reopens left %d rows (%v)", n, err)
 	}
+	// The timeline says so, for the portal to offer no reopen.
+	for process, want := range map[string]bool{"APP-B": true, "APP-RUN": false} {
+		tl, err := s.Timeline(ctx, process)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tl.BundleQueued != want || tl.Bundle != nil {
+			t.Errorf("timeline of %s: bundle queued %v, bundle %+v; want queued %v", process, tl.BundleQueued, tl.Bundle, want)
+		}
+	}
 }
 
 // A reopen waits for the lock of a bundle being enqueued and, once that

@@ -93,7 +93,7 @@ func TestProcesses_RejectedAndClosedStaysRejected_Postgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tl.Process.Status != model.ProcessRejected || tl.Bundle == nil || tl.Bundle.TxID != "tx-bundle" {
+	if tl.Process.Status != model.ProcessRejected || tl.Bundle == nil || tl.Bundle.TxID != "tx-bundle" || tl.BundleQueued {
 		t.Fatalf("timeline of the closed process: %+v, bundle %+v", tl.Process, tl.Bundle)
 	}
 	reopen := func(process string) model.InterventionRequest {

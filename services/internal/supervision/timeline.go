@@ -21,6 +21,10 @@ type Timeline struct {
 	Steps         []StepLine           `json:"steps"`
 	Interventions []model.Intervention `json:"interventions"`
 	Bundle        *model.Bundle        `json:"bundle,omitempty"`
+	// BundleQueued says the process's bundle is enqueued for the chain
+	// (issuance_bundles) but not yet on it: from then on the process can no
+	// longer be reopened (reopen.go), though Bundle is still empty.
+	BundleQueued bool `json:"bundleQueued,omitempty"`
 	// Overdue counts the steps that ran or are running past their deadline.
 	Overdue int `json:"overdue"`
 	// AsOf is when durations of undecided steps were measured.
@@ -109,15 +113,18 @@ func (s *Service) Timeline(ctx context.Context, id string) (*Timeline, error) {
 		return nil, err
 	}
 	var rec, bundle []byte
-	err := s.pool.QueryRow(ctx, `SELECT p.record, b.record FROM ledger_processes p
-		LEFT JOIN ledger_bundles b ON b.process = p.id WHERE p.id = $1`, id).Scan(&rec, &bundle)
+	var queued bool
+	err := s.pool.QueryRow(ctx, `SELECT p.record, b.record,
+			b.record IS NULL AND EXISTS (SELECT 1 FROM issuance_bundles q WHERE q.process = p.id)
+		FROM ledger_processes p
+		LEFT JOIN ledger_bundles b ON b.process = p.id WHERE p.id = $1`, id).Scan(&rec, &bundle, &queued)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("process %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("timeline of %s: %w", id, err)
 	}
-	tl := &Timeline{Steps: []StepLine{}, Interventions: []model.Intervention{}, AsOf: s.now().UTC()}
+	tl := &Timeline{Steps: []StepLine{}, Interventions: []model.Intervention{}, AsOf: s.now().UTC(), BundleQueued: queued}
 	if err := json.Unmarshal(rec, &tl.Process); err != nil {
 		return nil, fmt.Errorf("timeline of %s: process record: %w", id, err)
 	}

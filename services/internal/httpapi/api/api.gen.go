@@ -2912,8 +2912,12 @@ type ProcessTimeline struct {
 	// Bundle The unified issuance bundle (model.Bundle), once issued. It
 	// closes the process: a rejected process keeps its status, and the
 	// bundle is what tells that it is closed.
-	Bundle        *map[string]interface{} `json:"bundle,omitempty"`
-	Interventions []ChainIntervention     `json:"interventions"`
+	Bundle *map[string]interface{} `json:"bundle,omitempty"`
+
+	// BundleQueued The bundle is enqueued for the chain but not on it yet (`bundle`
+	// still absent): the process is already closed to a reopen.
+	BundleQueued  *bool               `json:"bundleQueued,omitempty"`
+	Interventions []ChainIntervention `json:"interventions"`
 
 	// Overdue Steps that ran or are running late.
 	Overdue int `json:"overdue"`

@@ -4190,6 +4190,11 @@ export interface components {
             bundle?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description The bundle is enqueued for the chain but not on it yet (`bundle`
+             *     still absent): the process is already closed to a reopen.
+             */
+            bundleQueued?: boolean;
             /** @description Steps that ran or are running late. */
             overdue: number;
             /** Format: date-time */

@@ -110,6 +110,39 @@ describe('TimelineView', () => {
     expect(api.calls.find((c) => c.key.startsWith('POST'))!.body).toEqual({ action: 'note', reason: '已统一出件，记录说明' })
   })
 
+  it('takes only a note once the bundle is enqueued and not yet on chain, and says why', async () => {
+    const tax = { ...timeline.steps[2]!, status: 'rejected', ready: false, decidedAt: '2026-11-24T09:30:00Z', opinion: '材料不全' }
+    const queued = {
+      ...timeline,
+      process: { ...timeline.process, status: 'rejected', note: 'rejected at step tax' },
+      steps: [timeline.steps[0]!, timeline.steps[1]!, tax],
+      bundleQueued: true,
+    }
+    const { wrapper, api } = await open(
+      TimelineView,
+      supervisor,
+      {
+        ...answers,
+        'GET /api/v1/supervision/processes/p1': () => jsonResponse(200, queued),
+        'POST /api/v1/supervision/processes/p1/steps/tax/interventions': () =>
+          jsonResponse(202, { id: 3, request: {}, requestedBy: 'u', outboxKey: 'k', requestedAt: '2026-11-24T10:00:00Z' }),
+      },
+      '/supervision/processes/p1',
+      { id: 'p1' },
+    )
+    await vi.waitFor(() => expect(wrapper.findAll('.steps .el-table__row')).toHaveLength(3))
+    expect(wrapper.find('[data-testid="bundle-queued"]').text()).toContain('不能再重新办理')
+    await wrapper.findAll('button').filter((b) => b.text() === '干预')[2]!.trigger('click')
+    await flushPromises()
+    // The rejected step would default to a reopen; here the dialog starts on a note.
+    const reason = document.querySelector<HTMLTextAreaElement>('.el-dialog textarea[name="reason"]')!
+    reason.value = '等待出件上链'
+    reason.dispatchEvent(new Event('input'))
+    document.querySelector<HTMLFormElement>('.el-dialog form')!.dispatchEvent(new Event('submit'))
+    await vi.waitFor(() => expect(api.calls.some((c) => c.key.startsWith('POST'))).toBe(true))
+    expect(api.calls.find((c) => c.key.startsWith('POST'))!.body).toEqual({ action: 'note', reason: '等待出件上链' })
+  })
+
   it('offers no intervention without the permission', async () => {
     const { wrapper } = await open(TimelineView, watcher, answers, '/supervision/processes/p1', { id: 'p1' })
     await vi.waitFor(() => expect(wrapper.findAll('.steps .el-table__row')).toHaveLength(3))
