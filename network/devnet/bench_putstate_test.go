@@ -1,6 +1,7 @@
 package devnet_test
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
 	"os"
@@ -77,12 +78,7 @@ func BenchmarkDevnet_PutState(b *testing.B) {
 		for _, clients := range []int{16, 64, 256, 512} {
 			b.Run(fmt.Sprintf("timeout=%s/size=500/clients=%d", timeout, clients), func(b *testing.B) {
 				proc, puts := startPutState(b, "--batch-timeout", timeout.String(), "--batch-size", "500")
-				cpu0, self0 := proc.cpuTime(), loadtest.SelfCPU()
-				b.ResetTimer()
-				res := loadtest.Run(clients, *benchDuration, puts.PutCommitted)
-				b.StopTimer()
-				res.Report(b)
-				reportProcess(b, proc, cpu0, self0, len(res.Latencies), "tx")
+				proc.measure(b, clients, puts.PutCommitted, "tx")
 			})
 		}
 	}
@@ -93,19 +89,20 @@ func BenchmarkDevnet_PutState(b *testing.B) {
 // BenchmarkFabric_GetState does on real Fabric.
 func BenchmarkDevnet_GetState(b *testing.B) {
 	proc, puts := startPutState(b)
-	cpu0, self0 := proc.cpuTime(), loadtest.SelfCPU()
-	b.ResetTimer()
-	res := loadtest.Run(64, *benchDuration, puts.Get)
-	b.StopTimer()
-	res.Report(b)
-	reportProcess(b, proc, cpu0, self0, len(res.Latencies), "op")
+	proc.measure(b, 64, puts.Get, "op")
 }
 
-// reportProcess reports the devnet process's peak RSS and, per operation,
-// its CPU time and the clients' since cpu0 and self0.
-func reportProcess(b *testing.B, proc *devnetProcess, cpu0, self0 time.Duration, ops int, unit string) {
+// measure drives op from clients concurrent clients for -devnet.duration
+// and reports what loadtest reports, the devnet process's peak RSS and, per
+// operation (unit), its CPU time and the clients'.
+func (proc *devnetProcess) measure(b *testing.B, clients int, op func(context.Context) error, unit string) {
 	b.Helper()
-	n := float64(ops)
+	cpu0, self0 := proc.cpuTime(), loadtest.SelfCPU()
+	b.ResetTimer()
+	res := loadtest.Run(clients, *benchDuration, op)
+	b.StopTimer()
+	res.Report(b)
+	n := float64(len(res.Latencies))
 	b.ReportMetric(float64(proc.peakRSS())/(1<<20), "peak-RSS-MB")
 	b.ReportMetric(float64((proc.cpuTime()-cpu0).Microseconds())/n, "devnet-CPU-µs/"+unit)
 	b.ReportMetric(float64((loadtest.SelfCPU()-self0).Microseconds())/n, "client-CPU-µs/"+unit)

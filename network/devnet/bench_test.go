@@ -54,12 +54,7 @@ func BenchmarkDevnet_Issue(b *testing.B) {
 				defer proc.stop(b)
 				k := setupKaiban(b, dialAddr(b, proc.addr), cryptogen.Layout{Dir: filepath.Join(dir, "crypto")})
 				licences := k.issuer(b)
-				cpu0, self0 := proc.cpuTime(), loadtest.SelfCPU()
-				b.ResetTimer()
-				res := loadtest.Run(clients, *benchDuration, licences.IssueCommitted)
-				b.StopTimer()
-				res.Report(b)
-				reportProcess(b, proc, cpu0, self0, len(res.Latencies), "tx")
+				proc.measure(b, clients, licences.IssueCommitted, "tx")
 			})
 		}
 	}
@@ -76,15 +71,10 @@ func BenchmarkDevnet_Evaluate(b *testing.B) {
 	if err := licences.IssueCommitted(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	cpu0, self0 := proc.cpuTime(), loadtest.SelfCPU()
-	b.ResetTimer()
-	res := loadtest.Run(64, *benchDuration, func(ctx context.Context) error {
+	proc.measure(b, 64, func(ctx context.Context) error {
 		_, err := licences.Assets.EvaluateWithContext(ctx, "GetAssetType", client.WithArguments(licence))
 		return err
-	})
-	b.StopTimer()
-	res.Report(b)
-	reportProcess(b, proc, cpu0, self0, len(res.Latencies), "op")
+	}, "op")
 }
 
 // BenchmarkDevnet_Verify measures `devnet verify` on a chain of many blocks.

@@ -56,13 +56,7 @@ func BenchmarkFabric_PutState(b *testing.B) {
 	for i, clients := range []int{16, 64, 256, 512} {
 		b.Run(fmt.Sprintf("timeout=%s/size=500/clients=%d", *anchorTimeout, clients), func(b *testing.B) {
 			a, puts := startPutState(b, ccBin, 29400+40*i)
-			before, self0 := a.cpu(), loadtest.SelfCPU()
-			b.ResetTimer()
-			res := loadtest.Run(clients, *anchorDuration, puts.PutCommitted)
-			b.StopTimer()
-			res.Report(b)
-			a.report(b, before, len(res.Latencies), "tx")
-			b.ReportMetric(float64((loadtest.SelfCPU()-self0).Microseconds())/float64(len(res.Latencies)), "client-CPU-µs/tx")
+			a.run(b, clients, puts.PutCommitted, "tx")
 		})
 	}
 }
@@ -72,11 +66,5 @@ func BenchmarkFabric_PutState(b *testing.B) {
 func BenchmarkFabric_GetState(b *testing.B) {
 	requireFabric(b)
 	a, puts := startPutState(b, buildPutState(b), 29600)
-	before, self0 := a.cpu(), loadtest.SelfCPU()
-	b.ResetTimer()
-	res := loadtest.Run(64, *anchorDuration, puts.Get)
-	b.StopTimer()
-	res.Report(b)
-	a.report(b, before, len(res.Latencies), "op")
-	b.ReportMetric(float64((loadtest.SelfCPU()-self0).Microseconds())/float64(len(res.Latencies)), "client-CPU-µs/op")
+	a.run(b, 64, puts.Get, "op")
 }

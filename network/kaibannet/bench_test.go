@@ -157,11 +157,20 @@ func (a *anchor) cpu() map[string]time.Duration {
 	return out
 }
 
-// report reports, per operation, the CPU time of the peers, the orderer and
-// the chaincode servers since before (and their sum, the figure to set
-// against devnet's one process), and the sum of each role's peak RSS.
-func (a *anchor) report(b *testing.B, before map[string]time.Duration, ops int, unit string) {
+// run drives op from clients concurrent clients for -fabric.duration and
+// reports what loadtest reports, then per operation (unit) the CPU time of
+// the clients, of the peers, the orderer and the chaincode servers (and
+// their sum, the figure to set against devnet's one process), and the sum
+// of each role's peak RSS.
+func (a *anchor) run(b *testing.B, clients int, op func(context.Context) error, unit string) {
 	b.Helper()
+	before, self0 := a.cpu(), loadtest.SelfCPU()
+	b.ResetTimer()
+	res := loadtest.Run(clients, *anchorDuration, op)
+	b.StopTimer()
+	res.Report(b)
+	ops := len(res.Latencies)
+	b.ReportMetric(float64((loadtest.SelfCPU()-self0).Microseconds())/float64(ops), "client-CPU-µs/"+unit)
 	after := a.cpu()
 	var total time.Duration
 	for _, role := range []string{"peer", "orderer", "cc"} {
@@ -200,13 +209,7 @@ func BenchmarkFabric_Issue(b *testing.B) {
 		b.Run(fmt.Sprintf("timeout=%s/size=500/clients=%d", *anchorTimeout, clients), func(b *testing.B) {
 			a := startAnchor(b, ccBin, 29000+40*i)
 			licences := a.licences(b)
-			before, self0 := a.cpu(), loadtest.SelfCPU()
-			b.ResetTimer()
-			res := loadtest.Run(clients, *anchorDuration, licences.IssueCommitted)
-			b.StopTimer()
-			res.Report(b)
-			a.report(b, before, len(res.Latencies), "tx")
-			b.ReportMetric(float64((loadtest.SelfCPU()-self0).Microseconds())/float64(len(res.Latencies)), "client-CPU-µs/tx")
+			a.run(b, clients, licences.IssueCommitted, "tx")
 		})
 	}
 }
@@ -218,14 +221,8 @@ func BenchmarkFabric_Evaluate(b *testing.B) {
 	requireFabric(b)
 	a := startAnchor(b, buildChaincodes(b, "1.0"), 29200)
 	licences := a.licences(b)
-	before, self0 := a.cpu(), loadtest.SelfCPU()
-	b.ResetTimer()
-	res := loadtest.Run(64, *anchorDuration, func(ctx context.Context) error {
+	a.run(b, 64, func(ctx context.Context) error {
 		_, err := licences.Assets.EvaluateWithContext(ctx, "GetAssetType", client.WithArguments(anchorLicence))
 		return err
-	})
-	b.StopTimer()
-	res.Report(b)
-	a.report(b, before, len(res.Latencies), "op")
-	b.ReportMetric(float64((loadtest.SelfCPU()-self0).Microseconds())/float64(len(res.Latencies)), "client-CPU-µs/op")
+	}, "op")
 }

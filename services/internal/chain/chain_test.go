@@ -227,9 +227,32 @@ func TestTransaction_SentTwiceCommitsOnce(t *testing.T) {
 	n := chaintest.Start(t, chaintest.Options{})
 	c := n.Connect(t)
 	k := chaintest.MustFound(t, c)
-	p := startProcess(t, c, k, "application-twice")
-	supervisor := contract(t, c, chaintest.Operator+"/supervisor", model.ChaincodeApproval)
+	l := n.Ledger(devnet.DefaultChannel)
+	var height uint64
+	sendTwice(t, c, k, "application-twice", func() { height = l.Height() })
+	// The second copy lands in a later block, marked DUPLICATE_TXID.
+	deadline := time.Now().Add(5 * time.Second)
+	for l.Height() == height && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	b, err := l.Block(height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if codes := b.Metadata.Metadata[common.BlockMetadataIndex_TRANSACTIONS_FILTER]; len(codes) != 1 || peer.TxValidationCode(codes[0]) != peer.TxValidationCode_DUPLICATE_TXID {
+		t.Fatalf("second copy's codes = %v, want [DUPLICATE_TXID]", codes)
+	}
+}
 
+// sendTwice starts a process and endorses a supervisor's note on it, stores
+// the endorsed transaction and submits it, then rebuilds it from its bytes
+// and submits it again, as the outbox does after a crash; beforeSecond runs
+// just before the second submit. Both submits must report the first copy's
+// commit, and the note must be on the process once.
+func sendTwice(t *testing.T, c *chain.Client, k *chaintest.Consortium, application string, beforeSecond func()) {
+	t.Helper()
+	p := startProcess(t, c, k, application)
+	supervisor := contract(t, c, chaintest.Operator+"/supervisor", model.ChaincodeApproval)
 	tx, err := supervisor.Endorse(ctx, "Intervene", chain.WithArguments(chaintest.Canonical(&model.InterventionRequest{
 		Process: p.ID, Step: "licence", Action: model.InterveneNote, Reason: "once",
 	})))
@@ -251,26 +274,13 @@ func TestTransaction_SentTwiceCommitsOnce(t *testing.T) {
 	if again.ID() != tx.ID() {
 		t.Fatalf("rebuilt transaction has ID %s, want %s", again.ID(), tx.ID())
 	}
-	l := n.Ledger(devnet.DefaultChannel)
-	height := l.Height()
+	beforeSecond()
 	second, err := again.Submit(ctx)
 	if err != nil {
 		t.Fatalf("second copy: %v", err)
 	}
 	if second.TxID != first.TxID || second.Block != first.Block {
 		t.Fatalf("second copy reported %+v, first %+v", second, first)
-	}
-	// The second copy lands in a later block, marked DUPLICATE_TXID.
-	deadline := time.Now().Add(5 * time.Second)
-	for l.Height() == height && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	b, err := l.Block(height)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if codes := b.Metadata.Metadata[common.BlockMetadataIndex_TRANSACTIONS_FILTER]; len(codes) != 1 || peer.TxValidationCode(codes[0]) != peer.TxValidationCode_DUPLICATE_TXID {
-		t.Fatalf("second copy's codes = %v, want [DUPLICATE_TXID]", codes)
 	}
 	view, err := chain.EvaluateJSON[model.ProcessView](ctx, supervisor, "GetProcess", chain.WithArguments(p.ID))
 	if err != nil || len(view.Interventions) != 1 {

@@ -299,36 +299,6 @@ func TestClient_Fabric(t *testing.T) {
 	})
 
 	t.Run("sent twice", func(t *testing.T) {
-		p := startProcess(t, c, k, "application-fabric-twice")
-		supervisor := contract(t, c, chaintest.Operator+"/supervisor", model.ChaincodeApproval)
-		tx, err := supervisor.Endorse(ctx, "Intervene", chain.WithArguments(chaintest.Canonical(&model.InterventionRequest{
-			Process: p.ID, Step: "licence", Action: model.InterveneNote, Reason: "once",
-		})))
-		if err != nil {
-			t.Fatal(err)
-		}
-		stored, err := tx.Bytes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		first, err := tx.Submit(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		again, err := supervisor.Identity().Transaction(stored)
-		if err != nil {
-			t.Fatal(err)
-		}
-		second, err := again.Submit(ctx)
-		if err != nil {
-			t.Fatalf("second copy: %v", err)
-		}
-		if second.TxID != first.TxID || second.Block != first.Block {
-			t.Fatalf("second copy reported %+v, first %+v", second, first)
-		}
-		view, err := chain.EvaluateJSON[model.ProcessView](ctx, supervisor, "GetProcess", chain.WithArguments(p.ID))
-		if err != nil || len(view.Interventions) != 1 {
-			t.Fatalf("interventions = %d, %v; want 1", len(view.Interventions), err)
-		}
+		sendTwice(t, c, k, "application-fabric-twice", func() {})
 	})
 }

@@ -2,15 +2,10 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http/httptest"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/kaiban-platform/kaiban/services/internal/httpapi/api"
-	"github.com/kaiban-platform/kaiban/services/internal/identity"
 	"github.com/kaiban-platform/kaiban/services/internal/keys"
 	"github.com/kaiban-platform/kaiban/services/internal/locker"
 )
@@ -35,47 +30,12 @@ func TestLockerAPI_HoldingEnds_Devnet(t *testing.T) {
 	s, _ := newServer(t, Options{Locker: p.Locker, Keys: ks, Security: SecurityOptions{Identity: id, Audit: lg}})
 	h := s.Handler()
 
-	call := func(token, method, path string, body any) *httptest.ResponseRecorder {
-		t.Helper()
-		var rd io.Reader
-		header := []string{"Authorization", "Bearer " + token}
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = strings.NewReader(string(b))
-			header = append(header, "Content-Type", "application/json")
-		}
-		return do(t, h, method, path, rd, header...)
-	}
-	ok := func(status int, token, method, path string, body, out any) {
-		t.Helper()
-		rec := call(token, method, path, body)
-		if rec.Code != status {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, rec.Code, status, rec.Body)
-		}
-		if out != nil {
-			if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-				t.Fatalf("%s %s: %v: %s", method, path, err, rec.Body)
-			}
-		}
-	}
-	person := func(login, name, role string) (string, string) {
-		t.Helper()
-		u, err := id.CreateUser(ctx, nil, identity.NewUser{Login: login, Name: name, Department: "operator", Password: "Initial-Password-1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := id.AssignRole(ctx, nil, u.ID, role); err != nil {
-			t.Fatal(err)
-		}
-		var ses api.Session
-		ok(201, "", "POST", "/api/v1/sessions", map[string]any{"login": login, "password": "Initial-Password-1"}, &ses)
-		ok(200, ses.Token, "POST", "/api/v1/me/password", map[string]any{"currentPassword": "Initial-Password-1", "newPassword": fixturePassword}, &ses)
-		return ses.Token, u.ID
-	}
-	clerk, _ := person("window-clerk", "窗口人员", "clerk")
-	a, aID := person("holder-a", "张三丰", "applicant")
-	b, bID := person("holder-b", "李四", "applicant")
-	stranger, _ := person("not-a-holder", "王五", "applicant")
+	sa := sessionAPI{t: t, h: h, id: id}
+	call, ok := sa.call, sa.ok
+	clerk, _ := sa.person("window-clerk", "窗口人员", "clerk")
+	a, aID := sa.person("holder-a", "张三丰", "applicant")
+	b, bID := sa.person("holder-b", "李四", "applicant")
+	stranger, _ := sa.person("not-a-holder", "王五", "applicant")
 
 	var l api.Locker
 	ok(202, clerk, "POST", "/api/v1/lockers", map[string]any{

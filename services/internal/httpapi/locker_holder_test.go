@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -34,29 +35,8 @@ func TestLockerAPI_HolderBinding_Devnet(t *testing.T) {
 	s, _ := newServer(t, Options{Locker: p.Locker, Security: SecurityOptions{Identity: id, Audit: lg}})
 	h := s.Handler()
 
-	call := func(token, method, path string, body any) *httptest.ResponseRecorder {
-		t.Helper()
-		var rd io.Reader
-		header := []string{"Authorization", "Bearer " + token}
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = strings.NewReader(string(b))
-			header = append(header, "Content-Type", "application/json")
-		}
-		return do(t, h, method, path, rd, header...)
-	}
-	ok := func(status int, token, method, path string, body, out any) {
-		t.Helper()
-		rec := call(token, method, path, body)
-		if rec.Code != status {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, rec.Code, status, rec.Body)
-		}
-		if out != nil {
-			if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-				t.Fatalf("%s %s: %v: %s", method, path, err, rec.Body)
-			}
-		}
-	}
+	sa := sessionAPI{t: t, h: h, id: id}
+	call, ok := sa.call, sa.ok
 	eventually := func(what string, cond func() bool) {
 		t.Helper()
 		for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(25 * time.Millisecond) {
@@ -65,26 +45,10 @@ func TestLockerAPI_HolderBinding_Devnet(t *testing.T) {
 			}
 		}
 	}
-	// person creates a user of department operator with role, signed in
-	// with its initial password changed; it returns the session token and ID.
-	person := func(login, role string) (string, string) {
-		t.Helper()
-		u, err := id.CreateUser(ctx, nil, identity.NewUser{Login: login, Name: "测试用户", Department: "operator", Password: "Initial-Password-1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := id.AssignRole(ctx, nil, u.ID, role); err != nil {
-			t.Fatal(err)
-		}
-		var ses api.Session
-		ok(201, "", "POST", "/api/v1/sessions", map[string]any{"login": login, "password": "Initial-Password-1"}, &ses)
-		ok(200, ses.Token, "POST", "/api/v1/me/password", map[string]any{"currentPassword": "Initial-Password-1", "newPassword": fixturePassword}, &ses)
-		return ses.Token, u.ID
-	}
-	clerk, _ := person("window-clerk", "clerk")
-	officer, _ := person("market-officer", "officer")
-	applicant, applicantID := person("firm-holder", "applicant")
-	stranger, _ := person("other-applicant", "applicant")
+	clerk, _ := sa.person("window-clerk", "测试用户", "clerk")
+	officer, _ := sa.person("market-officer", "测试用户", "officer")
+	applicant, applicantID := sa.person("firm-holder", "测试用户", "applicant")
+	stranger, _ := sa.person("other-applicant", "测试用户", "applicant")
 
 	// The clerk opens a locker, the officer approves it; an asset goes in
 	// by self-upload (a change: the unlock password, no holding needed).
@@ -219,4 +183,58 @@ func securedPlatform(t *testing.T) (*platformtest.Platform, *audit.Log, *identit
 	}
 	t.Cleanup(id.Close)
 	return p, lg, id
+}
+
+// sessionAPI calls a server's handler over its JSON API as signed-in people
+// do, for the locker holder tests.
+type sessionAPI struct {
+	t  *testing.T
+	h  http.Handler
+	id *identity.Service
+}
+
+// call sends body as JSON with token as the bearer (none when empty).
+func (a sessionAPI) call(token, method, path string, body any) *httptest.ResponseRecorder {
+	a.t.Helper()
+	var rd io.Reader
+	header := []string{"Authorization", "Bearer " + token}
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = strings.NewReader(string(b))
+		header = append(header, "Content-Type", "application/json")
+	}
+	return do(a.t, a.h, method, path, rd, header...)
+}
+
+// ok calls and fails the test unless the answer has status; the body is
+// decoded into out when it is not nil.
+func (a sessionAPI) ok(status int, token, method, path string, body, out any) {
+	a.t.Helper()
+	rec := a.call(token, method, path, body)
+	if rec.Code != status {
+		a.t.Fatalf("%s %s: %d, want %d: %s", method, path, rec.Code, status, rec.Body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			a.t.Fatalf("%s %s: %v: %s", method, path, err, rec.Body)
+		}
+	}
+}
+
+// person creates a user of department operator with role, signed in with
+// its initial password changed; it returns the session token and user ID.
+func (a sessionAPI) person(login, name, role string) (string, string) {
+	a.t.Helper()
+	ctx := context.Background()
+	u, err := a.id.CreateUser(ctx, nil, identity.NewUser{Login: login, Name: name, Department: "operator", Password: "Initial-Password-1"})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if err := a.id.AssignRole(ctx, nil, u.ID, role); err != nil {
+		a.t.Fatal(err)
+	}
+	var ses api.Session
+	a.ok(201, "", "POST", "/api/v1/sessions", map[string]any{"login": login, "password": "Initial-Password-1"}, &ses)
+	a.ok(200, ses.Token, "POST", "/api/v1/me/password", map[string]any{"currentPassword": "Initial-Password-1", "newPassword": fixturePassword}, &ses)
+	return ses.Token, u.ID
 }

@@ -51,34 +51,28 @@ func appendUserJSON(b []byte, u *api.User) []byte {
 	b = append(b, `,"name":`...)
 	b = appendJSONString(b, u.Name)
 	b = append(b, `,"positions":`...)
-	if u.Positions == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, p := range u.Positions {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONUUID(b, p)
-		}
-		b = append(b, ']')
-	}
+	b = appendJSONList(b, u.Positions, appendJSONUUID)
 	b = append(b, `,"roles":`...)
-	if u.Roles == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, r := range u.Roles {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, r)
-		}
-		b = append(b, ']')
-	}
+	b = appendJSONList(b, u.Roles, appendJSONString)
 	b = append(b, `,"totpEnabled":`...)
 	b = strconv.AppendBool(b, u.TotpEnabled)
 	return append(b, '}')
+}
+
+// appendJSONList appends v as a JSON array, each element by elem, or null
+// for a nil slice, as encoding/json does.
+func appendJSONList[T any](b []byte, v []T, elem func([]byte, T) []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = elem(b, x)
+	}
+	return append(b, ']')
 }
 
 func appendJSONTime(b []byte, t time.Time) []byte {

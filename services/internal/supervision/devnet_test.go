@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
 	"github.com/kaiban-platform/kaiban/chaincode/asset"
@@ -40,23 +41,9 @@ func TestOverdueJob_MarksOnChainAndInterventionRecorded_Devnet(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	operator, err := c.Identity(chaintest.Operator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pctx, stopProjection := context2(t)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		projection.New(pool, operator, projection.WithChaincodes(model.ChaincodeApproval)).Run(pctx)
-	}()
-	t.Cleanup(func() { stopProjection(); wg.Wait() })
+	runProjection(t, pool, c, model.ChaincodeApproval)
 
-	ob, err := outbox.New(pool, c, outbox.Config{Key: []byte("0123456789abcdef"), RetryBase: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ob := testOutbox(t, pool, c)
 	s := supervision.New(pool, ob, supervision.Config{Supervisor: chaintest.Operator + "/supervisor"})
 	workers := river.NewWorkers()
 	ob.Register(workers)
@@ -131,6 +118,30 @@ func TestOverdueJob_MarksOnChainAndInterventionRecorded_Devnet(t *testing.T) {
 	}
 }
 
+// runProjection projects the chaincodes' events from c's ledger into pool,
+// as the operator, until the test ends.
+func runProjection(t *testing.T, pool *pgxpool.Pool, c *chain.Client, chaincodes ...string) {
+	t.Helper()
+	operator, err := c.Identity(chaintest.Operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pctx, stop := context2(t)
+	var wg sync.WaitGroup
+	wg.Go(func() { projection.New(pool, operator, projection.WithChaincodes(chaincodes...)).Run(pctx) })
+	t.Cleanup(func() { stop(); wg.Wait() })
+}
+
+// testOutbox is a chain outbox over pool and c that retries quickly.
+func testOutbox(t *testing.T, pool *pgxpool.Pool, c *chain.Client) *outbox.Outbox {
+	t.Helper()
+	ob, err := outbox.New(pool, c, outbox.Config{Key: []byte("0123456789abcdef"), RetryBase: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ob
+}
+
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -162,23 +173,9 @@ func TestRegulator_InspectRecordedOnChain_Devnet(t *testing.T) {
 	if err := res.Decode(&issued); err != nil {
 		t.Fatal(err)
 	}
-	operator, err := c.Identity(chaintest.Operator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pctx, stop := context2(t)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		projection.New(pool, operator, projection.WithChaincodes(model.ChaincodeAsset, model.ChaincodeAuthorization)).Run(pctx)
-	}()
-	t.Cleanup(func() { stop(); wg.Wait() })
+	runProjection(t, pool, c, model.ChaincodeAsset, model.ChaincodeAuthorization)
 
-	ob, err := outbox.New(pool, c, outbox.Config{Key: []byte("0123456789abcdef"), RetryBase: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ob := testOutbox(t, pool, c)
 	workers := river.NewWorkers()
 	ob.Register(workers)
 	rc, err := jobs.NewClient(pool, workers, jobs.Config{Queues: map[string]int{outbox.Queue: 2}, FetchPollInterval: 50 * time.Millisecond})

@@ -2,7 +2,6 @@ package supervision_test
 
 import (
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/kaiban-platform/kaiban/services/internal/issuance"
 	"github.com/kaiban-platform/kaiban/services/internal/jobs"
 	"github.com/kaiban-platform/kaiban/services/internal/outbox"
-	"github.com/kaiban-platform/kaiban/services/internal/projection"
 	"github.com/kaiban-platform/kaiban/services/internal/supervision"
 )
 
@@ -57,18 +55,7 @@ func TestReopenAndBundle_EitherOrder_Devnet(t *testing.T) {
 		decide(app, false)
 	}
 
-	operator, err := c.Identity(chaintest.Operator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pctx, stopProjection := context2(t)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		projection.New(pool, operator, projection.WithChaincodes(model.ChaincodeApproval)).Run(pctx)
-	}()
-	t.Cleanup(func() { stopProjection(); wg.Wait() })
+	runProjection(t, pool, c, model.ChaincodeApproval)
 	status := func(process string) string {
 		var st string
 		_ = pool.QueryRow(ctx, `SELECT status FROM ledger_processes WHERE id = $1`, process).Scan(&st)
@@ -78,10 +65,7 @@ func TestReopenAndBundle_EitherOrder_Devnet(t *testing.T) {
 		return status(bundleFirst) == model.ProcessRejected && status(reopenFirst) == model.ProcessRejected
 	})
 
-	ob, err := outbox.New(pool, c, outbox.Config{Key: []byte("0123456789abcdef"), RetryBase: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ob := testOutbox(t, pool, c)
 	s := supervision.New(pool, ob, supervision.Config{Supervisor: chaintest.Operator + "/supervisor"})
 	iss, err := issuance.New(issuance.Config{Pool: pool, Outbox: ob, Clerk: chaintest.Operator + "/clerk"})
 	if err != nil {
